@@ -1,0 +1,1 @@
+"""Cleanup of stale Amazon Glacier multipart uploads (the Lambda asset)."""
