@@ -1,0 +1,416 @@
+"""The cleanup itself: which vaults, which uploads are stale, abort them within a time budget.
+
+Plain Python. Glacier is reached through `GlacierPort` (the adapter in glacier.py, or a fake in tests);
+time through an injected clock and an optional "seconds remaining" callable.
+
+Concurrency: one bounded thread pool does both the listing of different vaults and the aborts. The caller's
+thread streams vault names (page by page) into the pool, so work on the first vaults starts before the
+last ListVaults page arrives. A vault's lister submits its stale uploads as abort tasks and keeps listing;
+when the queue of pending tasks is full it runs the abort itself ("caller runs"). That bounds memory, can
+never deadlock the pool, and keeps every worker busy: total time stays close to
+latency x max(listing chain, calls / workers).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from glacier_cleanup.models import (
+    CleanupPlan,
+    Failure,
+    GlacierError,
+    GlacierUnavailableError,
+    ResourceGoneError,
+    RunSummary,
+    Upload,
+)
+from glacier_cleanup.observability import logger
+
+Clock = Callable[[], datetime]
+SecondsRemaining = Callable[[], float]
+
+
+class GlacierPort(Protocol):
+    """The Glacier calls the engine needs. Every method raises only `GlacierError` subclasses."""
+
+    def iter_vault_pages(self) -> Iterator[list[str]]:
+        """Vault names, one list per ListVaults page; each `next()` is one call."""
+        ...
+
+    def iter_upload_pages(self, vault: str) -> Iterator[list[Upload]]:
+        """A vault's in-progress uploads, one list per ListMultipartUploads page; `next()` is one call."""
+        ...
+
+    def abort_upload(self, vault: str, upload_id: str) -> None: ...
+
+    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
+        """Bytes uploaded so far (sum of the part ranges over every ListParts page)."""
+        ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_creation_date(raw: object) -> datetime | None:
+    """Glacier's CreationDate as an aware UTC datetime, or None when it cannot be trusted."""
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, str):
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+    else:
+        return None
+    # Glacier documents CreationDate as UTC: a value without an offset is read as UTC, not local time.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def is_excluded(vault: str, patterns: Iterable[str]) -> bool:
+    """Exact names and fnmatch globs; case-sensitive like Glacier's vault names."""
+    return any(fnmatch.fnmatchcase(vault, pattern) for pattern in patterns)
+
+
+def run_cleanup(
+    glacier: GlacierPort,
+    plan: CleanupPlan,
+    *,
+    clock: Clock = utc_now,
+    seconds_remaining: SecondsRemaining | None = None,
+) -> RunSummary:
+    """Run one cleanup and return its summary. Never raises for Glacier errors: they are in the summary."""
+    return _CleanupRun(glacier, plan, clock=clock, seconds_remaining=seconds_remaining).run()
+
+
+class _BoundedTasks:
+    """A thread pool front that bounds how many tasks are queued or running at once.
+
+    The producer thread (not a worker) blocks until a slot frees up. A worker never blocks on a slot:
+    it runs the task itself instead, so workers waiting on each other cannot deadlock the pool.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, *, max_pending: int) -> None:
+        self._pool = pool
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._pending = 0
+        self._all_done = threading.Condition()
+
+    def submit(self, task: Callable[..., None], *args: Any) -> None:
+        """For the producer thread: wait for a free slot."""
+        self._slots.acquire()
+        self._start(task, args)
+
+    def submit_or_run(self, task: Callable[..., None], *args: Any) -> None:
+        """For worker threads: queue the task if a slot is free, else run it now on this thread."""
+        if self._slots.acquire(blocking=False):
+            self._start(task, args)
+        else:
+            task(*args)
+
+    def join(self) -> None:
+        """Wait until every task, including tasks that tasks submitted, has finished."""
+        with self._all_done:
+            self._all_done.wait_for(lambda: self._pending == 0)
+
+    def _start(self, task: Callable[..., None], args: tuple[Any, ...]) -> None:
+        with self._all_done:
+            self._pending += 1
+        self._pool.submit(self._run, task, args)
+
+    def _run(self, task: Callable[..., None], args: tuple[Any, ...]) -> None:
+        try:
+            task(*args)
+        finally:
+            self._slots.release()
+            with self._all_done:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._all_done.notify_all()
+
+
+class _CleanupRun:
+    def __init__(
+        self,
+        glacier: GlacierPort,
+        plan: CleanupPlan,
+        *,
+        clock: Clock,
+        seconds_remaining: SecondsRemaining | None,
+    ) -> None:
+        self._glacier = glacier
+        self._plan = plan
+        self._seconds_remaining = seconds_remaining
+        # One "now" and one cutoff for the whole run: every upload is judged against the same instant.
+        self._now = clock().astimezone(UTC)
+        self._cutoff = self._now - plan.older_than
+        self._summary = RunSummary(
+            dry_run=plan.dry_run,
+            older_than_hours=plan.older_than.total_seconds() / 3600,
+            cutoff=self._cutoff,
+            bytes_released=0 if plan.report_bytes else None,
+        )
+        self._out_of_time = threading.Event()
+        self._unavailable = threading.Event()
+        self._stop_lock = threading.Lock()
+        self._tasks: _BoundedTasks | None = None
+
+    # --- the run -------------------------------------------------------------------------------------------
+
+    def run(self) -> RunSummary:
+        started = time.monotonic()
+        logger.info(
+            "cleanup started",
+            dry_run=self._plan.dry_run,
+            older_than_hours=self._summary.older_than_hours,
+            cutoff=self._summary.to_result()["cutoff"],
+            vaults=list(self._plan.vaults) or "all",
+            concurrency=self._plan.concurrency,
+            max_aborts=self._plan.max_aborts,
+        )
+        with ThreadPoolExecutor(
+            max_workers=self._plan.concurrency, thread_name_prefix="glacier-cleanup"
+        ) as pool:
+            self._tasks = _BoundedTasks(pool, max_pending=2 * self._plan.concurrency)
+            try:
+                self._dispatch_vaults()
+            finally:
+                # Even if dispatching broke, wait for what is already running: no work outlives the run.
+                self._tasks.join()
+        summary = self._summary
+        if self._out_of_time.is_set():
+            summary.complete = False
+        summary.glacier_unavailable = self._unavailable.is_set()
+        summary.duration_ms = round((time.monotonic() - started) * 1000)
+        logger.info("cleanup finished", **summary.to_result())
+        return summary
+
+    def _dispatch_vaults(self) -> None:
+        assert self._tasks is not None
+        try:
+            for vault in self._vault_names():
+                if is_excluded(vault, self._plan.exclude_vaults):
+                    logger.debug("vault excluded", vault=vault)
+                    continue
+                if self._unavailable.is_set():
+                    return
+                if self._out_of_time.is_set():
+                    self._summary.add(vaults_not_reached=1)
+                    continue
+                self._tasks.submit(self._scan_vault, vault)
+        except GlacierUnavailableError as exc:
+            self._mark_unavailable(exc)
+        except GlacierError as exc:
+            # Without the vault list the run cannot know what it missed: a failure, and incomplete.
+            self._summary.complete = False
+            self._summary.record_failure(Failure(None, None, str(exc)), counter="vault_failures")
+            logger.error("listing vaults failed", error=str(exc), error_code=exc.code)
+
+    def _vault_names(self) -> Iterator[str]:
+        if self._plan.vaults:
+            yield from dict.fromkeys(self._plan.vaults)  # keeps order, drops duplicates
+            return
+        pages = self._glacier.iter_vault_pages()
+        while self._may_call():
+            page = next(pages, None)
+            if page is None:
+                return
+            yield from page
+
+    # --- one vault -----------------------------------------------------------------------------------------
+
+    def _scan_vault(self, vault: str) -> None:
+        started = time.monotonic()
+        try:
+            found, finished = self._list_vault(vault)
+        except ResourceGoneError as exc:
+            # Deleted since ListVaults (or a configured name that does not exist): nothing to clean there.
+            self._summary.add(vaults_gone=1)
+            logger.warning("vault not found", vault=vault, error=str(exc))
+            return
+        except GlacierUnavailableError as exc:
+            self._mark_unavailable(exc)
+            return
+        except GlacierError as exc:
+            self._summary.record_failure(Failure(vault, None, str(exc)), counter="vault_failures")
+            logger.error("listing uploads failed", vault=vault, error=str(exc), error_code=exc.code)
+            return
+        except Exception as exc:  # a bug must fail this vault loudly, not the run silently
+            self._summary.record_failure(
+                Failure(vault, None, f"{type(exc).__name__}: {exc}"), counter="vault_failures"
+            )
+            logger.exception("unexpected error while scanning vault", vault=vault)
+            return
+        if not finished:
+            self._summary.add(vaults_not_reached=1)
+            return
+        self._summary.add(vaults_scanned=1)
+        logger.info(
+            "vault scanned",
+            vault=vault,
+            uploads_found=found,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )
+
+    def _list_vault(self, vault: str) -> tuple[int, bool]:
+        """Classify every upload of every page; (uploads seen, whether listing reached the last page)."""
+        found = 0
+        pages = self._glacier.iter_upload_pages(vault)
+        while self._may_call():
+            page = next(pages, None)
+            if page is None:
+                return found, True
+            found += len(page)
+            for upload in page:
+                self._classify(upload)
+        return found, False
+
+    def _classify(self, upload: Upload) -> None:
+        summary = self._summary
+        summary.add(uploads_found=1)
+        created = parse_creation_date(upload.creation_date)
+        if created is None or created > self._now:
+            # Unreadable or in the future: the age is unknown, and an unknown age is never old enough.
+            summary.add(uploads_skipped=1)
+            logger.warning(
+                "upload skipped: unusable CreationDate",
+                vault=upload.vault,
+                upload_id=upload.upload_id,
+                creation_date=upload.creation_date,
+            )
+            return
+        if created > self._cutoff:
+            return
+        protect = self._plan.protect_description
+        if protect is not None and protect.search(upload.archive_description or ""):
+            summary.add(uploads_protected=1)
+            logger.debug(
+                "stale upload protected",
+                vault=upload.vault,
+                upload_id=upload.upload_id,
+                archive_description=upload.archive_description,
+            )
+            return
+        summary.add(uploads_stale=1)
+        if not summary.reserve_abort(self._plan.max_aborts):
+            summary.add(uploads_capped=1)
+            return
+        age_hours = round((self._now - created).total_seconds() / 3600, 2)
+        if self._plan.dry_run and not self._plan.report_bytes:
+            self._log_released(upload, age_hours, size=None)  # no Glacier call needed: no task
+            return
+        assert self._tasks is not None
+        self._tasks.submit_or_run(self._release, upload, age_hours)
+
+    # --- one stale upload ----------------------------------------------------------------------------------
+
+    def _release(self, upload: Upload, age_hours: float) -> None:
+        try:
+            self._release_upload(upload, age_hours)
+        except Exception as exc:  # a bug must show as this upload's failure, not vanish in a worker thread
+            self._summary.record_failure(
+                Failure(upload.vault, upload.upload_id, f"{type(exc).__name__}: {exc}"),
+                counter="abort_failures",
+            )
+            logger.exception(
+                "unexpected error while aborting", vault=upload.vault, upload_id=upload.upload_id
+            )
+
+    def _release_upload(self, upload: Upload, age_hours: float) -> None:
+        size: int | None = None
+        try:
+            if self._plan.report_bytes:
+                if not self._may_call():
+                    self._summary.add(uploads_not_reached=1)
+                    return
+                size = self._measure(upload)
+            if self._plan.dry_run:
+                self._log_released(upload, age_hours, size=size)
+                return
+            if not self._may_call():
+                self._summary.add(uploads_not_reached=1)
+                return
+            self._glacier.abort_upload(upload.vault, upload.upload_id)
+        except ResourceGoneError:
+            # Aborted, completed or expired since it was listed: the goal is reached, not a failure.
+            self._summary.add(uploads_already_gone=1)
+            logger.info("stale upload already gone", vault=upload.vault, upload_id=upload.upload_id)
+            return
+        except GlacierUnavailableError as exc:
+            self._mark_unavailable(exc)
+            return
+        except GlacierError as exc:
+            self._summary.record_failure(
+                Failure(upload.vault, upload.upload_id, str(exc)), counter="abort_failures"
+            )
+            logger.error(
+                "abort failed",
+                vault=upload.vault,
+                upload_id=upload.upload_id,
+                error=str(exc),
+                error_code=exc.code,
+            )
+            return
+        self._summary.add(uploads_aborted=1)
+        self._log_released(upload, age_hours, size=size)
+
+    def _measure(self, upload: Upload) -> int | None:
+        """Bytes the upload holds; None when ListParts fails (the abort still goes ahead)."""
+        try:
+            return self._glacier.upload_size_bytes(upload.vault, upload.upload_id)
+        except (ResourceGoneError, GlacierUnavailableError):
+            raise
+        except GlacierError as exc:
+            logger.warning(
+                "could not measure upload", vault=upload.vault, upload_id=upload.upload_id, error=str(exc)
+            )
+            return None
+
+    def _log_released(self, upload: Upload, age_hours: float, *, size: int | None) -> None:
+        if size is not None:
+            self._summary.add_bytes(size)
+        logger.info(
+            "would abort stale upload" if self._plan.dry_run else "aborted stale upload",
+            vault=upload.vault,
+            upload_id=upload.upload_id,
+            age_hours=age_hours,
+            archive_description=upload.archive_description,
+            creation_date=upload.creation_date,
+            dry_run=self._plan.dry_run,
+            bytes=size,
+        )
+
+    # --- stopping ------------------------------------------------------------------------------------------
+
+    def _may_call(self) -> bool:
+        """Whether a new Glacier call may start: Glacier still there and enough time left."""
+        if self._unavailable.is_set() or self._out_of_time.is_set():
+            return False
+        if self._seconds_remaining is None:
+            return True
+        if self._seconds_remaining() >= self._plan.time_margin.total_seconds():
+            return True
+        with self._stop_lock:  # several workers can notice at once; say it once
+            already_stopped = self._out_of_time.is_set()
+            self._out_of_time.set()
+        if not already_stopped:
+            logger.warning(
+                "time budget reached: starting no new Glacier calls",
+                time_margin_seconds=self._plan.time_margin.total_seconds(),
+            )
+        return False
+
+    def _mark_unavailable(self, exc: GlacierError) -> None:
+        with self._stop_lock:
+            already_stopped = self._unavailable.is_set()
+            self._unavailable.set()
+        if not already_stopped:
+            logger.warning("Glacier is not available to this account: nothing to clean", error=str(exc))

@@ -1,0 +1,88 @@
+"""The two events the function accepts, parsed with Powertools Parser (pydantic).
+
+- Schedule payload (EventBridge Scheduler target input):
+  {"trigger": "schedule", "schedule_arn": "...", "scheduled_time": "..."}
+- On-demand request (console test event, `aws lambda invoke`): every key optional, each overriding its setting
+  for this run only: {"dry_run": bool, "older_than_hours": number, "vaults": [names], "max_aborts": int}.
+
+Both are strict: unknown keys are rejected and nothing is coerced ("yes" is not true, "72" is not a number).
+A bad event raises `InvalidEventError` naming the field, before any Glacier call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser import parse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from glacier_cleanup.models import MAX_ABORTS_LIMIT, MAX_OLDER_THAN_HOURS, MIN_OLDER_THAN_HOURS, VaultName
+
+# Glacier allows 1,000 vaults per account and region.
+MAX_VAULTS_PER_REQUEST = 1000
+
+
+class InvalidEventError(ValueError):
+    """The invocation's event is not one the function accepts."""
+
+
+class ScheduleEvent(BaseModel):
+    """What the stack's EventBridge Scheduler schedule sends: a run with the settings as they are."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    trigger: Literal["schedule"]
+    schedule_arn: str | None = None
+    # Scheduler sends an ISO-8601 string: parsing it is the one coercion allowed.
+    scheduled_time: datetime | None = Field(default=None, strict=False)
+
+
+class OnDemandRequest(BaseModel):
+    """A manual run. Every key is optional; `{}` runs with the settings."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    dry_run: bool | None = None
+    older_than_hours: float | None = Field(
+        default=None, ge=MIN_OLDER_THAN_HOURS, le=MAX_OLDER_THAN_HOURS, allow_inf_nan=False
+    )
+    # An empty list is rejected rather than read as "every vault": omit the key for that.
+    vaults: list[VaultName] | None = Field(default=None, min_length=1, max_length=MAX_VAULTS_PER_REQUEST)
+    max_aborts: int | None = Field(default=None, ge=0, le=MAX_ABORTS_LIMIT)
+
+    def overrides(self) -> dict[str, Any]:
+        """The keys the request sets, ready for `Settings.to_plan`."""
+        return self.model_dump(exclude_none=True)
+
+
+CleanupEvent = ScheduleEvent | OnDemandRequest
+
+
+def parse_event(event: object) -> CleanupEvent:
+    """Parse an invocation's event; raises InvalidEventError naming each bad field."""
+    if not isinstance(event, dict):
+        # Checked first: Powertools would read a string event as JSON text, and other types make no sense.
+        raise InvalidEventError(f"invalid event: expected a JSON object, got {type(event).__name__}")
+    model: type[ScheduleEvent] | type[OnDemandRequest] = (
+        ScheduleEvent if "trigger" in event else OnDemandRequest
+    )
+    try:
+        return parse(event=event, model=model)
+    except ValidationError as exc:
+        raise InvalidEventError(f"invalid {_kind(model)} event: {_describe(exc)}") from exc
+
+
+def _kind(model: type[BaseModel]) -> str:
+    return "schedule" if model is ScheduleEvent else "on-demand"
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "event"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{field}: unknown key")
+        else:
+            problems.append(f"{field}: {error['msg']} (got {error.get('input')!r:.80})")
+    return "; ".join(problems)

@@ -1,0 +1,151 @@
+"""The Glacier adapter: the only module that talks to boto3/botocore.
+
+Every call goes through boto3 paginators and botocore's own retry modes (standard/adaptive), so throttling
+and 5xx answers are retried with backoff by botocore, not by hand-written loops. What still fails after the
+retries leaves this module as a domain exception from glacier_cleanup.models, chained to the ClientError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from glacier_cleanup.models import (
+    AccessDeniedError,
+    GlacierError,
+    GlacierUnavailableError,
+    ResourceGoneError,
+    RetryMode,
+    Upload,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_glacier import GlacierClient
+
+# Glacier's maximum (and default) page size for ListMultipartUploads and ListParts.
+UPLOADS_PAGE_SIZE = 50
+PARTS_PAGE_SIZE = 50
+
+# moto answers a missing vault with VaultNotFound/400 where Glacier says ResourceNotFoundException/404.
+_GONE_CODES = frozenset({"ResourceNotFoundException", "VaultNotFound"})
+_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+_UNAVAILABLE_CODES = frozenset({"NoLongerSupportedException"})
+
+
+def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int) -> Config:
+    """botocore settings for a client shared by `concurrency` threads."""
+    return Config(
+        retries={"total_max_attempts": max_attempts, "mode": retry_mode},
+        # urllib3's pool defaults to 10: more threads than that would silently queue behind each other.
+        max_pool_connections=max(concurrency, 10),
+        user_agent_extra="glacier-multipart-cleanup",
+    )
+
+
+def create_client(
+    *,
+    max_attempts: int,
+    retry_mode: RetryMode,
+    concurrency: int,
+    region: str | None = None,
+    profile: str | None = None,
+    config_override: Config | None = None,
+) -> GlacierClient:
+    """A Glacier client from the normal credential chain (boto3 itself honours AWS_ENDPOINT_URL_GLACIER).
+
+    `config_override` is merged last (tests use it, e.g. to shorten timeouts).
+    """
+    config = client_config(max_attempts=max_attempts, retry_mode=retry_mode, concurrency=concurrency)
+    if config_override is not None:
+        config = config.merge(config_override)
+    session = boto3.session.Session(profile_name=profile, region_name=region)
+    return session.client("glacier", config=config)
+
+
+def to_domain_error(exc: ClientError | BotoCoreError) -> GlacierError:
+    """Map a botocore exception onto the domain's exceptions."""
+    if isinstance(exc, BotoCoreError):
+        # Connection and timeout errors that survived the retries.
+        return GlacierError(type(exc).__name__, str(exc))
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code") or "Unknown")
+    message = str(error.get("Message") or "")
+    if code in _GONE_CODES:
+        return ResourceGoneError(code, message)
+    if code in _DENIED_CODES:
+        return AccessDeniedError(code, message)
+    if code in _UNAVAILABLE_CODES:
+        return GlacierUnavailableError(code, message)
+    return GlacierError(code, message)
+
+
+def part_range_size(range_in_bytes: str) -> int:
+    """Size of a part from its RangeInBytes, e.g. "0-1048575" -> 1048576."""
+    first, _, last = range_in_bytes.partition("-")
+    return int(last) - int(first) + 1
+
+
+class GlacierAdapter:
+    """The engine's GlacierPort on one boto3 Glacier client (boto3 clients are safe to share by threads)."""
+
+    def __init__(self, client: GlacierClient, *, account_id: str = "-") -> None:
+        self._client = client
+        self._account_id = account_id
+
+    def iter_vault_pages(self) -> Iterator[list[str]]:
+        pages = self._client.get_paginator("list_vaults").paginate(accountId=self._account_id)
+        try:
+            for page in pages:
+                yield [vault["VaultName"] for vault in page.get("VaultList", []) if "VaultName" in vault]
+        except (ClientError, BotoCoreError) as exc:
+            raise to_domain_error(exc) from exc
+
+    def iter_upload_pages(self, vault: str) -> Iterator[list[Upload]]:
+        pages = self._client.get_paginator("list_multipart_uploads").paginate(
+            accountId=self._account_id,
+            vaultName=vault,
+            PaginationConfig={"PageSize": UPLOADS_PAGE_SIZE},
+        )
+        try:
+            for page in pages:
+                yield [
+                    Upload(
+                        vault=vault,
+                        upload_id=item["MultipartUploadId"],
+                        creation_date=item.get("CreationDate"),
+                        archive_description=item.get("ArchiveDescription"),
+                    )
+                    for item in page.get("UploadsList", [])
+                    if "MultipartUploadId" in item
+                ]
+        except (ClientError, BotoCoreError) as exc:
+            raise to_domain_error(exc) from exc
+
+    def abort_upload(self, vault: str, upload_id: str) -> None:
+        try:
+            self._client.abort_multipart_upload(
+                accountId=self._account_id, vaultName=vault, uploadId=upload_id
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise to_domain_error(exc) from exc
+
+    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
+        pages = self._client.get_paginator("list_parts").paginate(
+            accountId=self._account_id,
+            vaultName=vault,
+            uploadId=upload_id,
+            PaginationConfig={"PageSize": PARTS_PAGE_SIZE},
+        )
+        try:
+            return sum(
+                part_range_size(part["RangeInBytes"])
+                for page in pages
+                for part in page.get("Parts", [])
+                if "RangeInBytes" in part
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise to_domain_error(exc) from exc

@@ -1,0 +1,87 @@
+"""Lambda entry point (`glacier_cleanup.handler.lambda_handler`): parse, run the engine once, report.
+
+A bad setting or a bad event makes the invocation fail with `SettingsError` / `InvalidEventError` (Lambda
+shows it as a function error with that message; the stack's error alarm and dead-letter queue see it).
+Nothing is listed or aborted then. Glacier faults never raise: they are in the result and the metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from glacier_cleanup.engine import GlacierPort, run_cleanup
+from glacier_cleanup.events import ScheduleEvent, parse_event
+from glacier_cleanup.glacier import GlacierAdapter, create_client
+from glacier_cleanup.models import RunSummary
+from glacier_cleanup.observability import logger, metrics
+from glacier_cleanup.settings import Settings, SettingsError
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What an execution environment keeps between invocations: validated settings and one Glacier client."""
+
+    settings: Settings
+    glacier: GlacierPort
+
+
+@functools.cache
+def get_runtime() -> Runtime:
+    """Validate the settings and build the client once per execution environment.
+
+    An exception is not cached, so with a bad setting every invocation fails with the same clear message.
+    """
+    settings = Settings.from_environ(os.environ)
+    client = create_client(
+        max_attempts=settings.max_attempts,
+        retry_mode=settings.retry_mode,
+        concurrency=settings.concurrency,
+    )
+    return Runtime(settings=settings, glacier=GlacierAdapter(client, account_id=settings.account_id))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        runtime = get_runtime()
+    except SettingsError as exc:
+        logger.error("invalid settings: nothing was done", error=str(exc))
+        raise
+    request = parse_event(event)  # InvalidEventError propagates: the invocation fails, nothing was done
+    if isinstance(request, ScheduleEvent):
+        logger.append_keys(trigger="schedule", scheduled_time=request.scheduled_time)
+        overrides: dict[str, Any] = {}
+    else:
+        logger.append_keys(trigger="on_demand")
+        overrides = request.overrides()
+    plan = runtime.settings.to_plan(**overrides)
+    summary = run_cleanup(
+        runtime.glacier,
+        plan,
+        seconds_remaining=lambda: context.get_remaining_time_in_millis() / 1000,
+    )
+    publish_metrics(summary)
+    return summary.to_result()
+
+
+def publish_metrics(summary: RunSummary) -> None:
+    """The run's counters as EMF metrics, named as the stack's alarms expect (docs/design.md)."""
+    counts = {
+        "VaultsScanned": summary.vaults_scanned,
+        "UploadsFound": summary.uploads_found,
+        "UploadsStale": summary.uploads_stale,
+        "UploadsAborted": summary.uploads_aborted,
+        "UploadsAlreadyGone": summary.uploads_already_gone,
+        "AbortFailures": summary.abort_failures,
+        "VaultFailures": summary.vault_failures,
+        "RunIncomplete": 0 if summary.complete else 1,
+    }
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -1,0 +1,181 @@
+"""Domain types: what the engine reads from Glacier, what a run is asked to do, and what it reports.
+
+Plain Python: nothing here knows about Lambda, boto3 or Powertools.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import StringConstraints
+
+RunStatus = Literal["ok", "partial", "glacier_unavailable"]
+RetryMode = Literal["standard", "adaptive"]
+
+# Limits shared by the settings, the on-demand event and the CLI.
+MIN_OLDER_THAN_HOURS = 1.0  # younger uploads may well be in progress: never abort them
+MAX_OLDER_THAN_HOURS = 87_600.0  # 10 years
+MAX_ABORTS_LIMIT = 1_000_000  # anything above is a typo, not a cap
+VAULT_NAME_PATTERN = r"^[a-zA-Z0-9_.-]{1,255}$"
+VaultName = Annotated[str, StringConstraints(pattern=VAULT_NAME_PATTERN)]
+
+# The result keeps the first failures only: a run over a broken account must not grow without bound.
+MAX_REPORTED_FAILURES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One in-progress multipart upload as ListMultipartUploads returns it."""
+
+    vault: str
+    upload_id: str
+    # Glacier sends an ISO-8601 UTC string; kept raw so that a malformed value can be reported, not guessed.
+    creation_date: str | None
+    archive_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupPlan:
+    """What one run is asked to do (settings with the event's overrides applied)."""
+
+    dry_run: bool
+    older_than: timedelta
+    # Empty: every vault of the account and region.
+    vaults: tuple[str, ...] = ()
+    exclude_vaults: tuple[str, ...] = ()
+    protect_description: re.Pattern[str] | None = None
+    max_aborts: int | None = None
+    report_bytes: bool = False
+    concurrency: int = 16
+    time_margin: timedelta = timedelta(seconds=30)
+
+
+# Domain exceptions raised by the Glacier adapter. The engine never sees botocore's exceptions.
+class GlacierError(Exception):
+    """A Glacier call failed after the client's retries; `code` is Glacier's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.message = message
+
+
+class ResourceGoneError(GlacierError):
+    """404: the vault or upload no longer exists (aborted, completed, expired or deleted)."""
+
+
+class AccessDeniedError(GlacierError):
+    """403: IAM denies this vault or action."""
+
+
+class GlacierUnavailableError(GlacierError):
+    """NoLongerSupportedException: the account has no Glacier, so there is nothing to clean."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    vault: str | None
+    upload_id: str | None
+    error: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"vault": self.vault, "upload_id": self.upload_id, "error": self.error}
+
+
+@dataclass
+class RunSummary:
+    """Counters of one run. Thread-safe: the engine's workers update it concurrently.
+
+    Memory stays flat whatever the account holds: counts plus a bounded sample of failures.
+    """
+
+    dry_run: bool
+    older_than_hours: float
+    cutoff: datetime
+    vaults_scanned: int = 0
+    vaults_gone: int = 0
+    vaults_not_reached: int = 0
+    vault_failures: int = 0
+    uploads_found: int = 0
+    uploads_stale: int = 0
+    uploads_aborted: int = 0
+    uploads_already_gone: int = 0
+    uploads_protected: int = 0
+    uploads_skipped: int = 0
+    uploads_capped: int = 0
+    uploads_not_reached: int = 0
+    abort_failures: int = 0
+    # None unless the run was asked to measure (report_bytes).
+    bytes_released: int | None = None
+    abort_calls: int = 0
+    glacier_unavailable: bool = False
+    # False when the run stopped early (time budget) or could not enumerate the vaults.
+    complete: bool = True
+    duration_ms: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **increments: int) -> None:
+        with self._lock:
+            for name, amount in increments.items():
+                setattr(self, name, getattr(self, name) + amount)
+
+    def add_bytes(self, amount: int) -> None:
+        with self._lock:
+            self.bytes_released = (self.bytes_released or 0) + amount
+
+    def reserve_abort(self, max_aborts: int | None) -> bool:
+        """Take one abort slot under the per-run cap; False once the cap is used up."""
+        with self._lock:
+            if max_aborts is not None and self.abort_calls >= max_aborts:
+                return False
+            self.abort_calls += 1
+            return True
+
+    def record_failure(
+        self, failure: Failure, *, counter: Literal["abort_failures", "vault_failures"]
+    ) -> None:
+        with self._lock:
+            setattr(self, counter, getattr(self, counter) + 1)
+            if len(self.failures) < MAX_REPORTED_FAILURES:
+                self.failures.append(failure)
+
+    @property
+    def status(self) -> RunStatus:
+        if self.glacier_unavailable:
+            return "glacier_unavailable"
+        if self.abort_failures or self.vault_failures:
+            return "partial"
+        return "ok"
+
+    def to_result(self) -> dict[str, Any]:
+        """The run's result, shaped as docs/design.md fixes it (contract keys first, then extras)."""
+        result: dict[str, Any] = {
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "older_than_hours": self.older_than_hours,
+            "cutoff": self.cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "vaults_scanned": self.vaults_scanned,
+            "uploads_found": self.uploads_found,
+            "uploads_stale": self.uploads_stale,
+            "uploads_aborted": self.uploads_aborted,
+            "uploads_already_gone": self.uploads_already_gone,
+            "uploads_protected": self.uploads_protected,
+            "uploads_skipped": self.uploads_skipped,
+            "failures": [failure.as_dict() for failure in self.failures],
+            "complete": self.complete,
+            "duration_ms": self.duration_ms,
+            "uploads_not_reached": self.uploads_not_reached,
+            "uploads_capped": self.uploads_capped,
+            "abort_failures": self.abort_failures,
+            "vault_failures": self.vault_failures,
+            "vaults_gone": self.vaults_gone,
+            "vaults_not_reached": self.vaults_not_reached,
+        }
+        if self.bytes_released is not None:
+            result["bytes_released"] = self.bytes_released
+        return result

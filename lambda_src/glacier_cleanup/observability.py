@@ -1,0 +1,33 @@
+"""Logger and Metrics, created once for the whole package.
+
+Both read Powertools' own variables (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE,
+POWERTOOLS_LOG_LEVEL); the defaults below apply when they are unset (the stack always sets them).
+
+No Tracer: see docs in the project report. Per-vault timing is in the "vault scanned" log line instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import IO
+
+from aws_lambda_powertools import Logger, Metrics
+
+DEFAULT_SERVICE_NAME = "glacier-multipart-cleanup"
+DEFAULT_METRICS_NAMESPACE = "GlacierMultipartCleanup"
+
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE_NAME
+
+logger = Logger(service=SERVICE_NAME)
+metrics = Metrics(
+    service=SERVICE_NAME,
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_METRICS_NAMESPACE,
+)
+
+
+def set_log_stream(stream: IO[str]) -> None:
+    """Send log lines elsewhere (the CLI keeps stdout for its result; tests capture the current stdout)."""
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(stream)

@@ -1,0 +1,151 @@
+"""The function's settings: environment variables validated once into a typed, frozen model.
+
+Names, types and defaults are fixed by docs/design.md (the CDK stack sets them). An invalid value raises
+`SettingsError` naming the variable, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from glacier_cleanup.models import (
+    MAX_OLDER_THAN_HOURS,
+    MIN_OLDER_THAN_HOURS,
+    CleanupPlan,
+    RetryMode,
+    VaultName,
+)
+
+
+class SettingsError(ValueError):
+    """A setting (environment variable) has a value the function cannot run with."""
+
+
+def _split_list(value: object) -> object:
+    """Comma-separated environment value -> tuple of non-empty, stripped items."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+class Settings(BaseModel):
+    """Settings of the cleanup. Field descriptions are what error messages show as "allowed"."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    older_than_hours: float = Field(
+        default=168,
+        alias="CLEANUP_OLDER_THAN_HOURS",
+        ge=MIN_OLDER_THAN_HOURS,
+        le=MAX_OLDER_THAN_HOURS,
+        allow_inf_nan=False,
+        description="a number of hours, 1 <= x <= 87600",
+    )
+    dry_run: bool = Field(default=True, alias="CLEANUP_DRY_RUN", description="true or false")
+    vaults: tuple[VaultName, ...] = Field(
+        default=(),
+        alias="CLEANUP_VAULTS",
+        description="comma-separated vault names (1-255 of a-zA-Z0-9_.-); empty for every vault",
+    )
+    exclude_vaults: tuple[str, ...] = Field(
+        default=(), alias="CLEANUP_EXCLUDE_VAULTS", description="comma-separated vault names or fnmatch globs"
+    )
+    protect_description_regex: re.Pattern[str] | None = Field(
+        default=None,
+        alias="CLEANUP_PROTECT_DESCRIPTION_REGEX",
+        description="a Python regular expression (re.search on ArchiveDescription); empty protects nothing",
+    )
+    concurrency: int = Field(
+        default=16, alias="CLEANUP_CONCURRENCY", ge=1, le=64, description="an integer 1-64"
+    )
+    max_aborts: int | None = Field(
+        default=None, alias="CLEANUP_MAX_ABORTS", ge=0, description="an integer >= 0; empty for no cap"
+    )
+    time_margin_seconds: float = Field(
+        default=30,
+        alias="CLEANUP_TIME_MARGIN_SECONDS",
+        ge=1,
+        allow_inf_nan=False,
+        description="a number of seconds >= 1",
+    )
+    account_id: str = Field(
+        default="-", alias="CLEANUP_ACCOUNT_ID", pattern=r"^(-|\d{12})$", description="'-' or 12 digits"
+    )
+    report_bytes: bool = Field(default=False, alias="CLEANUP_REPORT_BYTES", description="true or false")
+    max_attempts: int = Field(
+        default=10, alias="CLEANUP_MAX_ATTEMPTS", ge=1, le=20, description="an integer 1-20"
+    )
+    retry_mode: RetryMode = Field(
+        default="standard", alias="CLEANUP_RETRY_MODE", description="standard or adaptive"
+    )
+
+    @field_validator("dry_run", "report_bytes", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: object) -> object:
+        # Only the two words: "yes", "1" or "on" are more likely mistakes than intent for a safety switch.
+        if isinstance(value, str):
+            lowered = value.lower()
+            if lowered not in ("true", "false"):
+                raise ValueError("must be true or false")
+            return lowered == "true"
+        return value
+
+    @field_validator("vaults", "exclude_vaults", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_list(value)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        """Validate the settings; an empty variable counts as unset (its default applies)."""
+        known = {field.alias for field in cls.model_fields.values() if field.alias}
+        values = {name: environ[name] for name in known if environ.get(name, "").strip()}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise SettingsError(describe_errors(exc, cls)) from exc
+
+    def to_plan(
+        self,
+        *,
+        dry_run: bool | None = None,
+        older_than_hours: float | None = None,
+        vaults: Sequence[str] | None = None,
+        max_aborts: int | None = None,
+        exclude_vaults: Sequence[str] = (),
+        concurrency: int | None = None,
+    ) -> CleanupPlan:
+        """The plan for one run: these settings, with each given override (already validated) taking over.
+
+        Exclusions only add up: a request can never un-exclude a vault the settings exclude.
+        """
+        return CleanupPlan(
+            dry_run=self.dry_run if dry_run is None else dry_run,
+            older_than=timedelta(
+                hours=self.older_than_hours if older_than_hours is None else older_than_hours
+            ),
+            vaults=tuple(self.vaults if vaults is None else vaults),
+            exclude_vaults=(*self.exclude_vaults, *exclude_vaults),
+            protect_description=self.protect_description_regex,
+            max_aborts=self.max_aborts if max_aborts is None else max_aborts,
+            report_bytes=self.report_bytes,
+            concurrency=self.concurrency if concurrency is None else concurrency,
+            time_margin=timedelta(seconds=self.time_margin_seconds),
+        )
+
+
+def describe_errors(exc: ValidationError, model: type[BaseModel]) -> str:
+    """One readable line per invalid variable: name, value given, what went wrong, what is allowed."""
+    allowed = {field.alias: field.description for field in model.model_fields.values() if field.alias}
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        given: Any = error.get("input")
+        hint = allowed.get(name)
+        lines.append(f"{name}={given!r}: {error['msg']}" + (f" (allowed: {hint})" if hint else ""))
+    return "invalid settings: " + "; ".join(lines)
