@@ -1,1 +1,38 @@
-"""A local Amazon Glacier: moto, extended from outside with the multipart-upload API."""
+"""A local Amazon Glacier: moto, extended from outside with the multipart-upload API.
+
+Call ``install()`` once before use (idempotent); ``CONTROL`` configures faults, reads stats and the
+abort log and resets state. The HTTP server: ``python -m glacier_emulator --port PORT``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from moto.glacier import urls
+
+from .control import CONTROL, FAULT_KEYS, EmulatorControl, Faults
+from .errors import GlacierError
+from .responses import EmulatorGlacierResponse
+
+# The Glacier routes moto lacks. Same shape as moto's own patterns in moto.glacier.urls.
+MULTIPART_URL_PATHS = (
+    "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/multipart-uploads$",
+    "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/multipart-uploads/(?P<upload_id>[^/]+)$",
+)
+_install_lock = threading.Lock()
+
+
+def install() -> None:
+    """Route every Glacier URL (moto's and the multipart ones) to the extended response class.
+
+    moto reads ``moto.glacier.urls.url_paths`` per request under ``mock_aws()`` and once when its
+    server first routes a Glacier request, so this must run before the server's first request.
+    """
+    with _install_lock:
+        handler: Any = EmulatorGlacierResponse.dispatch
+        for pattern in (*urls.url_paths, *MULTIPART_URL_PATHS):
+            urls.url_paths[pattern] = handler
+
+
+__all__ = ["CONTROL", "FAULT_KEYS", "EmulatorControl", "Faults", "GlacierError", "install"]

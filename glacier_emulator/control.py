@@ -1,0 +1,280 @@
+"""Process-wide emulator state: faults, stats, abort log, race-drill hooks and the upload store.
+
+One ``EmulatorControl`` (``glacier_emulator.CONTROL``) serves in-process use and the server alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.glacier.models import GlacierBackend, Vault, glacier_backends
+
+from .errors import (
+    GlacierError,
+    access_denied,
+    invalid_parameter,
+    no_longer_supported,
+    service_unavailable,
+    throttled,
+    vault_not_found,
+)
+from .store import Upload, VaultUploads, format_timestamp, parse_timestamp, validate_part_size
+
+Hook = Callable[[str, str | None, dict[str, Any]], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Faults:
+    """Fault and behaviour settings; the keys of ``configure()`` and ``POST /_emulator/config``."""
+
+    latency_ms: float = 0.0
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    seed: int | None = None
+    deny_vaults: tuple[str, ...] = ()
+    no_longer_supported: bool = False
+    abort_grace_seconds: float = 60.0
+
+    def validated(self) -> Faults:
+        if self.latency_ms < 0 or self.abort_grace_seconds < 0:
+            raise ValueError("latency_ms and abort_grace_seconds must be >= 0")
+        if not (0 <= self.throttle_rate <= 1 and 0 <= self.error_rate <= 1):
+            raise ValueError("throttle_rate and error_rate must be between 0 and 1")
+        if self.throttle_rate + self.error_rate > 1:
+            raise ValueError("throttle_rate + error_rate must not exceed 1")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["deny_vaults"] = list(self.deny_vaults)
+        return data
+
+
+FAULT_KEYS = frozenset(field.name for field in dataclasses.fields(Faults))
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key == "deny_vaults":
+        if isinstance(value, str):
+            return (value,)
+        return tuple(str(name) for name in value or ())
+    if key == "seed":
+        return None if value is None else int(value)
+    if key == "no_longer_supported":
+        if not isinstance(value, bool):
+            raise ValueError("no_longer_supported must be a boolean")
+        return value
+    return float(value)
+
+
+def _fault_rng(seed: int | None) -> random.Random:
+    return random.Random(seed)  # noqa: S311 - reproducible fault injection, not cryptography
+
+
+def resolve_account(account_id: str) -> str:
+    return DEFAULT_ACCOUNT_ID if account_id == "-" else account_id
+
+
+class EmulatorControl:
+    """Configures faults, counts requests, logs aborts and owns the multipart-upload state."""
+
+    def __init__(self) -> None:
+        # Guards Glacier state (moto's vaults and the uploads). Reentrant so hooks and control calls nest.
+        self.state_lock = threading.RLock()
+        self._meta_lock = threading.Lock()
+        self._startup = Faults()
+        self._faults = self._startup
+        self._rng = _fault_rng(self._startup.seed)
+        self._stats: dict[str, dict[str, int]] = {}
+        self._total = 0
+        # (vault, upload_id, creation_date, aborted_at epoch, description); dicts are built on read.
+        self._aborts: list[tuple[str, str, str, float, str | None]] = []
+        self._hooks: list[Hook] = []
+        self._in_hook = threading.local()
+        # Keyed by moto's Vault object, so deleting or resetting a vault drops its uploads with it.
+        self._uploads: weakref.WeakKeyDictionary[Vault, VaultUploads] = weakref.WeakKeyDictionary()
+
+    # ----- configuration -------------------------------------------------------------------------
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    def configure(self, **faults: Any) -> dict[str, Any]:
+        """Change fault settings at run time; only the given keys change. Returns the settings."""
+        unknown = set(faults) - FAULT_KEYS
+        if unknown:
+            raise ValueError(f"unknown fault settings: {sorted(unknown)}")
+        changes = {key: _coerce(key, value) for key, value in faults.items()}
+        with self._meta_lock:
+            self._faults = dataclasses.replace(self._faults, **changes).validated()
+            if "seed" in changes:
+                self._rng = _fault_rng(self._faults.seed)
+            return self._faults.to_dict()
+
+    def set_startup(self, **faults: Any) -> None:
+        """The settings ``reset()`` restores (the server's command-line options)."""
+        self.configure(**faults)
+        with self._meta_lock:
+            self._startup = self._faults
+
+    def reset(self) -> None:
+        """Clear all Glacier state, stats, the abort log and hooks; restore the start-up settings."""
+        with self.state_lock:
+            for account_backends in list(glacier_backends.values()):
+                account_backends.reset()
+            self._uploads = weakref.WeakKeyDictionary()
+        with self._meta_lock:
+            self._faults = self._startup
+            self._rng = _fault_rng(self._startup.seed)
+            self._stats = {}
+            self._total = 0
+            self._aborts = []
+            self._hooks = []
+
+    # ----- observation ---------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        with self._meta_lock:
+            return {
+                "total": self._total,
+                "operations": {op: dict(counts) for op, counts in self._stats.items()},
+            }
+
+    def aborts(self) -> list[dict[str, Any]]:
+        with self._meta_lock:
+            records = list(self._aborts)
+        result = []
+        for vault, upload_id, creation_date, aborted_at, description in records:
+            aborted = datetime.fromtimestamp(aborted_at, UTC)
+            result.append(
+                {
+                    "vault": vault,
+                    "upload_id": upload_id,
+                    "creation_date": creation_date,
+                    "aborted_at": format_timestamp(aborted),
+                    "age_seconds": round((aborted - parse_timestamp(creation_date)).total_seconds(), 3),
+                    "archive_description": description,
+                }
+            )
+        return result
+
+    def record(self, operation: str, outcome: str) -> None:
+        with self._meta_lock:
+            self._total += 1
+            counts = self._stats.setdefault(operation, {"total": 0, "ok": 0})
+            counts["total"] += 1
+            counts[outcome] = counts.get(outcome, 0) + 1
+
+    def log_abort(self, vault: str, upload: Upload) -> None:
+        with self._meta_lock:
+            self._aborts.append(
+                (vault, upload.upload_id, upload.creation_date, time.time(), upload.description)
+            )
+
+    # ----- faults and hooks ----------------------------------------------------------------------
+    def apply_faults(self, operation: str, vault_name: str | None) -> None:
+        """Hold the configured latency, then raise the injected fault for this request, if any."""
+        faults = self._faults
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        if faults.no_longer_supported:
+            raise no_longer_supported()
+        if vault_name is not None and vault_name in faults.deny_vaults:
+            raise access_denied(
+                f"User is not authorized to perform glacier:{operation} on vault {vault_name}"
+            )
+        if faults.throttle_rate or faults.error_rate:
+            with self._meta_lock:
+                draw = self._rng.random()
+            if draw < faults.throttle_rate:
+                raise throttled()
+            if draw < faults.throttle_rate + faults.error_rate:
+                raise service_unavailable()
+
+    def add_hook(self, hook: Hook) -> None:
+        """``hook(operation, vault_name_or_None, params)`` runs before each operation executes.
+
+        It may change state out of band (``expire_upload``, ``delete_vault``) or raise ``GlacierError``
+        to fail the request. Requests made from inside a hook do not run hooks again.
+        """
+        with self._meta_lock:
+            self._hooks.append(hook)
+
+    def clear_hooks(self) -> None:
+        with self._meta_lock:
+            self._hooks = []
+
+    def run_hooks(self, operation: str, vault_name: str | None, params: dict[str, Any]) -> None:
+        hooks = self._hooks
+        if not hooks or getattr(self._in_hook, "active", False):
+            return
+        self._in_hook.active = True
+        try:
+            for hook in hooks:
+                hook(operation, vault_name, params)
+        finally:
+            self._in_hook.active = False
+
+    # ----- state ---------------------------------------------------------------------------------
+    def backend(self, account_id: str, region: str) -> GlacierBackend:
+        backend: GlacierBackend = glacier_backends[resolve_account(account_id)][region]
+        return backend
+
+    def uploads_of(self, vault: Vault) -> VaultUploads:
+        uploads = self._uploads.get(vault)
+        if uploads is None:
+            uploads = self._uploads[vault] = VaultUploads()
+        return uploads
+
+    def vault(self, backend: GlacierBackend, vault_name: str) -> Vault:
+        vault = backend.vaults.get(vault_name)
+        if vault is None:
+            arn = f"arn:aws:glacier:{backend.region_name}:{backend.account_id}:vaults/{vault_name}"
+            raise vault_not_found(arn)
+        return vault
+
+    def seed(
+        self,
+        vault: str,
+        count: int,
+        *,
+        creation_date: str | datetime,
+        archive_description: str | None = None,
+        part_size: int = 1048576,
+        account_id: str = "-",
+        region: str = "us-east-1",
+    ) -> list[str]:
+        """Bulk-create in-progress uploads (creating the vault if missing); no faults, no stats."""
+        if count < 0:
+            raise invalid_parameter("count must be >= 0")
+        validate_part_size(part_size)
+        created = format_timestamp(parse_timestamp(creation_date))
+        with self.state_lock:
+            backend = self.backend(account_id, region)
+            if vault not in backend.vaults:
+                backend.create_vault(vault)
+            uploads = self.uploads_of(backend.vaults[vault])
+            return [uploads.add(created, archive_description, part_size).upload_id for _ in range(count)]
+
+    def expire_upload(self, account_id: str, region: str, vault: str, upload_id: str) -> bool:
+        """Remove an upload without a grace window, as Glacier's 24-hour expiry would."""
+        with self.state_lock:
+            found = self.backend(account_id, region).vaults.get(vault)
+            return found is not None and self.uploads_of(found).remove(upload_id) is not None
+
+    def delete_vault(self, account_id: str, region: str, vault: str) -> bool:
+        """Delete a vault out of band (with its uploads), e.g. from a race-drill hook."""
+        with self.state_lock:
+            return self.backend(account_id, region).vaults.pop(vault, None) is not None
+
+
+CONTROL = EmulatorControl()
+
+__all__ = ["CONTROL", "FAULT_KEYS", "EmulatorControl", "Faults", "GlacierError", "Hook"]
