@@ -70,11 +70,18 @@ def parse_event(event: object) -> CleanupEvent:
     try:
         return parse(event=event, model=model)
     except ValidationError as exc:
-        raise InvalidEventError(f"invalid {_kind(model)} event: {_describe(exc)}") from exc
+        raise InvalidEventError(f"invalid {_kind(model)}: {_describe(exc)}") from exc
+
+
+def parse_request(**values: Any) -> OnDemandRequest:
+    """An on-demand request from keyword values (None = not given), e.g. from the CLI's flags."""
+    request = parse_event({key: value for key, value in values.items() if value is not None})
+    assert isinstance(request, OnDemandRequest)  # no "trigger" key, so never a ScheduleEvent
+    return request
 
 
 def _kind(model: type[BaseModel]) -> str:
-    return "schedule" if model is ScheduleEvent else "on-demand"
+    return "schedule event" if model is ScheduleEvent else "on-demand request"
 
 
 def _describe(exc: ValidationError) -> str:

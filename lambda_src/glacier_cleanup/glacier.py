@@ -36,6 +36,10 @@ _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 _UNAVAILABLE_CODES = frozenset({"NoLongerSupportedException"})
 
 
+class ClientSetupError(ValueError):
+    """The Glacier client cannot be built from the given configuration (profile, region)."""
+
+
 def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int) -> Config:
     """botocore settings for a client shared by `concurrency` threads."""
     return Config(
@@ -62,8 +66,11 @@ def create_client(
     config = client_config(max_attempts=max_attempts, retry_mode=retry_mode, concurrency=concurrency)
     if config_override is not None:
         config = config.merge(config_override)
-    session = boto3.session.Session(profile_name=profile, region_name=region)
-    return session.client("glacier", config=config)
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+        return session.client("glacier", config=config)
+    except BotoCoreError as exc:  # unknown profile, no region, ...
+        raise ClientSetupError(str(exc)) from exc
 
 
 def to_domain_error(exc: ClientError | BotoCoreError) -> GlacierError:

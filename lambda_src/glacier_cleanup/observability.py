@@ -30,4 +30,9 @@ def set_log_stream(stream: IO[str]) -> None:
     """Send log lines elsewhere (the CLI keeps stdout for its result; tests capture the current stdout)."""
     handler = logger.registered_handler
     if isinstance(handler, logging.StreamHandler):
-        handler.setStream(stream)
+        # Not setStream(): it flushes the previous stream, which may be closed by now (pytest's capture).
+        handler.acquire()
+        try:
+            handler.stream = stream
+        finally:
+            handler.release()

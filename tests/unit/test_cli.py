@@ -1,0 +1,177 @@
+"""The operator CLI on the same engine: safe default, flags, output, exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from glacier_cleanup import cli
+from glacier_cleanup.models import GlacierError
+
+from .conftest import FakeGlacier
+
+LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
+
+
+@pytest.fixture
+def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
+    now = datetime.now(UTC)
+    fake = FakeGlacier()
+    fake.add_uploads("backups", 3, age_hours=300, now=now)
+    fake.add_uploads("backups", 1, age_hours=2, now=now)
+    fake.add_uploads("prod-db", 2, age_hours=300, now=now)
+    built: dict[str, object] = {}
+
+    def create_client(**kwargs: object) -> object:
+        built.update(kwargs)
+        return object()
+
+    monkeypatch.setattr(cli, "create_client", create_client)
+    monkeypatch.setattr(cli, "GlacierAdapter", lambda client, account_id: fake)
+    fake.client_kwargs = built  # type: ignore[attr-defined]
+    for variable in ("CLEANUP_DRY_RUN", "CLEANUP_VAULTS", "CLEANUP_EXCLUDE_VAULTS", "CLEANUP_CONCURRENCY"):
+        monkeypatch.delenv(variable, raising=False)
+    return fake
+
+
+def test_dry_run_by_default_even_if_the_environment_says_otherwise(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLEANUP_DRY_RUN", "false")
+
+    status = cli.main(["--json"])
+
+    assert status == 0
+    assert glacier.calls["AbortMultipartUpload"] == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dry_run"] is True
+    assert result["uploads_stale"] == 5
+
+
+@pytest.mark.parametrize("flag", ["--apply", "--no-dry-run"])
+def test_apply_aborts_and_stdout_holds_only_the_result(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    status = cli.main([flag, "--json"])
+
+    captured = capsys.readouterr()
+    assert status == 0
+    assert json.loads(captured.out)["uploads_aborted"] == 5
+    assert glacier.calls["AbortMultipartUpload"] == 5
+    # Logs are structured JSON lines on stderr
+    log_lines = [json.loads(line) for line in captured.err.splitlines() if line.startswith("{")]
+    assert sum(line["message"] == "aborted stale upload" for line in log_lines) == 5
+    assert any(line["message"] == "cleanup finished" for line in log_lines)
+
+
+def test_vault_exclude_and_threshold_flags(glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(
+        [
+            "--apply",
+            "--vault",
+            "backups",
+            "--vault",
+            "prod-db",
+            "--exclude-vault",
+            "prod-*",
+            "--older-than-hours",
+            "1",
+            "--concurrency",
+            "3",
+            "--region",
+            "eu-west-1",
+            "--profile",
+            "ops",
+            "--json",
+        ]
+    )
+
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert result["older_than_hours"] == 1
+    assert result["uploads_aborted"] == 4  # all of backups (1 h threshold), nothing of the excluded prod-db
+    assert glacier.remaining("prod-db") != set()
+    assert glacier.client_kwargs == {  # type: ignore[attr-defined]
+        "max_attempts": 10,
+        "retry_mode": "standard",
+        "concurrency": 3,
+        "region": "eu-west-1",
+        "profile": "ops",
+    }
+
+
+def test_max_aborts_flag(glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["--apply", "--max-aborts", "2", "--json"])
+
+    assert glacier.calls["AbortMultipartUpload"] == 2
+
+
+def test_table_output_for_people(glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main([])
+
+    out = capsys.readouterr().out
+    assert "DRY RUN" in out
+    assert "uploads stale" in out
+    assert not out.lstrip().startswith("{")
+
+
+def test_failures_exit_one(glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]) -> None:
+    glacier.list_errors["prod-db"] = GlacierError("AccessDeniedException", "denied")
+
+    status = cli.main(["--apply"])
+
+    assert status == 1
+    assert "AccessDeniedException" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--older-than-hours", "0.5"], "older_than_hours"),
+        (["--older-than-hours", "nan"], "older_than_hours"),
+        (["--vault", "bad name"], "vaults.0"),
+        (["--max-aborts", "-1"], "max_aborts"),
+        (["--concurrency", "0"], "--concurrency"),
+        (["--concurrency", "many"], "--concurrency"),
+        (["--dry-run", "--apply"], "not allowed with"),
+        (["--unknown"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_exits_two_and_calls_nothing(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        cli.main(argv)
+
+    assert raised.value.code == 2
+    assert message in capsys.readouterr().err
+    assert sum(glacier.calls.values()) == 0
+
+
+def test_bad_setting_exits_two(glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("CLEANUP_RETRY_MODE", "legacy")
+
+    with pytest.raises(SystemExit) as raised:
+        cli.main([])
+
+    assert raised.value.code == 2
+    assert "CLEANUP_RETRY_MODE" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "glacier_cleanup", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(LAMBDA_SRC), "PATH": ""},
+        timeout=60,
+    )
+
+    assert completed.returncode == 0
+    assert "--apply" in completed.stdout
+    assert "Dry run unless --apply" in " ".join(completed.stdout.split())

@@ -1,0 +1,182 @@
+"""The boto3 adapter, with botocore's Stubber: paginators, parameters and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.stub import Stubber
+from glacier_cleanup.glacier import (
+    ClientSetupError,
+    GlacierAdapter,
+    create_client,
+    part_range_size,
+    to_domain_error,
+)
+from glacier_cleanup.models import (
+    AccessDeniedError,
+    GlacierError,
+    GlacierUnavailableError,
+    ResourceGoneError,
+    Upload,
+)
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_GLACIER", raising=False)
+    return boto3.client("glacier", region_name="us-east-1")
+
+
+@pytest.fixture
+def stubber(client) -> Iterator[Stubber]:
+    with Stubber(client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+def test_vault_pages_follow_the_marker(client, stubber: Stubber) -> None:
+    stubber.add_response(
+        "list_vaults",
+        {"VaultList": [{"VaultName": "a"}, {"VaultName": "b"}], "Marker": "arn:vault/c"},
+        {"accountId": "-"},
+    )
+    stubber.add_response(
+        "list_vaults", {"VaultList": [{"VaultName": "c"}]}, {"accountId": "-", "marker": "arn:vault/c"}
+    )
+
+    assert list(GlacierAdapter(client).iter_vault_pages()) == [["a", "b"], ["c"]]
+
+
+def test_upload_pages_ask_for_50_and_keep_the_raw_fields(client, stubber: Stubber) -> None:
+    item = {
+        "MultipartUploadId": "id-1",
+        "CreationDate": "2012-03-19T23:20:59.130Z",
+        "ArchiveDescription": "nightly",
+        "PartSizeInBytes": 1048576,
+        "VaultARN": "arn:aws:glacier:us-east-1:123456789012:vaults/v",
+    }
+    expected = {"accountId": "123456789012", "vaultName": "v", "limit": "50"}
+    stubber.add_response("list_multipart_uploads", {"UploadsList": [item], "Marker": "m1"}, expected)
+    stubber.add_response(
+        "list_multipart_uploads",
+        {"UploadsList": [{"MultipartUploadId": "id-2", "CreationDate": "2012-03-20T00:00:00.000Z"}]},
+        {**expected, "marker": "m1"},
+    )
+
+    pages = list(GlacierAdapter(client, account_id="123456789012").iter_upload_pages("v"))
+
+    assert pages == [
+        [Upload("v", "id-1", "2012-03-19T23:20:59.130Z", "nightly")],
+        [Upload("v", "id-2", "2012-03-20T00:00:00.000Z", None)],
+    ]
+
+
+def test_abort_sends_the_upload_id(client, stubber: Stubber) -> None:
+    stubber.add_response(
+        "abort_multipart_upload", {}, {"accountId": "-", "vaultName": "v", "uploadId": "id-1"}
+    )
+
+    GlacierAdapter(client).abort_upload("v", "id-1")
+
+
+def test_upload_size_sums_every_parts_page(client, stubber: Stubber) -> None:
+    base = {"accountId": "-", "vaultName": "v", "uploadId": "u", "limit": "50"}
+    stubber.add_response(
+        "list_parts",
+        {"Parts": [{"RangeInBytes": "0-1048575"}, {"RangeInBytes": "1048576-2097151"}], "Marker": "p"},
+        base,
+    )
+    stubber.add_response(
+        "list_parts", {"Parts": [{"RangeInBytes": "2097152-2097651"}]}, {**base, "marker": "p"}
+    )
+
+    assert GlacierAdapter(client).upload_size_bytes("v", "u") == 2 * 1048576 + 500
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "domain_error"),
+    [
+        ("ResourceNotFoundException", 404, ResourceGoneError),
+        ("AccessDeniedException", 403, AccessDeniedError),
+        ("NoLongerSupportedException", 400, GlacierUnavailableError),
+        ("ThrottlingException", 400, GlacierError),
+        ("ServiceUnavailableException", 500, GlacierError),
+    ],
+)
+def test_client_errors_become_domain_errors_chained_to_the_client_error(
+    client, stubber: Stubber, code: str, status: int, domain_error: type[GlacierError]
+) -> None:
+    stubber.add_client_error("abort_multipart_upload", code, "the message", http_status_code=status)
+
+    with pytest.raises(domain_error) as raised:
+        GlacierAdapter(client).abort_upload("v", "u")
+
+    assert type(raised.value) is domain_error
+    assert raised.value.code == code
+    assert str(raised.value) == f"{code}: the message"
+    assert isinstance(raised.value.__cause__, ClientError)
+
+
+def test_errors_while_paging_are_mapped_too(client, stubber: Stubber) -> None:
+    stubber.add_response("list_multipart_uploads", {"UploadsList": [], "Marker": "m"})
+    stubber.add_client_error("list_multipart_uploads", "ResourceNotFoundException", "vault deleted", 404)
+
+    pages = GlacierAdapter(client).iter_upload_pages("v")
+    assert next(pages) == []
+    with pytest.raises(ResourceGoneError):
+        next(pages)
+
+
+def test_connection_errors_after_retries_become_glacier_errors() -> None:
+    error = to_domain_error(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
+
+    assert type(error) is GlacierError
+    assert error.code == "EndpointConnectionError"
+
+
+def test_client_retry_and_pool_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+    client = create_client(max_attempts=7, retry_mode="adaptive", concurrency=32, region="eu-west-1")
+
+    assert client.meta.config.retries == {"total_max_attempts": 7, "mode": "adaptive"}
+    assert client.meta.config.max_pool_connections == 32
+    assert client.meta.region_name == "eu-west-1"
+    small = create_client(
+        max_attempts=1,
+        retry_mode="standard",
+        concurrency=4,
+        region="eu-west-1",
+        config_override=Config(read_timeout=3),
+    )
+    assert small.meta.config.max_pool_connections == 10  # never below botocore's default
+    assert small.meta.config.read_timeout == 3
+
+
+def test_endpoint_url_from_the_environment_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_GLACIER", "http://127.0.0.1:4566")
+
+    client = create_client(max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1")
+
+    assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_unknown_profile_is_a_setup_error() -> None:
+    with pytest.raises(ClientSetupError, match="no-such-profile"):
+        create_client(max_attempts=1, retry_mode="standard", concurrency=1, profile="no-such-profile")
+
+
+@pytest.mark.parametrize(
+    ("range_in_bytes", "size"), [("0-0", 1), ("0-1048575", 1048576), ("4194304-4194399", 96)]
+)
+def test_part_range_size(range_in_bytes: str, size: int) -> None:
+    assert part_range_size(range_in_bytes) == size

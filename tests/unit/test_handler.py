@@ -1,0 +1,252 @@
+"""The Lambda handler with an in-memory Glacier: result shape, EMF metrics, structured logs, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+import pytest
+from glacier_cleanup import handler
+from glacier_cleanup.events import InvalidEventError
+from glacier_cleanup.handler import Runtime, lambda_handler
+from glacier_cleanup.models import GlacierError
+from glacier_cleanup.settings import Settings, SettingsError
+
+from .conftest import FakeGlacier, FakeLambdaContext
+
+SCHEDULE_EVENT = {
+    "trigger": "schedule",
+    "schedule_arn": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/glacier-cleanup",
+    "scheduled_time": "2025-06-01T03:00:00Z",
+}
+RESULT_KEYS = {
+    "status",
+    "dry_run",
+    "older_than_hours",
+    "cutoff",
+    "vaults_scanned",
+    "uploads_found",
+    "uploads_stale",
+    "uploads_aborted",
+    "uploads_already_gone",
+    "uploads_protected",
+    "uploads_skipped",
+    "failures",
+    "complete",
+    "duration_ms",
+}
+METRIC_NAMES = {
+    "VaultsScanned",
+    "UploadsFound",
+    "UploadsStale",
+    "UploadsAborted",
+    "UploadsAlreadyGone",
+    "AbortFailures",
+    "VaultFailures",
+    "RunIncomplete",
+}
+
+
+def seeded_glacier() -> FakeGlacier:
+    now = datetime.now(UTC)
+    glacier = FakeGlacier()
+    glacier.add_uploads("backups", 4, age_hours=200, description="nightly", now=now)
+    glacier.add_uploads("backups", 2, age_hours=3, now=now)
+    glacier.add_uploads("media", 1, age_hours=500, description="keep: huge restore", now=now)
+    return glacier
+
+
+@pytest.fixture
+def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
+    """The handler's runtime with the real settings (from the environment) and an in-memory Glacier."""
+    fake = seeded_glacier()
+
+    def runtime() -> Runtime:
+        return Runtime(settings=Settings.from_environ(os.environ), glacier=fake)
+
+    monkeypatch.setattr(handler, "get_runtime", runtime)
+    for variable in ("CLEANUP_DRY_RUN", "CLEANUP_PROTECT_DESCRIPTION_REGEX", "CLEANUP_VAULTS"):
+        monkeypatch.delenv(variable, raising=False)
+    return fake
+
+
+def emitted(output: str) -> tuple[list[dict], list[dict]]:
+    """Split captured stdout into EMF blobs and log lines."""
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [r for r in records if "_aws" in r], [r for r in records if "_aws" not in r]
+
+
+def metric_values(blobs: list[dict]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for blob in blobs:
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = blob[metric["Name"]]
+                # EMF allows one value or a list of values for the same metric
+                values[metric["Name"]] = sum(value) if isinstance(value, list) else value
+    return values
+
+
+def test_scheduled_dry_run_result_metrics_and_logs(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+
+    # Result: the contract keys, a dry run by default, nothing aborted
+    assert set(result) >= RESULT_KEYS
+    assert result["status"] == "ok"
+    assert result["dry_run"] is True
+    assert result["uploads_stale"] == 5
+    assert result["uploads_aborted"] == 0
+    assert glacier.calls["AbortMultipartUpload"] == 0
+    assert json.loads(json.dumps(result)) == result  # JSON-serialisable as returned
+
+    blobs, logs = emitted(capsys.readouterr().out)
+    # Metrics: namespace and service dimension from the environment, names exactly as the alarms expect
+    run_blob = next(blob for blob in blobs if "UploadsFound" in blob)
+    directive = run_blob["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "GlacierMultipartCleanup"
+    assert directive["Dimensions"] == [["service"]]
+    assert run_blob["service"] == "glacier-multipart-cleanup"
+    assert {metric["Name"] for metric in directive["Metrics"]} == METRIC_NAMES
+    assert all(metric["Unit"] == "Count" for metric in directive["Metrics"])
+    values = metric_values(blobs)
+    assert values["UploadsFound"] == 7
+    assert values["UploadsStale"] == 5
+    assert values["UploadsAborted"] == 0
+    assert values["RunIncomplete"] == 0
+    assert values["ColdStart"] == 1
+
+    # Logs: one structured line per would-abort upload, with the Lambda context injected
+    would_abort = [line for line in logs if line["message"] == "would abort stale upload"]
+    assert len(would_abort) == 5
+    for line in would_abort:
+        assert line["vault"] in {"backups", "media"}
+        assert line["upload_id"]
+        assert line["age_hours"] >= 168
+        assert line["function_name"] == "glacier-multipart-cleanup"
+        assert line["function_request_id"] == FakeLambdaContext.aws_request_id
+        assert line["trigger"] == "schedule"
+    assert {line.get("archive_description") for line in would_abort} == {"nightly", "keep: huge restore"}
+    summary = [line for line in logs if line["message"] == "cleanup finished"]
+    assert len(summary) == 1
+    assert summary[0]["uploads_stale"] == 5
+
+
+def test_on_demand_request_overrides_settings_for_one_run(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", "^keep:")
+
+    result = lambda_handler({"dry_run": False, "vaults": ["backups", "media"]}, FakeLambdaContext())
+
+    assert result["dry_run"] is False
+    assert result["uploads_aborted"] == 4
+    assert result["uploads_protected"] == 1
+    _, logs = emitted(capsys.readouterr().out)
+    aborted = [line for line in logs if line["message"] == "aborted stale upload"]
+    assert len(aborted) == 4
+    assert all(line["trigger"] == "on_demand" and line["dry_run"] is False for line in aborted)
+
+
+def test_cold_start_is_counted_once(glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]) -> None:
+    lambda_handler({}, FakeLambdaContext())
+    first, _ = emitted(capsys.readouterr().out)
+    lambda_handler({}, FakeLambdaContext())
+    second, _ = emitted(capsys.readouterr().out)
+
+    assert metric_values(first).get("ColdStart") == 1
+    assert "ColdStart" not in metric_values(second)
+
+
+def test_failures_show_in_status_and_metrics(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upload_id = next(iter(glacier.remaining("backups")))
+    glacier.list_errors["media"] = GlacierError("AccessDeniedException", "no")
+    glacier.abort_errors = {upload_id: GlacierError("ServiceUnavailableException", "down")}
+
+    result = lambda_handler({"dry_run": False, "older_than_hours": 1}, FakeLambdaContext())
+
+    assert result["status"] == "partial"
+    values = metric_values(emitted(capsys.readouterr().out)[0])
+    assert values["AbortFailures"] == 1
+    assert values["VaultFailures"] == 1
+
+
+def test_glacier_unavailable_has_no_failure_metrics(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    glacier.unavailable = True
+
+    result = lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+
+    assert result["status"] == "glacier_unavailable"
+    values = metric_values(emitted(capsys.readouterr().out)[0])
+    assert values["AbortFailures"] == values["VaultFailures"] == values["RunIncomplete"] == 0
+
+
+def test_little_time_left_returns_incomplete_and_the_next_run_finishes(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 20 s left with a 30 s margin: no call may start
+    first = lambda_handler({"dry_run": False}, FakeLambdaContext(remaining_ms=20_000))
+
+    assert first["complete"] is False
+    assert first["uploads_aborted"] == 0
+    assert sum(glacier.calls.values()) == 0
+    assert metric_values(emitted(capsys.readouterr().out)[0])["RunIncomplete"] == 1
+
+    second = lambda_handler({"dry_run": False}, FakeLambdaContext())
+    assert second["complete"] is True
+    assert second["uploads_aborted"] == 5
+
+
+# A refused invocation publishes no run metrics, and Powertools says so: expected here.
+NO_METRICS_WARNING = "ignore:No application metrics to publish"
+
+
+@pytest.mark.filterwarnings(NO_METRICS_WARNING)
+@pytest.mark.parametrize(
+    "event",
+    [{"dry_run": "yes"}, {"older_than_hours": 0}, {"vaults": ["bad name"]}, {"surprise": True}, "text", None],
+)
+def test_bad_event_fails_the_invocation_before_any_glacier_call(glacier: FakeGlacier, event: object) -> None:
+    with pytest.raises(InvalidEventError):
+        lambda_handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+
+    assert sum(glacier.calls.values()) == 0
+
+
+@pytest.mark.filterwarnings(NO_METRICS_WARNING)
+def test_bad_setting_fails_every_invocation_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLEANUP_OLDER_THAN_HOURS", "0.25")
+
+    def no_client(**_: object) -> None:
+        raise AssertionError("no Glacier client may be built with invalid settings")
+
+    monkeypatch.setattr(handler, "create_client", no_client)
+
+    for _ in range(2):
+        with pytest.raises(SettingsError, match=r"CLEANUP_OLDER_THAN_HOURS='0.25'.*allowed"):
+            lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+    _, logs = emitted(capsys.readouterr().out)
+    assert [line["message"] for line in logs].count("invalid settings: nothing was done") == 2
+
+
+def test_runtime_is_built_once_per_execution_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+
+    def fake_client(**kwargs: object) -> object:
+        built.append(kwargs)
+        return object()
+
+    monkeypatch.setattr(handler, "create_client", fake_client)
+    monkeypatch.setenv("CLEANUP_CONCURRENCY", "24")
+    monkeypatch.setenv("CLEANUP_RETRY_MODE", "adaptive")
+
+    assert handler.get_runtime() is handler.get_runtime()
+    assert built == [{"max_attempts": 10, "retry_mode": "adaptive", "concurrency": 24}]
