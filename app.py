@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""CDK app: one Glacier multipart cleanup stack per target configured under `glacier-cleanup`.
+
+See docs/deploy.md. Synth needs no AWS credentials: nothing is looked up; the Powertools layer ARN is a
+deploy-time SSM parameter reference.
+"""
+
+import os
+import sys
+
+from aws_cdk import App
+
+from infra.assembly import build_app
+from infra.config import ConfigError, load_config
+from infra.powertools import pinned_powertools_version
+
+
+def main() -> None:
+    app = App()
+    try:
+        config = load_config(
+            app.node.get_all_context(),
+            default_account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            default_region=os.environ.get("CDK_DEFAULT_REGION"),
+        )
+    except ConfigError as exc:
+        sys.exit(str(exc))  # one message, exit status 1, no traceback
+    build_app(app, config, powertools_version=pinned_powertools_version())
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

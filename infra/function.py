@@ -1,0 +1,177 @@
+"""The cleanup Lambda function: code, runtime, Powertools layer, settings, logs, tracing, async invocation."""
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.config import CleanupSettings
+from infra.paths import LAMBDA_SOURCE
+from infra.permissions import GlacierCleanupPermissions
+from infra.powertools import layer_parameter_name
+
+HANDLER = "glacier_cleanup.handler.lambda_handler"
+# Newest Python runtime in aws-cdk-lib 2.275; Powertools publishes a python3.14 layer for each release.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+# lambda_src/ holds only the glacier_cleanup package; keep build and test leftovers out of the asset.
+ASSET_EXCLUDES = (
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/*.egg-info",
+    "**/tests",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    ".DS_Store",
+)
+_LOG_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+# Lambda's log-level filter must not drop what Powertools Logger is told to emit.
+_APPLICATION_LOG_LEVEL = {
+    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
+    "INFO": lambda_.ApplicationLogLevel.INFO,
+    "WARNING": lambda_.ApplicationLogLevel.WARN,
+    "ERROR": lambda_.ApplicationLogLevel.ERROR,
+    "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
+}
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def lambda_environment(settings: CleanupSettings) -> dict[str, str]:
+    """Environment variables, named as in docs/design.md."""
+    return {
+        # glacier_cleanup Settings: minimum age of an upload before it is aborted
+        "CLEANUP_OLDER_THAN_HOURS": _number(settings.older_than_hours),
+        # glacier_cleanup Settings: report only, abort nothing
+        "CLEANUP_DRY_RUN": _flag(settings.dry_run),
+        # glacier_cleanup Settings: vaults to scan (empty = every vault in the account and region)
+        "CLEANUP_VAULTS": ",".join(settings.vaults),
+        # glacier_cleanup Settings: vault names or fnmatch globs never scanned
+        "CLEANUP_EXCLUDE_VAULTS": ",".join(settings.exclude_vaults),
+        # glacier_cleanup Settings: uploads whose ArchiveDescription matches are never aborted
+        "CLEANUP_PROTECT_DESCRIPTION_REGEX": settings.protect_description_regex,
+        # glacier_cleanup Settings: parallel Glacier calls
+        "CLEANUP_CONCURRENCY": str(settings.concurrency),
+        # glacier_cleanup Settings: cap on aborts per run (empty = no cap)
+        "CLEANUP_MAX_ABORTS": "" if settings.max_aborts is None else str(settings.max_aborts),
+        # glacier_cleanup Settings: stop starting work this long before the function timeout
+        "CLEANUP_TIME_MARGIN_SECONDS": _number(settings.time_margin_seconds),
+        # glacier_cleanup Settings: Glacier accountId ("-" = the caller's account)
+        "CLEANUP_ACCOUNT_ID": settings.glacier_account_id,
+        # glacier_cleanup Settings: ListParts per stale upload to report bytes released
+        "CLEANUP_REPORT_BYTES": _flag(settings.report_bytes),
+        # glacier_cleanup Glacier adapter: botocore total attempts per call
+        "CLEANUP_MAX_ATTEMPTS": str(settings.max_attempts),
+        # glacier_cleanup Glacier adapter: botocore retry mode
+        "CLEANUP_RETRY_MODE": settings.retry_mode,
+        # Powertools Logger, Metrics and Tracer: service name (the `service` metric dimension the alarms use)
+        "POWERTOOLS_SERVICE_NAME": settings.service_name,
+        # Powertools Metrics: CloudWatch namespace of the EMF metrics (the alarms use it)
+        "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,
+        # Powertools Logger: log level
+        "POWERTOOLS_LOG_LEVEL": settings.log_level,
+    }
+
+
+class CleanupFunction(Construct):
+    """The Lambda function with its own least-privilege role, log group and async failure destination."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: CleanupSettings,
+        powertools_version: str,
+        failure_queue: sqs.IQueue,
+        description: str,
+    ) -> None:
+        super().__init__(scope, id_)
+
+        # Retained on stack deletion: the log is the audit trail of what was aborted.
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=_LOG_RETENTION[settings.log_retention_days],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # An explicit role instead of the default one: no AWS managed policy, logs only to this group.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Glacier multipart cleanup function",
+        )
+        self.log_group.grant_write(self.role)
+        self.permissions = GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
+
+        layer_parameter = layer_parameter_name(
+            version=powertools_version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name
+        )
+        # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
+        self.powertools_layer_arn = ssm.StringParameter.value_for_string_parameter(self, layer_parameter)
+        powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "PowertoolsLayer", self.powertools_layer_arn
+        )
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=list(ASSET_EXCLUDES)),
+            layers=[powertools_layer],
+            memory_size=settings.memory_mb,
+            timeout=Duration.seconds(settings.timeout_seconds),
+            environment=lambda_environment(settings),
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=_APPLICATION_LOG_LEVEL[settings.log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
+            tracing=lambda_.Tracing.ACTIVE if settings.tracing else lambda_.Tracing.DISABLED,
+            # One run at a time: a slow run and the next schedule (or an on-demand run) never overlap.
+            reserved_concurrent_executions=1 if settings.prevent_overlap else None,
+            # Scheduler invokes asynchronously: Lambda's own retries, then the record goes to the queue.
+            retry_attempts=settings.async_retry_attempts,
+            max_event_age=Duration.minutes(settings.async_max_event_age_minutes),
+            on_failure=destinations.SqsDestination(failure_queue),
+        )

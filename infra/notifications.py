@@ -1,0 +1,48 @@
+"""Optional e-mail notifications: a KMS-encrypted SNS topic that the alarms publish to."""
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+
+
+class AlarmTopic(Construct):
+    """SNS topic encrypted with its own rotating key, TLS only, one e-mail subscription per address."""
+
+    def __init__(self, scope: Construct, id_: str, *, emails: Sequence[str]) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        # A customer managed key: CloudWatch cannot publish to a topic under the AWS managed SNS key.
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Glacier multipart cleanup alarm notifications",
+            enable_key_rotation=True,
+        )
+        self.key.grant(CLOUDWATCH, "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
+        # The topic policy that enforce_ssl creates replaces the default one: allow this account's alarms.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsOfThisAccount",
+                principals=[CLOUDWATCH],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch", resource="alarm", resource_name="*"
+                        )
+                    },
+                },
+            )
+        )
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))

@@ -1,0 +1,74 @@
+"""Least-privilege Glacier permissions for the cleanup role."""
+
+from aws_cdk import Acknowledgment, ArnFormat, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.config import CleanupSettings
+from infra.nag import iam5_resource_finding
+
+LIST_VAULTS = "glacier:ListVaults"
+VAULT_ACTIONS = ("glacier:AbortMultipartUpload", "glacier:ListMultipartUploads")
+LIST_PARTS = "glacier:ListParts"
+
+
+def vault_actions(settings: CleanupSettings) -> list[str]:
+    """Vault-scoped actions; ListParts only when the function reports bytes."""
+    return sorted([*VAULT_ACTIONS, *([LIST_PARTS] if settings.report_bytes else [])])
+
+
+class GlacierCleanupPermissions(Construct):
+    """Adds the Glacier statements to the role's policy: nothing the cleanup does not call."""
+
+    def __init__(self, scope: Construct, id_: str, *, role: iam.IRole, settings: CleanupSettings) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        # CLEANUP_ACCOUNT_ID "-" means the caller's own account.
+        account = stack.account if settings.glacier_account_id == "-" else settings.glacier_account_id
+        vault_names = settings.vaults or ("*",)
+        self.vault_arns = [
+            stack.format_arn(
+                service="glacier",
+                account=account,
+                resource="vaults",
+                resource_name=name,
+                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+            )
+            for name in vault_names
+        ]
+
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListVaults",
+                actions=[LIST_VAULTS],
+                # ListVaults has no resource type: it cannot be scoped further.
+                resources=["*"],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="CleanUpVaultUploads", actions=vault_actions(settings), resources=self.vault_arns
+            )
+        )
+
+        acknowledgments = [
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason=(
+                    "Resource * only where IAM offers no resource type: glacier:ListVaults, and "
+                    "xray:PutTraceSegments/PutTelemetryRecords added by active tracing."
+                ),
+            )
+        ]
+        if not settings.vaults:
+            acknowledgments.append(
+                Acknowledgment(
+                    id=iam5_resource_finding(self, self.vault_arns[0]),
+                    reason=(
+                        "No vault list is configured: the function cleans every vault of the account and "
+                        "region, whose names are not known at deploy time. Setting `vaults` narrows this."
+                    ),
+                )
+            )
+        # On the role: the finding is reported on its DefaultPolicy, which holds these statements.
+        Validations.of(role).acknowledge(*acknowledgments)

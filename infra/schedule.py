@@ -1,0 +1,86 @@
+"""The EventBridge Scheduler schedule that starts each cleanup run."""
+
+from aws_cdk import Acknowledgment, Duration, Stack, TimeZone, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import CleanupSettings
+from infra.nag import iam5_resource_finding
+
+
+def schedule_payload() -> dict[str, str]:
+    """The event the function receives from the schedule (docs/design.md, Events)."""
+    return {
+        "trigger": "schedule",
+        "schedule_arn": scheduler.ContextAttribute.schedule_arn,
+        "scheduled_time": scheduler.ContextAttribute.scheduled_time,
+    }
+
+
+class CleanupSchedule(Construct):
+    """Invokes the function (asynchronously) on the configured rate or cron expression."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        function: lambda_.IFunction,
+        settings: CleanupSettings,
+        dead_letter_queue: sqs.IQueue,
+        description: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        # Our own role (the target would otherwise create one per stack) so its findings can be acknowledged
+        # here; trusted only by schedules of this account's default group, as the generated role would be.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {
+                        "aws:SourceAccount": stack.account,
+                        "aws:SourceArn": stack.format_arn(
+                            service="scheduler", resource="schedule-group", resource_name="default"
+                        ),
+                    }
+                },
+            ),
+            description="EventBridge Scheduler: invoke the Glacier multipart cleanup function",
+        )
+        target = targets.LambdaInvoke(
+            function,
+            role=self.role,
+            input=scheduler.ScheduleTargetInput.from_object(schedule_payload()),
+            retry_attempts=settings.schedule_retry_attempts,
+            max_event_age=Duration.minutes(settings.schedule_max_event_age_minutes),
+            dead_letter_queue=dead_letter_queue,
+        )
+        window = settings.flexible_window_minutes
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            description=description,
+            schedule=scheduler.ScheduleExpression.expression(
+                settings.schedule_expression, TimeZone.of(settings.schedule_time_zone)
+            ),
+            target=target,
+            enabled=settings.schedule_enabled,
+            # A flexible window spreads runs of many accounts that share one schedule.
+            time_window=scheduler.TimeWindow.flexible(Duration.minutes(window))
+            if window
+            else scheduler.TimeWindow.off(),
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id=iam5_resource_finding(self, f"{function.function_arn}:*"),
+                reason="The Lambda target's grant covers this one function's versions and aliases "
+                "(<function ARN>:*), nothing else.",
+            )
+        )
