@@ -57,6 +57,9 @@ test: lint typecheck pytest synth
 demo: $(INSTALLED)
 	@if [ -f scripts/demo.py ]; then $(PY) scripts/demo.py; else echo "make demo: not yet available (the cleanup function does not exist yet)"; fi
 
+# By default a two-target example config (infra/examples/two-targets.json): one template per target.
+# `make synth SYNTH_ARGS=` synthesizes the cdk.json config instead.
+synth: SYNTH_ARGS ?= -c glacier-cleanup:config_file=infra/examples/two-targets.json
 synth: $(NODE_INSTALLED)
 	@if [ -f app.py ] && [ -f cdk.json ]; then \
 	  rm -rf cdk.out && npx --no-install cdk synth --quiet $(SYNTH_ARGS) > /dev/null && \
