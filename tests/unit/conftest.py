@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-# Before glacier_cleanup is imported anywhere: Logger and Metrics read these once.
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "glacier-multipart-cleanup")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GlacierMultipartCleanup")
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-
 import random
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aws_lambda_powertools.metrics.provider import cold_start
-from glacier_cleanup import handler
 from glacier_cleanup.models import (
     AccessDeniedError,
     GlacierError,
@@ -28,7 +18,10 @@ from glacier_cleanup.models import (
     ResourceGoneError,
     Upload,
 )
-from glacier_cleanup.observability import metrics, set_log_stream
+
+from .support import FakeLambdaContext, fresh_powertools
+
+__all__ = ["NOW", "FakeGlacier", "FakeLambdaContext", "hours_ago", "iso"]
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -40,23 +33,6 @@ def iso(moment: datetime) -> str:
 
 def hours_ago(hours: float, *, now: datetime = NOW) -> str:
     return iso(now - timedelta(hours=hours))
-
-
-@dataclass
-class FakeLambdaContext:
-    """The parts of Lambda's context object the handler and Powertools use."""
-
-    remaining_ms: int = 900_000
-    function_name: str = "glacier-multipart-cleanup"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:glacier-multipart-cleanup"
-    aws_request_id: str = "11111111-2222-3333-4444-555555555555"
-    log_group_name: str = "/aws/lambda/glacier-multipart-cleanup"
-    log_stream_name: str = "2025/06/01/[$LATEST]0123456789abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
 
 
 @dataclass
@@ -185,24 +161,7 @@ def clock() -> Callable[[], datetime]:
     return lambda: NOW
 
 
-class CurrentStdout:
-    """Writes to whatever sys.stdout is at the time, so capsys sees the logger's lines."""
-
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        sys.stdout.flush()
-
-
 @pytest.fixture(autouse=True)
 def powertools_for_tests() -> Iterator[None]:
-    """Logs go to the captured stdout; metrics, cold start and the cached runtime start fresh per test."""
-    set_log_stream(CurrentStdout())  # type: ignore[arg-type]
-    metrics.clear_metrics()
-    metrics.clear_default_dimensions()
-    cold_start.is_cold_start = True
-    handler.get_runtime.cache_clear()
-    yield
-    metrics.clear_metrics()
-    handler.get_runtime.cache_clear()
+    with fresh_powertools():
+        yield

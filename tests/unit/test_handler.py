@@ -13,7 +13,8 @@ from glacier_cleanup.handler import Runtime, lambda_handler
 from glacier_cleanup.models import GlacierError
 from glacier_cleanup.settings import Settings, SettingsError
 
-from .conftest import FakeGlacier, FakeLambdaContext
+from .conftest import FakeGlacier
+from .support import FakeLambdaContext, emitted, metric_values
 
 SCHEDULE_EVENT = {
     "trigger": "schedule",
@@ -69,23 +70,6 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_PROTECT_DESCRIPTION_REGEX", "CLEANUP_VAULTS"):
         monkeypatch.delenv(variable, raising=False)
     return fake
-
-
-def emitted(output: str) -> tuple[list[dict], list[dict]]:
-    """Split captured stdout into EMF blobs and log lines."""
-    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    return [r for r in records if "_aws" in r], [r for r in records if "_aws" not in r]
-
-
-def metric_values(blobs: list[dict]) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for blob in blobs:
-        for directive in blob["_aws"]["CloudWatchMetrics"]:
-            for metric in directive["Metrics"]:
-                value = blob[metric["Name"]]
-                # EMF allows one value or a list of values for the same metric
-                values[metric["Name"]] = sum(value) if isinstance(value, list) else value
-    return values
 
 
 def test_scheduled_dry_run_result_metrics_and_logs(

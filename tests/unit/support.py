@@ -1,0 +1,82 @@
+"""Test support shared by tests/unit and tests/integration: a fake Lambda context and Powertools resets."""
+
+from __future__ import annotations
+
+import os
+
+# Before glacier_cleanup is imported anywhere: Logger and Metrics read these once.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "glacier-multipart-cleanup")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GlacierMultipartCleanup")
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics.provider import cold_start
+from glacier_cleanup import handler
+from glacier_cleanup.observability import metrics, set_log_stream
+
+
+@dataclass
+class FakeLambdaContext:
+    """The parts of Lambda's context object the handler and Powertools use.
+
+    `remaining_ms` is a number, or a callable for a clock that runs down while the function works.
+    """
+
+    remaining_ms: int | Callable[[], int] = 900_000
+    function_name: str = "glacier-multipart-cleanup"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:glacier-multipart-cleanup"
+    aws_request_id: str = "11111111-2222-3333-4444-555555555555"
+    log_group_name: str = "/aws/lambda/glacier-multipart-cleanup"
+    log_stream_name: str = "2025/06/01/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms() if callable(self.remaining_ms) else self.remaining_ms
+
+
+class CurrentStdout:
+    """Writes to whatever sys.stdout is at the time, so capsys sees the logger's lines."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@contextmanager
+def fresh_powertools() -> Iterator[None]:
+    """Logs to the captured stdout; metrics, cold start and the cached runtime start fresh."""
+    set_log_stream(CurrentStdout())  # type: ignore[arg-type]
+    metrics.clear_metrics()
+    metrics.clear_default_dimensions()
+    cold_start.is_cold_start = True
+    handler.get_runtime.cache_clear()
+    try:
+        yield
+    finally:
+        metrics.clear_metrics()
+        handler.get_runtime.cache_clear()
+
+
+def emitted(output: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split captured stdout into EMF blobs and log lines."""
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [r for r in records if "_aws" in r], [r for r in records if "_aws" not in r]
+
+
+def metric_values(blobs: list[dict[str, Any]]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for blob in blobs:
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = blob[metric["Name"]]
+                # EMF allows one value or a list of values for the same metric
+                values[metric["Name"]] = sum(value) if isinstance(value, list) else value
+    return values
