@@ -260,8 +260,9 @@ class EmulatorControl:
             backend = self.backend(account_id, region)
             if vault not in backend.vaults:
                 backend.create_vault(vault)
-            uploads = self.uploads_of(backend.vaults[vault])
-            return [uploads.add(created, archive_description, part_size).upload_id for _ in range(count)]
+            return self.uploads_of(backend.vaults[vault]).add_many(
+                count, created, archive_description, part_size
+            )
 
     def expire_upload(self, account_id: str, region: str, vault: str, upload_id: str) -> bool:
         """Remove an upload without a grace window, as Glacier's 24-hour expiry would."""

@@ -6,11 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -29,11 +25,16 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 class EmulatorApp:
-    """Routes ``/_emulator/*`` to the control endpoints (no faults, no stats) and the rest to moto."""
+    """Routes ``/_emulator/*`` to the control endpoints (no faults, no stats) and the rest to moto's
+    Glacier app.
+
+    moto's multi-service dispatcher is skipped on purpose: this server only speaks Glacier, and the
+    dispatcher scans moto's package directory under a global lock on every request.
+    """
 
     def __init__(self) -> None:
-        install()
-        self.moto_app = DomainDispatcherApplication(create_backend_app)
+        install()  # before create_backend_app, which reads moto's url_paths once
+        self.moto_app = create_backend_app("glacier")
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
