@@ -3,7 +3,13 @@
 Both read Powertools' own variables (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE,
 POWERTOOLS_LOG_LEVEL); the defaults below apply when they are unset (the stack always sets them).
 
-No Tracer: see docs in the project report. Per-vault timing is in the "vault scanned" log line instead.
+No Tracer, on purpose. Measured on Python 3.11 (median of 5 cold imports): this package's handler imports in
+about 210 ms (boto3, Powertools Logger/Metrics/Parser, pydantic); `Tracer()` adds about 125 ms more (the
+X-Ray SDK), i.e. +60 % init on a scheduled function where nearly every run is a cold start. What it would buy
+is a subsegment per vault, but the vaults are scanned on pool threads, where the X-Ray context is not
+inherited: each task would have to carry the parent entity by hand, and patched botocore would add one
+subsegment per Glacier call (thousands per run). The "vault scanned" log line (vault, uploads_found,
+duration_ms) and the EMF metrics answer the same questions in Logs Insights and CloudWatch.
 """
 
 from __future__ import annotations
