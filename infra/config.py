@@ -304,7 +304,8 @@ def load_config(
     ]
     names = [str(entry.get("name", f"#{index}")) for index, entry in enumerate(raw_targets)]
     for unknown in sorted(set(target_overrides) - set(names)):
-        problems.append(f"-c {CONTEXT_KEY}:{unknown}:...: no target named {unknown!r}")
+        for setting in sorted(target_overrides[unknown]):
+            problems.append(f"-c {CONTEXT_KEY}:{unknown}:{setting}: no target named {unknown!r}")
 
     targets: list[TargetConfig] = []
     for name, entry in zip(names, raw_targets, strict=True):

@@ -1,0 +1,52 @@
+"""Synthesize each test config once per session (jsii makes synth slow) and share the results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+from infra_helpers import CDK_JSON, MULTI_TARGET_CONFIG, Synthesized, synthesize
+
+from infra.config import CONTEXT_KEY
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The shipped cdk.json config: no targets, so one stack for the default account and region."""
+    return synthesize(tmp_path_factory.mktemp("cdk-shipped"), CDK_JSON["context"][CONTEXT_KEY])
+
+
+@pytest.fixture(scope="session")
+def multi(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk-multi"), MULTI_TARGET_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def shipped_template(shipped: Synthesized) -> dict[str, Any]:
+    return shipped.templates["GlacierCleanup-default"]
+
+
+@pytest.fixture(scope="session")
+def alpha_template(multi: Synthesized) -> dict[str, Any]:
+    return multi.templates["GlacierCleanup-alpha"]
+
+
+@pytest.fixture(scope="session")
+def beta_template(multi: Synthesized) -> dict[str, Any]:
+    return multi.templates["GlacierCleanup-beta"]
+
+
+@pytest.fixture(scope="session")
+def shipped_assertions(shipped_template: dict[str, Any]) -> Template:
+    return Template.from_json(shipped_template)
+
+
+@pytest.fixture(scope="session")
+def alpha_assertions(alpha_template: dict[str, Any]) -> Template:
+    return Template.from_json(alpha_template)
+
+
+@pytest.fixture(scope="session")
+def beta_assertions(beta_template: dict[str, Any]) -> Template:
+    return Template.from_json(beta_template)

@@ -1,0 +1,135 @@
+"""Test configs, synthesis the way app.py does it, and template helpers for tests/infra."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Stack, cx_api
+
+from infra.assembly import build_app
+from infra.config import CONTEXT_KEY, load_config
+from infra.powertools import pinned_powertools_version
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_JSON = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Two targets that between them turn every optional feature on and off.
+MULTI_TARGET_CONFIG: dict[str, Any] = {
+    "defaults": {"older_than_hours": 72, "alarm_emails": ["glacier-ops@example.com"]},
+    "targets": [
+        {
+            "name": "alpha",
+            "account": "111111111111",
+            "region": "eu-central-1",
+            "vaults": ["backups", "logs.2024"],
+            "exclude_vaults": ["tmp-*"],
+            "protect_description_regex": "^keep:",
+            "report_bytes": True,
+            "dry_run": False,
+            "max_aborts": 500,
+            "memory_mb": 512,
+            "timeout_seconds": 600,
+            "time_margin_seconds": 45,
+            "log_retention_days": 365,
+            "log_level": "DEBUG",
+            "schedule_expression": "cron(15 3 ? * MON-FRI *)",
+            "schedule_time_zone": "Europe/Berlin",
+            "flexible_window_minutes": 0,
+            "run_interval_minutes": 1440,
+            "run_incomplete_alarm_runs": 3,
+            "schedule_retry_attempts": 5,
+            "schedule_max_event_age_minutes": 30,
+            "async_retry_attempts": 0,
+            "async_max_event_age_minutes": 120,
+            "create_test_event_registry": True,
+        },
+        {
+            "name": "beta",
+            "account": "222222222222",
+            "region": "us-west-2",
+            "glacier_account_id": "333333333333",
+            "alarm_emails": [],
+            "prevent_overlap": False,
+            "tracing": False,
+            "test_events": False,
+            "schedule_enabled": False,
+        },
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """One synthesized app: its stacks (for cdk-nag) and templates (for assertions and cfn-lint)."""
+
+    outdir: Path
+    stacks: dict[str, Stack]
+    templates: dict[str, dict[str, Any]]
+    artifacts: dict[str, cx_api.CloudFormationStackArtifact]
+
+
+def synthesize(outdir: Path, glacier_cleanup: Mapping[str, Any] | None) -> Synthesized:
+    """What app.py does, with cdk.json's context (feature flags) and the given `glacier-cleanup` block."""
+    context = {key: value for key, value in CDK_JSON["context"].items() if key != CONTEXT_KEY}
+    if glacier_cleanup is not None:
+        context[CONTEXT_KEY] = glacier_cleanup
+    app = App(outdir=str(outdir), context=context)
+    config = load_config(
+        app.node.get_all_context(), default_account=DEFAULT_ACCOUNT, default_region=DEFAULT_REGION
+    )
+    stacks = build_app(app, config, powertools_version=pinned_powertools_version())
+    assembly = app.synth()  # raises when cdk-nag reports an unacknowledged finding
+    artifacts = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name) for stack in stacks}
+    return Synthesized(
+        outdir=outdir,
+        stacks={stack.stack_name: stack for stack in stacks},
+        templates={name: artifact.template for name, artifact in artifacts.items()},
+        artifacts=artifacts,
+    )
+
+
+def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def only_resource(template: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
+    found = resources_of_type(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return next(iter(found.values()))
+
+
+def logical_id_of(template: Mapping[str, Any], resource_type: str) -> str:
+    found = resources_of_type(template, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return next(iter(found))
+
+
+def policy_attached_to(template: Mapping[str, Any], role_logical_id: str) -> dict[str, Any]:
+    """The one AWS::IAM::Policy attached to a role, as its PolicyDocument."""
+    documents = [
+        resource["Properties"]["PolicyDocument"]
+        for resource in resources_of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_logical_id} in resource["Properties"]["Roles"]
+    ]
+    assert len(documents) == 1, f"expected one policy on {role_logical_id}, found {len(documents)}"
+    return documents[0]
+
+
+def function_role_id(template: Mapping[str, Any]) -> str:
+    role = only_resource(template, "AWS::Lambda::Function")["Properties"]["Role"]
+    return str(role["Fn::GetAtt"][0])
+
+
+def partition_arn(suffix: str) -> dict[str, Any]:
+    """An ARN as CDK renders it with the partition token: arn:${AWS::Partition}<suffix>."""
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, suffix]]}

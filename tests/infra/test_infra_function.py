@@ -1,0 +1,196 @@
+"""The cleanup function: runtime, code asset, Powertools layer, settings, logs, tracing, async invocation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_lambda_powertools.shared.version
+import pytest
+from aws_cdk.assertions import Match, Template
+from infra_helpers import REPO_ROOT, Synthesized, logical_id_of, only_resource
+
+from infra.powertools import layer_parameter_name, pinned_powertools_version
+
+SHIPPED_ENVIRONMENT = {
+    "CLEANUP_OLDER_THAN_HOURS": "168",
+    "CLEANUP_DRY_RUN": "true",
+    "CLEANUP_VAULTS": "",
+    "CLEANUP_EXCLUDE_VAULTS": "",
+    "CLEANUP_PROTECT_DESCRIPTION_REGEX": "",
+    "CLEANUP_CONCURRENCY": "16",
+    "CLEANUP_MAX_ABORTS": "",
+    "CLEANUP_TIME_MARGIN_SECONDS": "30",
+    "CLEANUP_ACCOUNT_ID": "-",
+    "CLEANUP_REPORT_BYTES": "false",
+    "CLEANUP_MAX_ATTEMPTS": "10",
+    "CLEANUP_RETRY_MODE": "standard",
+    "POWERTOOLS_SERVICE_NAME": "glacier-multipart-cleanup",
+    "POWERTOOLS_METRICS_NAMESPACE": "GlacierMultipartCleanup",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+
+
+def test_runtime_architecture_handler_and_sizing(
+    shipped_assertions: Template, shipped_template: dict[str, Any]
+) -> None:
+    shipped_assertions.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "Handler": "glacier_cleanup.handler.lambda_handler",
+            "MemorySize": 256,
+            "Timeout": 900,
+            "ReservedConcurrentExecutions": 1,
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {
+                "LogFormat": "JSON",
+                "ApplicationLogLevel": "INFO",
+                "SystemLogLevel": "INFO",
+                "LogGroup": {"Ref": logical_id_of(shipped_template, "AWS::Logs::LogGroup")},
+            },
+        },
+    )
+
+
+def test_shipped_environment_is_every_design_setting(shipped_template: dict[str, Any]) -> None:
+    function = only_resource(shipped_template, "AWS::Lambda::Function")
+    assert function["Properties"]["Environment"]["Variables"] == SHIPPED_ENVIRONMENT
+
+
+def test_configured_settings_reach_the_environment(alpha_template: dict[str, Any]) -> None:
+    variables = only_resource(alpha_template, "AWS::Lambda::Function")["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert set(variables) == set(SHIPPED_ENVIRONMENT)
+    assert {
+        key: variables[key]
+        for key in (
+            "CLEANUP_OLDER_THAN_HOURS",
+            "CLEANUP_DRY_RUN",
+            "CLEANUP_VAULTS",
+            "CLEANUP_EXCLUDE_VAULTS",
+            "CLEANUP_PROTECT_DESCRIPTION_REGEX",
+            "CLEANUP_MAX_ABORTS",
+            "CLEANUP_TIME_MARGIN_SECONDS",
+            "CLEANUP_REPORT_BYTES",
+            "POWERTOOLS_LOG_LEVEL",
+        )
+    } == {
+        "CLEANUP_OLDER_THAN_HOURS": "72",
+        "CLEANUP_DRY_RUN": "false",
+        "CLEANUP_VAULTS": "backups,logs.2024",
+        "CLEANUP_EXCLUDE_VAULTS": "tmp-*",
+        "CLEANUP_PROTECT_DESCRIPTION_REGEX": "^keep:",
+        "CLEANUP_MAX_ABORTS": "500",
+        "CLEANUP_TIME_MARGIN_SECONDS": "45",
+        "CLEANUP_REPORT_BYTES": "true",
+        "POWERTOOLS_LOG_LEVEL": "DEBUG",
+    }
+
+
+def test_configured_sizing_and_log_level(alpha_assertions: Template) -> None:
+    alpha_assertions.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "MemorySize": 512,
+            "Timeout": 600,
+            "LoggingConfig": Match.object_like({"ApplicationLogLevel": "DEBUG"}),
+        },
+    )
+
+
+def test_overlap_and_tracing_can_be_switched_off(beta_template: dict[str, Any]) -> None:
+    properties = only_resource(beta_template, "AWS::Lambda::Function")["Properties"]
+    assert "ReservedConcurrentExecutions" not in properties
+    assert properties.get("TracingConfig", {"Mode": "PassThrough"}) == {"Mode": "PassThrough"}
+
+
+def test_log_group_retention(shipped_assertions: Template, alpha_assertions: Template) -> None:
+    shipped_assertions.has_resource(
+        "AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 90}, "DeletionPolicy": "Retain"}
+    )
+    alpha_assertions.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+
+
+def test_async_invocation_retries_then_goes_to_the_failed_runs_queue(
+    shipped_assertions: Template, shipped_template: dict[str, Any], alpha_assertions: Template
+) -> None:
+    queue_arn = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::SQS::Queue"), "Arn"]}
+    shipped_assertions.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "MaximumRetryAttempts": 1,
+            "MaximumEventAgeInSeconds": 3600,
+            "DestinationConfig": {"OnFailure": {"Destination": queue_arn}},
+        },
+    )
+    alpha_assertions.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 7200}
+    )
+
+
+def test_powertools_layer_is_the_public_parameter_at_the_pinned_version(
+    shipped_template: dict[str, Any],
+) -> None:
+    # Given the version pinned in requirements.txt, read independently of infra.powertools
+    pins = [
+        line.split("==", 1)[1].strip()
+        for line in (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.startswith("aws-lambda-powertools==")
+    ]
+    assert len(pins) == 1
+    # Then the layer is the deploy-time SSM parameter for that exact version (a drift fails here)
+    layers = only_resource(shipped_template, "AWS::Lambda::Function")["Properties"]["Layers"]
+    assert len(layers) == 1
+    parameter = shipped_template["Parameters"][layers[0]["Ref"]]
+    assert parameter == {
+        "Type": "AWS::SSM::Parameter::Value<String>",
+        "Default": f"/aws/service/powertools/python/arm64/python3.14/{pins[0]}",
+    }
+    # And it is the version the unit tests run against
+    assert pins[0] == aws_lambda_powertools.shared.version.VERSION
+
+
+def test_pinned_version_reader(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("boto3==1.0\naws-lambda-powertools[tracer] == 3.1.4  # layer\n", encoding="utf-8")
+    assert pinned_powertools_version(requirements) == "3.1.4"
+    requirements.write_text("aws-lambda-powertools>=3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no exact pin"):
+        pinned_powertools_version(requirements)
+    assert (
+        layer_parameter_name(version="3.1.4", architecture="arm64", runtime="python3.14")
+        == "/aws/service/powertools/python/arm64/python3.14/3.1.4"
+    )
+
+
+def _staged_code_asset(synthesized: Synthesized, stack_name: str) -> Path:
+    manifest = json.loads((synthesized.outdir / f"{stack_name}.assets.json").read_text(encoding="utf-8"))
+    key = only_resource(synthesized.templates[stack_name], "AWS::Lambda::Function")["Properties"]["Code"][
+        "S3Key"
+    ]
+    (entry,) = [asset for asset_hash, asset in manifest["files"].items() if key == f"{asset_hash}.zip"]
+    assert entry["source"]["packaging"] == "zip"
+    return synthesized.outdir / entry["source"]["path"]
+
+
+def test_code_asset_holds_only_the_glacier_cleanup_package(shipped: Synthesized) -> None:
+    asset = _staged_code_asset(shipped, "GlacierCleanup-default")
+    files = sorted(path.relative_to(asset).as_posix() for path in asset.rglob("*") if path.is_file())
+    assert "glacier_cleanup/__init__.py" in files
+    outside = [name for name in files if not name.startswith("glacier_cleanup/")]
+    assert outside == [], "only the glacier_cleanup package belongs in the Lambda asset"
+    leftovers = [
+        name
+        for name in files
+        if "__pycache__" in name
+        or name.endswith((".pyc", "conftest.py"))
+        or "/tests/" in name
+        or Path(name).name.startswith("test_")
+        or "emulator" in name
+        or "infra" in name
+    ]
+    assert leftovers == []

@@ -1,0 +1,156 @@
+"""Least privilege: the exact statements of both roles, partition tokens instead of literal ARNs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infra_helpers import (
+    function_role_id,
+    logical_id_of,
+    only_resource,
+    partition_arn,
+    policy_attached_to,
+    resources_of_type,
+)
+
+
+def _get_att(template: dict[str, Any], resource_type: str, attribute: str = "Arn") -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical_id_of(template, resource_type), attribute]}
+
+
+def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool) -> list[dict[str, Any]]:
+    """Logs to its own group, X-Ray when tracing, and sending failed-run records to the queue."""
+    return [
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": _get_att(template, "AWS::Logs::LogGroup"),
+        },
+        *(
+            [
+                {
+                    "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                    "Effect": "Allow",
+                    "Resource": "*",
+                }
+            ]
+            if tracing
+            else []
+        ),
+        {
+            "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+            "Effect": "Allow",
+            "Resource": _get_att(template, "AWS::SQS::Queue"),
+        },
+    ]
+
+
+def _glacier_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [statement for statement in document["Statement"] if "glacier:" in json.dumps(statement["Action"])]
+
+
+def test_default_target_policy_is_exact(shipped_template: dict[str, Any]) -> None:
+    # Given no vault list: every vault of the target account and region
+    document = policy_attached_to(shipped_template, function_role_id(shipped_template))
+    assert document["Version"] == "2012-10-17"
+    assert _glacier_statements(document) == [
+        {"Sid": "ListVaults", "Action": "glacier:ListVaults", "Effect": "Allow", "Resource": "*"},
+        {
+            "Sid": "CleanUpVaultUploads",
+            "Action": ["glacier:AbortMultipartUpload", "glacier:ListMultipartUploads"],
+            "Effect": "Allow",
+            "Resource": partition_arn(":glacier:us-east-1:123456789012:vaults/*"),
+        },
+    ]
+    others = [
+        statement for statement in document["Statement"] if statement not in _glacier_statements(document)
+    ]
+    assert others == _function_policy_without_glacier(shipped_template, tracing=True)
+
+
+def test_vault_list_narrows_resources_and_report_bytes_adds_list_parts(
+    alpha_template: dict[str, Any],
+) -> None:
+    document = policy_attached_to(alpha_template, function_role_id(alpha_template))
+    assert _glacier_statements(document) == [
+        {"Sid": "ListVaults", "Action": "glacier:ListVaults", "Effect": "Allow", "Resource": "*"},
+        {
+            "Sid": "CleanUpVaultUploads",
+            "Action": ["glacier:AbortMultipartUpload", "glacier:ListMultipartUploads", "glacier:ListParts"],
+            "Effect": "Allow",
+            "Resource": [
+                partition_arn(":glacier:eu-central-1:111111111111:vaults/backups"),
+                partition_arn(":glacier:eu-central-1:111111111111:vaults/logs.2024"),
+            ],
+        },
+    ]
+
+
+def test_vaults_of_another_account_when_glacier_account_id_is_set(beta_template: dict[str, Any]) -> None:
+    document = policy_attached_to(beta_template, function_role_id(beta_template))
+    assert _glacier_statements(document)[1]["Resource"] == partition_arn(
+        ":glacier:us-west-2:333333333333:vaults/*"
+    )
+
+
+def test_without_tracing_there_is_no_xray_permission(beta_template: dict[str, Any]) -> None:
+    document = policy_attached_to(beta_template, function_role_id(beta_template))
+    others = [
+        statement for statement in document["Statement"] if statement not in _glacier_statements(document)
+    ]
+    assert others == _function_policy_without_glacier(beta_template, tracing=False)
+
+
+def test_function_role_has_no_managed_policies_and_trusts_only_lambda(
+    shipped_template: dict[str, Any],
+) -> None:
+    role = shipped_template["Resources"][function_role_id(shipped_template)]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ]
+
+
+def test_scheduler_role_invokes_only_this_function_and_sends_only_to_the_queue(
+    shipped_template: dict[str, Any],
+) -> None:
+    schedule = only_resource(shipped_template, "AWS::Scheduler::Schedule")
+    role_id = schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]
+    role = shipped_template["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": "123456789012",
+                    "aws:SourceArn": partition_arn(
+                        ":scheduler:us-east-1:123456789012:schedule-group/default"
+                    ),
+                }
+            },
+        }
+    ]
+    function_arn = _get_att(shipped_template, "AWS::Lambda::Function")
+    assert policy_attached_to(shipped_template, role_id)["Statement"] == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": [function_arn, {"Fn::Join": ["", [function_arn, ":*"]]}],
+        },
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": _get_att(shipped_template, "AWS::SQS::Queue"),
+        },
+    ]
+
+
+def test_only_two_roles_and_no_literal_partition(
+    shipped_template: dict[str, Any], alpha_template: dict[str, Any]
+) -> None:
+    assert len(resources_of_type(shipped_template, "AWS::IAM::Role")) == 2
+    for template in (shipped_template, alpha_template):
+        assert "arn:aws:" not in json.dumps(template)
