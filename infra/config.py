@@ -115,7 +115,7 @@ class CleanupSettings(BaseModel):
     memory_mb: int = Field(default=256, ge=128, le=10240)
     timeout_seconds: int = Field(default=900, ge=10, le=900)
     log_retention_days: int = 90
-    tracing: bool = True  # X-Ray active tracing (the handler uses Powertools Tracer)
+    tracing: bool = True  # X-Ray active tracing of every invocation
     prevent_overlap: bool = True  # reserved concurrency 1
     async_retry_attempts: int = Field(default=1, ge=0, le=1)
     async_max_event_age_minutes: int = Field(default=60, ge=1, le=360)

@@ -7,7 +7,7 @@ registry `lambda-testevent-schemas`, type OpenApi3, each event under `components
 import json
 from typing import Any
 
-from aws_cdk import Fn
+from aws_cdk import Fn, RemovalPolicy
 from aws_cdk import aws_eventschemas as eventschemas
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -86,4 +86,6 @@ class ConsoleTestEvents(Construct):
             content=console_schema_content(vault=example_vault or EXAMPLE_VAULT),
         )
         if self.registry is not None:
+            # Others' console-saved events live in it too: deleting this stack must not take them along.
+            self.registry.apply_removal_policy(RemovalPolicy.RETAIN)
             self.schema.node.add_dependency(self.registry)

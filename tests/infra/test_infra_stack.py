@@ -47,9 +47,10 @@ def test_registry_only_when_asked_and_the_schema_waits_for_it(
     alpha_template: dict[str, Any], shipped_template: dict[str, Any], beta_template: dict[str, Any]
 ) -> None:
     registry_id = logical_id_of(alpha_template, "AWS::EventSchemas::Registry")
-    assert (
-        alpha_template["Resources"][registry_id]["Properties"]["RegistryName"] == "lambda-testevent-schemas"
-    )
+    registry = alpha_template["Resources"][registry_id]
+    assert registry["Properties"]["RegistryName"] == "lambda-testevent-schemas"
+    # Kept on stack deletion: console users may have saved their own events in it.
+    assert (registry["DeletionPolicy"], registry["UpdateReplacePolicy"]) == ("Retain", "Retain")
     assert only_resource(alpha_template, "AWS::EventSchemas::Schema")["DependsOn"] == [registry_id]
     # The shipped config uses an existing registry; beta has test events off.
     assert resources_of_type(shipped_template, "AWS::EventSchemas::Registry") == {}
