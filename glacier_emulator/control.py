@@ -205,7 +205,8 @@ class EmulatorControl:
         to fail the request. Requests made from inside a hook do not run hooks again.
         """
         with self._meta_lock:
-            self._hooks.append(hook)
+            # Copy on write: requests iterate the list without the lock.
+            self._hooks = [*self._hooks, hook]
 
     def clear_hooks(self) -> None:
         with self._meta_lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import json
 import logging
+import random
 import re
 import time
 from datetime import UTC, datetime
@@ -46,6 +47,10 @@ def _parse_limit(raw: str | None, maximum: int) -> int:
     if not 1 <= limit <= maximum:
         raise invalid_parameter(f"limit must be between 1 and {maximum}, got {limit}")
     return limit
+
+
+def _page_rng(start: int) -> random.Random:
+    return random.Random(start)  # noqa: S311 - reproducible page order, not cryptography
 
 
 def _outcome(status: int, body: Any) -> str:
@@ -187,6 +192,8 @@ class EmulatorGlacierResponse(GlacierResponse):
         start = decode_marker("uploads", marker) if marker else 0
         vault, uploads = self._uploads()
         page, following = uploads.page(start, limit)
+        # Glacier promises no order: shuffle each page (reproducibly) so clients cannot come to rely on one.
+        _page_rng(start).shuffle(page)
         return self._json(
             {
                 "Marker": None if following is None else encode_marker("uploads", following),

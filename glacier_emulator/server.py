@@ -53,6 +53,8 @@ class EmulatorApp:
             if route == ("POST", "reset"):
                 CONTROL.reset()
                 return _json({"reset": True})
+            if route == ("GET", "config"):
+                return _json(CONTROL.faults.to_dict())
             if route == ("POST", "config"):
                 return _json(CONTROL.configure(**_body(request)))
             if route == ("POST", "seed"):

@@ -293,3 +293,18 @@ def test_deleting_a_vault_drops_its_uploads(glacier: EmulatorHandle, client: Any
     client.delete_vault(vaultName="gone")
     client.create_vault(vaultName="gone")
     assert client.list_multipart_uploads(vaultName="gone")["UploadsList"] == []
+
+
+def test_pages_promise_no_order_but_the_same_listing_repeats(glacier: EmulatorHandle, client: Any) -> None:
+    seeded = glacier.seed("shuffled", 50, creation_date=OLD)
+    first = [
+        item["MultipartUploadId"]
+        for item in client.list_multipart_uploads(vaultName="shuffled")["UploadsList"]
+    ]
+    again = [
+        item["MultipartUploadId"]
+        for item in client.list_multipart_uploads(vaultName="shuffled")["UploadsList"]
+    ]
+    assert first == again
+    assert sorted(first) == sorted(seeded)
+    assert first != seeded, "pages come back shuffled, as Glacier guarantees no order"

@@ -143,3 +143,16 @@ def test_account_id_of_another_account_is_access_denied(client: Any) -> None:
 def test_malformed_account_id_is_invalid(client: Any, account_id: str) -> None:
     with pytest.raises(client.exceptions.InvalidParameterValueException):
         client.list_vaults(accountId=account_id)
+
+
+def test_moto_own_operations_still_work_through_the_extension(glacier: EmulatorHandle, client: Any) -> None:
+    client.create_vault(vaultName="archive")
+    archive_id = client.upload_archive(vaultName="archive", body=b"hello", archiveDescription="greeting")[
+        "archiveId"
+    ]
+    assert client.describe_vault(vaultName="archive")["NumberOfArchives"] == 1
+    job_id = client.initiate_job(vaultName="archive", jobParameters={"Type": "inventory-retrieval"})["jobId"]
+    assert [job["JobId"] for job in client.list_jobs(vaultName="archive")["JobList"]] == [job_id]
+    client.delete_archive(vaultName="archive", archiveId=archive_id)
+    assert glacier.stats()["operations"]["UploadArchive"] == {"total": 1, "ok": 1}
+    assert glacier.stats()["operations"]["InitiateJob"] == {"total": 1, "ok": 1}
