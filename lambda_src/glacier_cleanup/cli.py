@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Abort stale in-progress multipart uploads in Amazon Glacier vaults. "
         "Dry run unless --apply is given.",
         epilog="Other settings come from the CLEANUP_* environment variables (see docs/design.md). "
+        "Log lines (JSON) go to stderr; POWERTOOLS_LOG_LEVEL=WARNING keeps only problems. "
         "Exit status: 0 done, 1 some calls failed, 2 bad input.",
     )
     mode = parser.add_mutually_exclusive_group()

@@ -171,7 +171,7 @@ class _CleanupRun:
             "cleanup started",
             dry_run=self._plan.dry_run,
             older_than_hours=self._summary.older_than_hours,
-            cutoff=self._summary.to_result()["cutoff"],
+            cutoff=self._summary.cutoff_iso,
             vaults=list(self._plan.vaults) or "all",
             concurrency=self._plan.concurrency,
             max_aborts=self._plan.max_aborts,

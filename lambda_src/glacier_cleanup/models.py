@@ -145,6 +145,11 @@ class RunSummary:
                 self.failures.append(failure)
 
     @property
+    def cutoff_iso(self) -> str:
+        """The cutoff in Glacier's own CreationDate format (ISO-8601 UTC, milliseconds, Z)."""
+        return self.cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    @property
     def status(self) -> RunStatus:
         if self.glacier_unavailable:
             return "glacier_unavailable"
@@ -158,7 +163,7 @@ class RunSummary:
             "status": self.status,
             "dry_run": self.dry_run,
             "older_than_hours": self.older_than_hours,
-            "cutoff": self.cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "cutoff": self.cutoff_iso,
             "vaults_scanned": self.vaults_scanned,
             "uploads_found": self.uploads_found,
             "uploads_stale": self.uploads_stale,

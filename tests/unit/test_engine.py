@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from glacier_cleanup.models import (
     GlacierError,
     GlacierUnavailableError,
     ResourceGoneError,
+    Upload,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -536,3 +539,50 @@ def test_run_never_raises_for_domain_errors_on_every_operation() -> None:
 
 
 _ = UTC
+
+
+class StreamingGlacier:
+    """Generates every page on the fly and stores nothing: any memory growth would be the engine's."""
+
+    def __init__(self, vaults: int, uploads_per_vault: int) -> None:
+        self.vaults = vaults
+        self.uploads_per_vault = uploads_per_vault
+        self.aborts = 0
+        self._lock = threading.Lock()
+
+    def iter_vault_pages(self):
+        for start in range(0, self.vaults, 10):
+            yield [f"v{number:04d}" for number in range(start, min(start + 10, self.vaults))]
+
+    def iter_upload_pages(self, vault: str):
+        for start in range(0, self.uploads_per_vault, 50):
+            end = min(start + 50, self.uploads_per_vault)
+            yield [Upload(vault, f"{vault}-{number}", hours_ago(400), None) for number in range(start, end)]
+
+    def abort_upload(self, vault: str, upload_id: str) -> None:
+        with self._lock:
+            self.aborts += 1
+
+    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
+        return 0
+
+
+def test_memory_stays_flat_as_the_account_grows() -> None:
+    def peak_bytes(vaults: int) -> int:
+        glacier = StreamingGlacier(vaults, 200)
+        tracemalloc.start()
+        try:
+            summary = run(glacier, max_aborts=None)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert summary.uploads_aborted == glacier.aborts == vaults * 200
+        return peak
+
+    logging.disable(logging.INFO)  # the per-upload log lines are not what is measured here
+    try:
+        small, large = peak_bytes(5), peak_bytes(50)  # 1,000 vs 10,000 uploads
+    finally:
+        logging.disable(logging.NOTSET)
+
+    assert large < small * 2 + 200_000, (small, large)
