@@ -162,6 +162,11 @@ class CleanupSettings(BaseModel):
                 "run_interval_minutes",
                 "is required with a cron() schedule: the RunIncomplete alarm needs one run per period",
             )
+        if self.flexible_window_minutes >= self.alarm_period_minutes:
+            raise _conflict(
+                "flexible_window_minutes",
+                f"must be shorter than the time between runs ({self.alarm_period_minutes} min)",
+            )
         self._check_alarm_range()
         return self
 

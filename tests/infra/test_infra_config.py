@@ -225,6 +225,11 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], str, str]] = {
         "target 'prod'",
         "run_incomplete_alarm_runs",
     ),
+    "window-not-shorter-than-interval": (
+        config(target(schedule_expression="rate(30 minutes)")),
+        "target 'prod'",
+        "flexible_window_minutes",
+    ),
     "metrics-namespace-reserved": (
         config(target(metrics_namespace="AWS/Glacier")),
         "target 'prod'",
@@ -283,3 +288,51 @@ def test_app_exits_with_the_single_message_before_building_anything() -> None:
         "invalid glacier-cleanup config: target 'prod', field 'account': String should match pattern "
         "'^\\d{12}$' (got '12345')"
     ]
+
+
+CDK_CLI = REPO_ROOT / "node_modules" / ".bin" / "cdk"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
+def test_cdk_cli_context_overrides_reach_the_template(tmp_path: Path) -> None:
+    # Given the real CLI, the two-target example and `-c` overrides for the defaults layer and one target
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+        "CDK_DISABLE_CLI_TELEMETRY": "1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    command = [
+        str(CDK_CLI),
+        "synth",
+        "--quiet",
+        "--output",
+        str(tmp_path),
+        "-c",
+        f"{CONTEXT_KEY}:config_file=infra/examples/two-targets.json",
+        "-c",
+        f"{CONTEXT_KEY}:older_than_hours=72",
+        "-c",
+        f"{CONTEXT_KEY}:dev-us:vaults=scratch,tmp",
+    ]
+    # When synthesized
+    result = subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    # Then one template per target, with the overrides applied
+    templates = sorted(path.name for path in tmp_path.glob("*.template.json"))
+    assert templates == ["GlacierCleanup-dev-us.template.json", "GlacierCleanup-prod-eu.template.json"]
+
+    def variables(stack: str) -> dict[str, str]:
+        template = json.loads((tmp_path / f"{stack}.template.json").read_text(encoding="utf-8"))
+        (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        return dict(function["Properties"]["Environment"]["Variables"])
+
+    # dev-us sets its own older_than_hours (48), which the defaults-layer override does not touch
+    assert variables("GlacierCleanup-prod-eu")["CLEANUP_OLDER_THAN_HOURS"] == "72"
+    assert variables("GlacierCleanup-dev-us")["CLEANUP_OLDER_THAN_HOURS"] == "48"
+    assert variables("GlacierCleanup-dev-us")["CLEANUP_VAULTS"] == "scratch,tmp"
