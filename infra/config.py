@@ -328,8 +328,13 @@ def _read_block(context: Mapping[str, Any], problems: list[str]) -> Any:
     config_file = context.get(f"{CONTEXT_KEY}:{CONFIG_FILE_KEY}")
     if config_file is None:
         block = context.get(CONTEXT_KEY, {})
-        # `-c glacier-cleanup='{...}'` arrives as a JSON string.
-        return json.loads(block) if isinstance(block, str) else block
+        if not isinstance(block, str):
+            return block
+        try:  # `-c glacier-cleanup='{...}'` arrives as a JSON string
+            return json.loads(block)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{CONTEXT_KEY}: not JSON: {exc}")
+            return {}
     try:
         return json.loads(Path(str(config_file)).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

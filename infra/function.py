@@ -100,7 +100,7 @@ def lambda_environment(settings: CleanupSettings) -> dict[str, str]:
         "CLEANUP_MAX_ATTEMPTS": str(settings.max_attempts),
         # glacier_cleanup Glacier adapter: botocore retry mode
         "CLEANUP_RETRY_MODE": settings.retry_mode,
-        # Powertools Logger, Metrics and Tracer: service name (the `service` metric dimension the alarms use)
+        # Powertools Logger and Metrics: service name (the `service` metric dimension the alarms use)
         "POWERTOOLS_SERVICE_NAME": settings.service_name,
         # Powertools Metrics: CloudWatch namespace of the EMF metrics (the alarms use it)
         "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,

@@ -72,7 +72,7 @@ class CleanupSchedule(Construct):
             ),
             target=target,
             enabled=settings.schedule_enabled,
-            # A flexible window spreads runs of many accounts that share one schedule.
+            # A cleanup need not start on the minute; a window lets Scheduler spread the invocations.
             time_window=scheduler.TimeWindow.flexible(Duration.minutes(window))
             if window
             else scheduler.TimeWindow.off(),

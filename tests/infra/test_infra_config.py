@@ -240,6 +240,7 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], str, str]] = {
         "target 'b'",
         "create_test_event_registry",
     ),
+    "block-string-not-json": ({CONTEXT_KEY: "{targets: []}"}, CONTEXT_KEY, "not JSON"),
     "config-file-missing": (
         {f"{CONTEXT_KEY}:config_file": "/nonexistent/glacier.json"},
         "config_file",
