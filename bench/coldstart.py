@@ -1,0 +1,137 @@
+"""Cold start: how long a fresh interpreter takes to import the handler, beside ``import boto3`` alone,
+and the size of the zipped Lambda asset."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from common import LAMBDA_SOURCE, REPO_ROOT, log
+from processes import isolated_environment
+
+HANDLER_MODULE = "glacier_cleanup.handler"
+# What infra/function.py leaves out of the asset (ASSET_EXCLUDES).
+EXCLUDED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache"})
+EXCLUDED_SUFFIXES = (".pyc",)
+_TIMED_IMPORT = (
+    "import time; started = time.perf_counter(); import {module}; print(time.perf_counter() - started)"
+)
+_NOTHING = "import time; print(0.0)"
+
+
+def _environment(source: Path) -> dict[str, str]:
+    return isolated_environment(
+        PYTHONPATH=str(source),
+        POWERTOOLS_SERVICE_NAME="glacier-multipart-cleanup",
+        POWERTOOLS_METRICS_NAMESPACE="GlacierMultipartCleanup",
+    )
+
+
+def _timed(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """(seconds the import took inside the interpreter, wall seconds of the whole process)."""
+    started = time.perf_counter()
+    output = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return float(output.strip()), time.perf_counter() - started
+
+
+def import_times(runs: int = 10) -> dict[str, Any]:
+    """Medians over `runs` fresh interpreters, interleaved so machine noise hits every variant alike."""
+    env = _environment(LAMBDA_SOURCE)
+    variants = {
+        "bare_interpreter": _NOTHING,
+        "boto3": _TIMED_IMPORT.format(module="boto3"),
+        "handler": _TIMED_IMPORT.format(module=HANDLER_MODULE),
+    }
+    inside: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    for code in variants.values():  # one untimed round: the page cache and .pyc files are warm for all
+        _timed(code, env)
+    for _ in range(runs):
+        for name, code in variants.items():
+            seconds, process_seconds = _timed(code, env)
+            inside[name].append(seconds)
+            wall[name].append(process_seconds)
+    bare = statistics.median(wall["bare_interpreter"])
+    result: dict[str, Any] = {
+        "runs": runs,
+        "boto3_import_ms": _ms(statistics.median(inside["boto3"])),
+        "handler_import_ms": _ms(statistics.median(inside["handler"])),
+        "bare_interpreter_ms": _ms(bare),
+        "boto3_process_minus_bare_ms": _ms(statistics.median(wall["boto3"]) - bare),
+        "handler_process_minus_bare_ms": _ms(statistics.median(wall["handler"]) - bare),
+    }
+    result["ratio_handler_to_boto3"] = round(
+        statistics.median(inside["handler"]) / statistics.median(inside["boto3"]), 3
+    )
+    result["ratio_process_minus_bare"] = round(
+        result["handler_process_minus_bare_ms"] / result["boto3_process_minus_bare_ms"], 3
+    )
+    result["handler_import_without_pyc_ms"] = _without_pyc(runs)
+    result["top_packages_ms"] = _importtime_by_package(env)
+    return result
+
+
+def _without_pyc(runs: int) -> float:
+    """The handler import with lambda_src compiled at import, as in Lambda (the asset has no __pycache__ and
+    /var/task is read-only); third-party packages keep their .pyc."""
+    with tempfile.TemporaryDirectory(prefix="bench-asset-") as temp:
+        source = Path(temp) / "lambda_src"
+        shutil.copytree(LAMBDA_SOURCE, source, ignore=shutil.ignore_patterns(*EXCLUDED_DIRS, "*.pyc"))
+        env = {**_environment(source), "PYTHONDONTWRITEBYTECODE": "1"}
+        code = _TIMED_IMPORT.format(module=HANDLER_MODULE)
+        return _ms(statistics.median(_timed(code, env)[0] for _ in range(runs)))
+
+
+def _importtime_by_package(env: dict[str, str]) -> dict[str, float]:
+    """``python -X importtime``: self time summed per top-level package, largest first (one run)."""
+    stderr = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {HANDLER_MODULE}"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    per_package: dict[str, int] = defaultdict(int)
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
+        per_package[name.split(".")[0]] += int(self_us)
+    top = sorted(per_package.items(), key=lambda item: item[1], reverse=True)[:8]
+    return {name: round(micros / 1000, 1) for name, micros in top}
+
+
+def asset_size() -> dict[str, Any]:
+    """lambda_src zipped in memory (deflate), without caches: what the CDK asset uploads."""
+    buffer = io.BytesIO()
+    files = 0
+    raw = 0
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for directory, dirnames, filenames in os.walk(LAMBDA_SOURCE):
+            dirnames[:] = sorted(name for name in dirnames if name not in EXCLUDED_DIRS)
+            for filename in sorted(filenames):
+                if filename.endswith(EXCLUDED_SUFFIXES):
+                    continue
+                path = Path(directory) / filename
+                archive.write(path, path.relative_to(LAMBDA_SOURCE))
+                files += 1
+                raw += path.stat().st_size
+    log(f"asset: {files} files, {raw} bytes, zipped {buffer.tell()} bytes")
+    return {"zip_bytes": buffer.tell(), "files": files, "uncompressed_bytes": raw}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)

@@ -1,0 +1,393 @@
+"""``make bench``: throughput, calls, scaling and memory, cold start. One JSON document on stdout.
+
+Progress goes to stderr; the JSON is also saved as bench/results/latest.json and a dated copy.
+Every emulator and handler process started here is stopped before it returns (try/finally), also on
+Ctrl-C and SIGTERM. Network: loopback only. Run ``python bench/run.py --help`` for the knobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from capacity import measure_capacity, mixed_capacity
+from coldstart import asset_size, import_times
+from common import BENCH_DIR, REPO_ROOT, Scenario, calls_check, log, seed
+from processes import HandlerWorker, emulator
+from sequential import estimate_seconds, run_sequential
+
+RESULTS_DIR = BENCH_DIR / "results"
+SCHEDULE_EVENT = {
+    "trigger": "schedule",
+    "schedule_arn": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/glacier-cleanup-bench",
+    "scheduled_time": "2026-11-25T00:00:00Z",
+}
+# A small run in every handler process before anything is measured: imports, client, pool, connections.
+WARMUP = Scenario(vaults=1, stale=150, fresh=0, prefix="warmup")
+TARGETS = {
+    "efficiency_min": 0.80,
+    "speedup_min": 20.0,
+    "calls_ratio": 1.0,
+    "rss_growth_max_mib": 10.0,
+    "import_ratio_max": 1.5,
+}
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _verify(result: dict[str, Any], scenario: Scenario, *, dry_run: bool) -> list[str]:
+    """What in the handler's result disagrees with the scenario (empty: all as expected)."""
+    expected = {
+        "status": "ok",
+        "complete": True,
+        "vaults_scanned": scenario.vaults,
+        "uploads_found": scenario.uploads_total,
+        "uploads_stale": scenario.stale_total,
+        "uploads_aborted": 0 if dry_run else scenario.stale_total,
+        "failures": [],
+    }
+    return [
+        f"{key}={result.get(key)!r}, expected {value!r}"
+        for key, value in expected.items()
+        if result.get(key) != value
+    ]
+
+
+# ----- 1 + 2: throughput and calls ----------------------------------------------------------------------
+
+
+def throughput(args: argparse.Namespace, scenario: Scenario, subset: Scenario) -> dict[str, Any]:
+    latency_s = args.latency_ms / 1000
+    t_min = scenario.t_min(latency_s, args.concurrency)
+    with emulator(args.latency_ms) as handle:
+        assert handle.endpoint_url is not None
+        with HandlerWorker(handle.endpoint_url, args.concurrency) as worker:
+            seed(handle, WARMUP)
+            worker.invoke(SCHEDULE_EVENT)
+
+            seed(handle, scenario)
+            dry = worker.invoke({"dry_run": True})
+            dry_calls = calls_check(handle.stats(), scenario.minimal_calls(dry_run=True))
+            log(f"dry run: {dry['seconds']:.2f}s, calls {dry_calls['calls']}, exact={dry_calls['exact']}")
+
+            runs: list[dict[str, Any]] = []
+            for index in range(args.runs):
+                seed_seconds = seed(handle, scenario)
+                reply = worker.invoke(SCHEDULE_EVENT)
+                calls = calls_check(handle.stats(), scenario.minimal_calls())
+                problems = _verify(reply["result"], scenario, dry_run=False)
+                runs.append(
+                    {
+                        "seconds": round(reply["seconds"], 3),
+                        "efficiency": round(t_min / reply["seconds"], 3),
+                        "client_cpu_seconds": round(reply["cpu_seconds"], 3),
+                        "seed_seconds": round(seed_seconds, 3),
+                        "calls_ratio": calls["calls_ratio"],
+                        "calls_exact": calls["exact"],
+                        "calls": calls["calls"],
+                        "not_ok": calls["not_ok"],
+                        "result_problems": problems,
+                    }
+                )
+                log(
+                    f"engine run {index + 1}/{args.runs}: {reply['seconds']:.2f}s "
+                    f"(T_min {t_min:.2f}s, efficiency {t_min / reply['seconds']:.3f}), "
+                    f"calls ratio {calls['calls_ratio']}, problems {problems or 'none'}"
+                )
+
+        sequential_runs: list[dict[str, Any]] = []
+        for index in range(args.sequential_runs):
+            seed(handle, subset)
+            run = run_sequential(handle.endpoint_url)
+            calls = calls_check(handle.stats(), subset.minimal_calls())
+            call_time = sum(run["mean_call_seconds"][op] * count for op, count in run["calls"].items())
+            # Time between calls (parsing, dates) scales with the calls too.
+            overhead = run["seconds"] / call_time
+            estimate = estimate_seconds(run["mean_call_seconds"], scenario.minimal_calls()) * overhead
+            sequential_runs.append(
+                {
+                    "subset_seconds": round(run["seconds"], 3),
+                    "subset_calls_exact": calls["exact"],
+                    "subset_calls": calls["calls"],
+                    "mean_call_ms": {
+                        op: round(value * 1000, 2) for op, value in run["mean_call_seconds"].items()
+                    },
+                    "estimated_full_seconds": round(estimate, 2),
+                }
+            )
+            log(
+                f"sequential run {index + 1}/{args.sequential_runs} on the subset: {run['seconds']:.2f}s for "
+                f"{sum(run['calls'].values())} calls -> full scenario ~{estimate:.1f}s"
+            )
+
+    t_engine = _median([run["seconds"] for run in runs])
+    t_sequential = _median([run["estimated_full_seconds"] for run in sequential_runs])
+    return {
+        "latency_ms": args.latency_ms,
+        "concurrency": args.concurrency,
+        "scenario": scenario.describe(),
+        "t_min_seconds": round(t_min, 3),
+        "t_min_terms": {
+            "chain_calls": scenario.vault_pages + scenario.upload_pages_per_vault,
+            "calls_over_concurrency": round(sum(scenario.minimal_calls().values()) / args.concurrency, 2),
+        },
+        "engine_median_seconds": round(t_engine, 3),
+        "engine_runs": runs,
+        "efficiency": round(t_min / t_engine, 3),
+        "sequential": {
+            "method": (
+                "plain boto3, one call at a time, run on a subset (one vault of the same shape); the mean "
+                "time of each operation x the full scenario's calls x the subset's between-call overhead"
+            ),
+            "subset": subset.describe(),
+            "runs": sequential_runs,
+            "estimated_full_median_seconds": round(t_sequential, 2),
+        },
+        "speedup": round(t_sequential / t_engine, 2),
+        "dry_run": {
+            "seconds": round(dry["seconds"], 3),
+            "calls": dry_calls["calls"],
+            "calls_ratio": dry_calls["calls_ratio"],
+            "calls_exact": dry_calls["exact"],
+            "aborts": dry_calls["calls"]["AbortMultipartUpload"],
+            "result_problems": _verify(dry["result"], scenario, dry_run=True),
+        },
+    }
+
+
+# ----- 3: scaling and memory ----------------------------------------------------------------------------
+
+
+def scaling(args: argparse.Namespace) -> dict[str, Any]:
+    """Each size in a fresh handler process: baseline after imports and a warm-up run, then the run."""
+    rows: list[dict[str, Any]] = []
+    with emulator(args.scaling_latency_ms) as handle:
+        assert handle.endpoint_url is not None
+        for size in args.scaling:
+            scenario = Scenario(vaults=max(1, size // 100), stale=min(size, 100), fresh=0)
+            with HandlerWorker(handle.endpoint_url, args.concurrency) as worker:
+                seed(handle, WARMUP)
+                warm = worker.invoke(SCHEDULE_EVENT)
+                seed_seconds = seed(handle, scenario)
+                reply = worker.invoke(SCHEDULE_EVENT)
+            calls = calls_check(handle.stats(), scenario.minimal_calls())
+            baseline = warm["peak_rss_kib"]
+            row = {
+                "stale_uploads": scenario.stale_total,
+                "vaults": scenario.vaults,
+                "seed_seconds": round(seed_seconds, 2),
+                "seconds": round(reply["seconds"], 2),
+                "ms_per_upload": round(reply["seconds"] * 1000 / scenario.stale_total, 3),
+                "client_cpu_ms_per_upload": round(reply["cpu_seconds"] * 1000 / scenario.stale_total, 3),
+                "calls_ratio": calls["calls_ratio"],
+                "calls_exact": calls["exact"],
+                "rss_after_imports_kib": worker.ready["rss_kib"],
+                "peak_rss_baseline_kib": baseline,
+                "peak_rss_kib": reply["peak_rss_kib"],
+                "peak_rss_growth_kib": reply["peak_rss_kib"] - baseline,
+                "ru_maxrss_kib": reply["ru_maxrss_kib"],
+                "rss_at_end_kib": reply["rss_kib"],
+                "result_problems": _verify(reply["result"], scenario, dry_run=False),
+            }
+            rows.append(row)
+            log(
+                f"scaling {size}: seeded in {seed_seconds:.2f}s, ran in {reply['seconds']:.1f}s "
+                f"({row['ms_per_upload']} ms/upload), peak RSS {row['peak_rss_kib']} KiB "
+                f"(+{row['peak_rss_growth_kib']} over the warm baseline)"
+            )
+    smallest, largest = rows[0], rows[-1]
+    return {
+        "latency_ms": args.scaling_latency_ms,
+        "concurrency": args.concurrency,
+        "shape": "100 stale uploads per vault, no fresh ones; vaults = size / 100",
+        "rows": rows,
+        "ms_per_upload_ratio_largest_to_smallest": round(
+            largest["ms_per_upload"] / smallest["ms_per_upload"], 3
+        ),
+        "peak_rss_growth_delta_mib": round(
+            (largest["peak_rss_growth_kib"] - smallest["peak_rss_growth_kib"]) / 1024, 2
+        ),
+        "peak_rss_delta_mib": round((largest["peak_rss_kib"] - smallest["peak_rss_kib"]) / 1024, 2),
+    }
+
+
+# ----- the document -------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        total_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
+    return {
+        "cpu_count": os.cpu_count(),
+        "memory_gib": round(total_kib / 1024**2, 1),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
+    }
+
+
+def git_state() -> dict[str, Any]:
+    def git(*argv: str) -> str:
+        return subprocess.run(
+            ["git", *argv], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_in": sorted(
+            {
+                line[3:].split("/")[0]
+                for line in git("status", "--porcelain", "lambda_src", "glacier_emulator").splitlines()
+            }
+        ),
+    }
+
+
+def targets(document: dict[str, Any]) -> dict[str, Any]:
+    scaling_result = document["scaling"]
+    calls_ratios = [run["calls_ratio"] for run in document["throughput"]["engine_runs"]] + [
+        row["calls_ratio"] for row in scaling_result["rows"]
+    ]
+    checks = {
+        "efficiency": (document["efficiency"], document["efficiency"] >= TARGETS["efficiency_min"]),
+        "speedup": (document["speedup"], document["speedup"] >= TARGETS["speedup_min"]),
+        "calls_ratio": (
+            document["calls_ratio"],
+            all(ratio == TARGETS["calls_ratio"] for ratio in calls_ratios),
+        ),
+        "dry_run_no_abort": (
+            document["throughput"]["dry_run"]["aborts"],
+            document["throughput"]["dry_run"]["calls_exact"],
+        ),
+        "rss_growth_delta_mib": (
+            scaling_result["peak_rss_growth_delta_mib"],
+            scaling_result["peak_rss_growth_delta_mib"] < TARGETS["rss_growth_max_mib"],
+        ),
+        "import_ratio": (
+            document["cold_start"]["ratio_handler_to_boto3"],
+            document["cold_start"]["ratio_handler_to_boto3"] <= TARGETS["import_ratio_max"],
+        ),
+        "demand_under_half_capacity": (
+            document["demand_fraction_of_capacity"],
+            document["demand_fraction_of_capacity"] < 0.5,
+        ),
+    }
+    return {name: {"value": value, "met": met} for name, (value, met) in checks.items()}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
+    parser.add_argument("--latency-ms", type=float, default=200.0, help="emulator latency L for throughput")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="CLEANUP_CONCURRENCY and client threads C"
+    )
+    parser.add_argument("--vaults", type=int, default=20)
+    parser.add_argument("--stale", type=int, default=60, help="stale uploads per vault")
+    parser.add_argument("--fresh", type=int, default=15, help="fresh uploads per vault")
+    parser.add_argument("--runs", type=int, default=5, help="timed engine runs (median)")
+    parser.add_argument("--sequential-runs", type=int, default=3)
+    parser.add_argument(
+        "--sequential-stale", type=int, default=30, help="stale uploads in the sequential subset"
+    )
+    parser.add_argument("--sequential-fresh", type=int, default=8)
+    parser.add_argument(
+        "--scaling", type=lambda text: [int(n) for n in text.split(",")], default=[1000, 10000, 50000]
+    )
+    parser.add_argument("--scaling-latency-ms", type=float, default=0.0)
+    parser.add_argument("--import-runs", type=int, default=10)
+    parser.add_argument("--capacity-rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-save", action="store_true", help="print the JSON only, keep bench/results as is"
+    )
+    return parser.parse_args(argv)
+
+
+def _terminate(signum: int, _frame: Any) -> NoReturn:
+    # SystemExit unwinds through every try/finally, so the child processes get stopped.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    args = parse_args(argv)
+    started = time.monotonic()
+    scenario = Scenario(args.vaults, args.stale, args.fresh)
+    subset = Scenario(1, args.sequential_stale, args.sequential_fresh)
+    document: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "git": git_state(),
+    }
+    log(f"machine {document['machine']}")
+
+    with emulator() as handle:
+        capacity = measure_capacity(handle, args.concurrency, rounds=args.capacity_rounds)
+    demand = args.concurrency / (args.latency_ms / 1000)
+    capacity["scenario_mix_rps"] = mixed_capacity(capacity, scenario.minimal_calls())
+    log(
+        f"capacity: {capacity['scenario_mix_rps']} req/s for the scenario's mix, "
+        f"demand C/L = {demand:.0f} req/s"
+    )
+
+    result = throughput(args, scenario, subset)
+    scaling_result = scaling(args)
+    log("cold start: import times")
+    cold = import_times(args.import_runs)
+    log(f"cold start: handler {cold['handler_import_ms']} ms, boto3 {cold['boto3_import_ms']} ms")
+
+    document.update(
+        {
+            "efficiency": result["efficiency"],
+            "speedup": result["speedup"],
+            "calls_ratio": max(run["calls_ratio"] for run in result["engine_runs"]),
+            "latency_ms": args.latency_ms,
+            "concurrency": args.concurrency,
+            "demand_rps": round(demand, 1),
+            "emulator_capacity": capacity,
+            "demand_fraction_of_capacity": round(demand / capacity["scenario_mix_rps"], 3),
+            "throughput": result,
+            "scaling": scaling_result,
+            "cold_start": cold,
+            "asset": asset_size(),
+        }
+    )
+    document["targets"] = targets(document)
+    document["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
+    document["bench_seconds"] = round(time.monotonic() - started, 1)
+    text = json.dumps(document, indent=2)
+    if not args.no_save:
+        save(text, document["date"])
+    print(text)
+    log(
+        f"done in {document['bench_seconds']}s; targets: "
+        + ", ".join(
+            f"{name} {'met' if check['met'] else 'MISSED'}" for name, check in document["targets"].items()
+        )
+    )
+    return 0
+
+
+def save(text: str, date: str) -> None:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = date.replace(":", "").replace("-", "").replace("+0000", "Z")
+    for path in (RESULTS_DIR / "latest.json", RESULTS_DIR / f"{stamp}.json"):
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(text + "\n", encoding="utf-8")
+        temporary.replace(path)
+    log(f"saved {RESULTS_DIR / 'latest.json'} and {stamp}.json")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
