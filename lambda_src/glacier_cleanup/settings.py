@@ -21,6 +21,9 @@ from glacier_cleanup.models import (
     VaultName,
 )
 
+# Every setting is a variable with this prefix; any other variable with it is a mistake.
+SETTINGS_PREFIX = "CLEANUP_"
+
 
 class SettingsError(ValueError):
     """A setting (environment variable) has a value the function cannot run with."""
@@ -102,8 +105,18 @@ class Settings(BaseModel):
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Self:
-        """Validate the settings; an empty variable counts as unset (its default applies)."""
+        """Validate the settings; an empty variable counts as unset (its default applies).
+
+        An unknown `CLEANUP_*` variable is an error: a typo such as CLEANUP_OLDER_THAN_HOUR=720 would
+        otherwise run silently with the 168 h default and abort uploads the operator meant to keep.
+        """
         known = {field.alias for field in cls.model_fields.values() if field.alias}
+        unknown = sorted(name for name in environ if name.startswith(SETTINGS_PREFIX) and name not in known)
+        if unknown:
+            raise SettingsError(
+                f"invalid settings: unknown variable(s) {', '.join(unknown)} "
+                f"(allowed: {', '.join(sorted(known))})"
+            )
         values = {name: environ[name] for name in known if environ.get(name, "").strip()}
         try:
             return cls.model_validate(values)

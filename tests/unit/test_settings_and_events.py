@@ -116,6 +116,21 @@ def test_several_bad_settings_are_all_reported() -> None:
     assert "CLEANUP_CONCURRENCY" in str(raised.value)
 
 
+@pytest.mark.parametrize("typo", ["CLEANUP_OLDER_THAN_HOUR", "CLEANUP_DRYRUN", "CLEANUP_"])
+def test_unknown_cleanup_variable_is_an_error_naming_it(typo: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_environ({typo: "720", "CLEANUP_DRY_RUN": "false"})
+
+    assert typo in str(error.value)
+    assert "CLEANUP_OLDER_THAN_HOURS" in str(error.value)  # the allowed names are listed
+
+
+def test_variables_of_other_programs_are_not_settings() -> None:
+    settings = Settings.from_environ({"CLEANUPX": "1", "MY_CLEANUP_OLDER": "2", "AWS_REGION": "eu-west-1"})
+
+    assert settings.older_than_hours == 168
+
+
 def test_plan_takes_request_overrides_and_keeps_settings_exclusions() -> None:
     settings = Settings.from_environ({"CLEANUP_EXCLUDE_VAULTS": "prod-*", "CLEANUP_MAX_ABORTS": "9"})
 
