@@ -50,6 +50,14 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
     )
 
 
+def create_session(*, region: str | None = None, profile: str | None = None) -> boto3.session.Session:
+    """A boto3 session on the normal credential chain; build clients from it with `create_client`."""
+    try:
+        return boto3.session.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as exc:  # unknown profile, ...
+        raise ClientSetupError(str(exc)) from exc
+
+
 def create_client(
     *,
     max_attempts: int,
@@ -57,19 +65,23 @@ def create_client(
     concurrency: int,
     region: str | None = None,
     profile: str | None = None,
+    session: boto3.session.Session | None = None,
     config_override: Config | None = None,
 ) -> GlacierClient:
     """A Glacier client from the normal credential chain (boto3 itself honours AWS_ENDPOINT_URL_GLACIER).
 
+    With `session`, the client reuses that session's credentials and loaded service models (~3 ms instead
+    of ~60 ms for a new session); `region` and `profile` apply only without it.
     `config_override` is merged last (tests use it, e.g. to shorten timeouts).
     """
     config = client_config(max_attempts=max_attempts, retry_mode=retry_mode, concurrency=concurrency)
     if config_override is not None:
         config = config.merge(config_override)
+    if session is None:
+        session = create_session(region=region, profile=profile)
     try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
         return session.client("glacier", config=config)
-    except BotoCoreError as exc:  # unknown profile, no region, ...
+    except BotoCoreError as exc:  # no region, ...
         raise ClientSetupError(str(exc)) from exc
 
 

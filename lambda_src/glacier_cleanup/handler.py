@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glacier_cleanup.engine import GlacierPort, run_cleanup
 from glacier_cleanup.events import ScheduleEvent, parse_event
-from glacier_cleanup.glacier import GlacierAdapter, create_client
+from glacier_cleanup.glacier import GlacierAdapter, create_client, create_session
 from glacier_cleanup.models import RunSummary
 from glacier_cleanup.observability import logger, metrics
 from glacier_cleanup.settings import Settings, SettingsError
@@ -25,25 +26,34 @@ from glacier_cleanup.settings import Settings, SettingsError
 
 @dataclass(frozen=True)
 class Runtime:
-    """What an execution environment keeps between invocations: validated settings and one Glacier client."""
+    """What an execution environment keeps between invocations: the settings and a way to reach Glacier."""
 
     settings: Settings
-    glacier: GlacierPort
+    open_glacier: Callable[[], GlacierPort]
 
 
 @functools.cache
 def get_runtime() -> Runtime:
-    """Validate the settings and build the client once per execution environment.
+    """Validate the settings and set up the boto3 session once per execution environment.
 
     An exception is not cached, so with a bad setting every invocation fails with the same clear message.
     """
     settings = Settings.from_environ(os.environ)
-    client = create_client(
-        max_attempts=settings.max_attempts,
-        retry_mode=settings.retry_mode,
-        concurrency=settings.concurrency,
-    )
-    return Runtime(settings=settings, glacier=GlacierAdapter(client, account_id=settings.account_id))
+    session = create_session()
+
+    def open_glacier() -> GlacierPort:
+        # A client per run, from the cached session: botocore's retry quota (500 tokens, 14 per retried
+        # 5xx, refilled only by successes) lives on the client. A client cached by a warm environment would
+        # carry an outage's empty quota into the next runs, which then stop retrying at all.
+        client = create_client(
+            session=session,
+            max_attempts=settings.max_attempts,
+            retry_mode=settings.retry_mode,
+            concurrency=settings.concurrency,
+        )
+        return GlacierAdapter(client, account_id=settings.account_id)
+
+    return Runtime(settings=settings, open_glacier=open_glacier)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -63,7 +73,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         overrides = request.overrides()
     plan = runtime.settings.to_plan(**overrides)
     summary = run_cleanup(
-        runtime.glacier,
+        runtime.open_glacier(),
         plan,
         seconds_remaining=lambda: context.get_remaining_time_in_millis() / 1000,
     )

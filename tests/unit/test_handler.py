@@ -64,7 +64,7 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     fake = seeded_glacier()
 
     def runtime() -> Runtime:
-        return Runtime(settings=Settings.from_environ(os.environ), glacier=fake)
+        return Runtime(settings=Settings.from_environ(os.environ), open_glacier=lambda: fake)
 
     monkeypatch.setattr(handler, "get_runtime", runtime)
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_PROTECT_DESCRIPTION_REGEX", "CLEANUP_VAULTS"):
@@ -221,8 +221,9 @@ def test_bad_setting_fails_every_invocation_with_a_clear_error(
     assert [line["message"] for line in logs].count("invalid settings: nothing was done") == 2
 
 
-def test_runtime_is_built_once_per_execution_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    built: list[object] = []
+def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a handler whose client factory is recorded
+    built: list[dict[str, object]] = []
 
     def fake_client(**kwargs: object) -> object:
         built.append(kwargs)
@@ -232,5 +233,18 @@ def test_runtime_is_built_once_per_execution_environment(monkeypatch: pytest.Mon
     monkeypatch.setenv("CLEANUP_CONCURRENCY", "24")
     monkeypatch.setenv("CLEANUP_RETRY_MODE", "adaptive")
 
-    assert handler.get_runtime() is handler.get_runtime()
-    assert built == [{"max_attempts": 10, "retry_mode": "adaptive", "concurrency": 24}]
+    # When the runtime is asked for twice and Glacier is opened for two runs
+    runtime = handler.get_runtime()
+    assert runtime is handler.get_runtime()
+    first, second = runtime.open_glacier(), runtime.open_glacier()
+
+    # Then each run got its own client (its own botocore retry quota) from the one cached session
+    assert first is not second
+    assert len(built) == 2
+    assert built[0] == built[1]
+    assert {k: v for k, v in built[0].items() if k != "session"} == {
+        "max_attempts": 10,
+        "retry_mode": "adaptive",
+        "concurrency": 24,
+    }
+    assert built[0]["session"] is not None
