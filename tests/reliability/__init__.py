@@ -1,0 +1,1 @@
+"""Reliability drills (issue 6): invariants after every run under faults, races and bad input."""
