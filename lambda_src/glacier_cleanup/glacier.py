@@ -45,7 +45,8 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
     return Config(
         retries={"total_max_attempts": max_attempts, "mode": retry_mode},
         # urllib3's pool defaults to 10: more threads than that would silently queue behind each other.
-        max_pool_connections=max(concurrency, 10),
+        # +1: the dispatching thread pages through ListVaults while `concurrency` workers call Glacier.
+        max_pool_connections=max(concurrency + 1, 10),
         user_agent_extra="glacier-multipart-cleanup",
     )
 

@@ -147,7 +147,7 @@ def test_client_retry_and_pool_configuration(monkeypatch: pytest.MonkeyPatch) ->
     client = create_client(max_attempts=7, retry_mode="adaptive", concurrency=32, region="eu-west-1")
 
     assert client.meta.config.retries == {"total_max_attempts": 7, "mode": "adaptive"}
-    assert client.meta.config.max_pool_connections == 32
+    assert client.meta.config.max_pool_connections == 33  # the workers and the vault lister
     assert client.meta.region_name == "eu-west-1"
     small = create_client(
         max_attempts=1,
