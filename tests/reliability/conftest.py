@@ -94,7 +94,7 @@ def server_drill(glacier_server: ServerHandle, ledger: Ledger, drill_report: Dri
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    cache = session.config.cache
+    cache = getattr(session.config, "cache", None)  # None under -p no:cacheprovider
     if cache is not None:
         path = REPORT.write(cache.mkdir("reliability"))
         if path is not None:
