@@ -196,7 +196,10 @@ def stored_uploads(handle: EmulatorHandle) -> list[Stored]:
                 for page in client.get_paginator("list_multipart_uploads").paginate(vaultName=name):
                     found += [
                         Stored(
-                            name, item["MultipartUploadId"], item["CreationDate"], item.get("ArchiveDescription")
+                            name,
+                            item["MultipartUploadId"],
+                            item["CreationDate"],
+                            item.get("ArchiveDescription"),
                         )
                         for item in page["UploadsList"]
                     ]

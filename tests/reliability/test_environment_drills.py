@@ -88,12 +88,15 @@ def test_time_budget_exhausted_before_the_run_starts(drill: Drill, remaining_sec
     assert second.result["complete"] is True
     assert {e["upload_id"] for e in second.aborts} == population.stale
     drill.report.add(
-        "time budget exhausted at start", f"{remaining_seconds} s left", drill.handle.mode, [first, second],
+        "time budget exhausted at start",
+        f"{remaining_seconds} s left",
+        drill.handle.mode,
+        [first, second],
         converged=not drill.left_after(second),
     )
 
 
-# ----- the endpoint refusing connections (server mode, through a loopback proxy) -----------------------------
+# ----- the endpoint refusing connections (server mode, through a loopback proxy) -------------------------
 
 
 @pytest.fixture
