@@ -6,29 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
-from unit.support import fresh_powertools  # sets the POWERTOOLS_* variables before glacier_cleanup loads
-
-CLEANUP_VARIABLES = (
-    "CLEANUP_OLDER_THAN_HOURS",
-    "CLEANUP_DRY_RUN",
-    "CLEANUP_VAULTS",
-    "CLEANUP_EXCLUDE_VAULTS",
-    "CLEANUP_PROTECT_DESCRIPTION_REGEX",
-    "CLEANUP_CONCURRENCY",
-    "CLEANUP_MAX_ABORTS",
-    "CLEANUP_TIME_MARGIN_SECONDS",
-    "CLEANUP_ACCOUNT_ID",
-    "CLEANUP_REPORT_BYTES",
-    "CLEANUP_MAX_ATTEMPTS",
-    "CLEANUP_RETRY_MODE",
+from unit.support import (  # sets the POWERTOOLS_* variables before glacier_cleanup loads
+    clear_cleanup_settings,
+    fresh_powertools,
 )
 
 
 @pytest.fixture(autouse=True)
 def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts from the documented defaults, whatever the shell exported."""
-    for variable in CLEANUP_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
+    clear_cleanup_settings(monkeypatch)
     with fresh_powertools():
         yield
 

@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-import os
-
-# Powertools reads these once, when glacier_cleanup is first imported.
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "glacier-multipart-cleanup")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GlacierMultipartCleanup")
-
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.metrics.provider import cold_start
 from botocore.retries.standard import ExponentialBackoff
 from glacier_cleanup import handler
-from glacier_cleanup.observability import metrics, set_log_stream
+from unit.support import clear_cleanup_settings, fresh_powertools
 
 from glacier_emulator.handles import InProcessHandle, ServerHandle
 
 from .harness import PROTECT_REGEX, Drill
 from .report import REPORT, DrillReport
-from .support import CurrentStdout, Ledger
+from .support import Ledger
 
-CLEANUP_VARIABLES = (
-    "CLEANUP_OLDER_THAN_HOURS",
-    "CLEANUP_DRY_RUN",
-    "CLEANUP_VAULTS",
-    "CLEANUP_EXCLUDE_VAULTS",
-    "CLEANUP_PROTECT_DESCRIPTION_REGEX",
-    "CLEANUP_CONCURRENCY",
-    "CLEANUP_MAX_ABORTS",
-    "CLEANUP_TIME_MARGIN_SECONDS",
-    "CLEANUP_ACCOUNT_ID",
-    "CLEANUP_REPORT_BYTES",
-    "CLEANUP_MAX_ATTEMPTS",
-    "CLEANUP_RETRY_MODE",
-)
 # botocore's standard backoff sleeps rand() x 2^attempt seconds (capped at 20 s). Neither Settings nor
 # create_client() can shrink it (botocore.config.Config has no backoff knob), so the drills patch botocore's
 # ExponentialBackoff to a small delay: the retry decisions and the retry quota stay botocore's own.
@@ -47,20 +26,12 @@ DRILL_BACKOFF_SECONDS = 0.002
 def drill_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Documented defaults, except: real runs (not dry), the `^keep:` protection, fast retries; fresh
     Powertools state and a fresh cached runtime (a cold start) for every test."""
-    for variable in CLEANUP_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
+    clear_cleanup_settings(monkeypatch)
     monkeypatch.setenv("CLEANUP_DRY_RUN", "false")
     monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", PROTECT_REGEX)
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: DRILL_BACKOFF_SECONDS)
-    set_log_stream(CurrentStdout())  # type: ignore[arg-type]
-    metrics.clear_metrics()
-    cold_start.is_cold_start = True
-    handler.get_runtime.cache_clear()
-    try:
+    with fresh_powertools():
         yield
-    finally:
-        metrics.clear_metrics()
-        handler.get_runtime.cache_clear()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Drill support: a fake Lambda context, time helpers, a client-side call ledger, the emulator's ground truth,
+"""Drill support: time helpers, a client-side call ledger, the emulator's ground truth,
 and a loopback TCP proxy that can refuse connections on demand.
 
 Nothing here asserts; the invariants live in invariants.py.
@@ -8,48 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from unit.support import FakeLambdaContext
+
 from glacier_emulator import CONTROL
 from glacier_emulator.handles import EmulatorHandle
 
-# ----- Lambda context ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class FakeLambdaContext:
-    """The parts of Lambda's context the handler and Powertools read.
-
-    `remaining_ms` is a number or a callable (a clock that runs down while the function works).
-    """
-
-    remaining_ms: int | Callable[[], int] = 900_000
-    function_name: str = "glacier-multipart-cleanup"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:glacier-multipart-cleanup"
-    aws_request_id: str = "drill-0000-0000-0000-000000000000"
-    log_group_name: str = "/aws/lambda/glacier-multipart-cleanup"
-    log_stream_name: str = "2025/06/01/[$LATEST]drill"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms() if callable(self.remaining_ms) else self.remaining_ms
-
-
-class CurrentStdout:
-    """Writes to whatever sys.stdout is now, so capsys sees the Powertools logger's JSON lines."""
-
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        sys.stdout.flush()
-
+__all__ = ["FakeLambdaContext"]  # re-exported: the drills' context is the unit tests' one
 
 # ----- time -------------------------------------------------------------------------------------------------
 

@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from glacier_cleanup import handler
 from glacier_cleanup.observability import metrics, set_log_stream
+from glacier_cleanup.settings import SETTINGS_PREFIX
 
 
 @dataclass
@@ -48,6 +50,12 @@ class CurrentStdout:
 
     def flush(self) -> None:
         sys.stdout.flush()
+
+
+def clear_cleanup_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start from the documented defaults, whatever the shell exported (every CLEANUP_* variable)."""
+    for variable in [name for name in os.environ if name.startswith(SETTINGS_PREFIX)]:
+        monkeypatch.delenv(variable)
 
 
 @contextmanager
