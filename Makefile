@@ -49,7 +49,8 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(VENV)/bin/mypy
 
-pytest: $(INSTALLED)
+# The CDK CLI (npm) too: a test drives it with -c overrides.
+pytest: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest synth
