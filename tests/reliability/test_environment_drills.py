@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -194,10 +195,10 @@ def test_endpoint_that_never_answers_is_a_clear_failure(
 
 
 def test_missing_credentials_are_a_clear_error_and_nothing_is_called(
-    drill: Drill, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+    drill: Drill, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     population = drill.seed(["vault-000"], stale=3)
-    missing = str(tmp_path) + "/missing"
+    missing = str(tmp_path / "missing")
     with env_vars(
         monkeypatch,
         AWS_ACCESS_KEY_ID=None,
