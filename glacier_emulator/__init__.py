@@ -13,7 +13,9 @@ from moto.glacier import urls
 
 from .control import CONTROL, FAULT_KEYS, EmulatorControl, Faults
 from .errors import GlacierError
+from .lambda_runtime import RUNTIME, install_lambda
 from .responses import EmulatorGlacierResponse
+from .trust import install_sts
 
 # The Glacier routes moto lacks. Same shape as moto's own patterns in moto.glacier.urls.
 MULTIPART_URL_PATHS = (
@@ -24,15 +26,18 @@ _install_lock = threading.Lock()
 
 
 def install() -> None:
-    """Route every Glacier URL (moto's and the multipart ones) to the extended response class.
+    """Extend moto from outside: every Glacier URL (moto's and the multipart ones) to the extended
+    response class, STS AssumeRole checked against trust policies, Lambda run in-process.
 
-    moto reads ``moto.glacier.urls.url_paths`` per request under ``mock_aws()`` and once when its
-    server first routes a Glacier request, so this must run before the server's first request.
+    moto reads ``url_paths`` per request under ``mock_aws()`` and once when its server first routes a
+    request of that service, so this must run before the server's first request.
     """
     with _install_lock:
         handler: Any = EmulatorGlacierResponse.dispatch
         for pattern in (*urls.url_paths, *MULTIPART_URL_PATHS):
             urls.url_paths[pattern] = handler
+        install_sts()
+        install_lambda()
 
 
-__all__ = ["CONTROL", "FAULT_KEYS", "EmulatorControl", "Faults", "GlacierError", "install"]
+__all__ = ["CONTROL", "FAULT_KEYS", "RUNTIME", "EmulatorControl", "Faults", "GlacierError", "install"]

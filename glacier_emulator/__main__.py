@@ -6,12 +6,14 @@ Prints one line with its URL when ready and exits 0 on SIGINT/SIGTERM.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from typing import Any
 
 from .control import CONTROL
+from .lambda_runtime import RUNTIME
 from .server import make_emulator_server
 
 
@@ -38,6 +40,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-longer-supported", action="store_true", help="every call answers NoLongerSupportedException"
     )
     parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0.0,
+        metavar="RPS",
+        help="token bucket per account and region: RPS requests per second (0: no limit)",
+    )
+    parser.add_argument(
+        "--rate-burst", type=float, default=None, metavar="N", help="bucket capacity (default: RPS)"
+    )
+    parser.add_argument(
         "--abort-grace-seconds",
         type=float,
         default=60.0,
@@ -57,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             deny_vaults=args.deny_vault,
             no_longer_supported=args.no_longer_supported,
             abort_grace_seconds=args.abort_grace_seconds,
+            rate_limit=args.rate_limit,
+            rate_burst=args.rate_burst,
         )
     except ValueError as error:
         sys.exit(f"glacier emulator: {error}")
@@ -71,7 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     # serve_forever runs in a thread: shutdown() from the main thread would deadlock inside it.
     serving = threading.Thread(target=server.serve_forever, name="glacier-emulator", daemon=True)
     serving.start()
-    print(f"glacier emulator listening on http://{args.host}:{server.server_port}", flush=True)  # noqa: T201
+    url = f"http://{args.host}:{server.server_port}"
+    # Handlers run in-process (Lambda without Docker) call this server; moto's Step Functions
+    # interpreter reaches Lambda at localhost:$MOTO_PORT.
+    RUNTIME.endpoint_url = url
+    os.environ["MOTO_PORT"] = str(server.server_port)
+    print(f"glacier emulator listening on {url}", flush=True)  # noqa: T201
+    # Nobody reads stdout after the ready line: what in-process handlers print (logs, EMF) goes to stderr,
+    # so a full pipe can never block the server.
+    sys.stdout = sys.stderr
     stop.wait()
     server.shutdown()
     server.server_close()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.glacier.models import GlacierBackend, Vault, glacier_backends
 
@@ -26,6 +27,7 @@ from .errors import (
     throttled,
     vault_not_found,
 )
+from .ratelimit import RateLimiter
 from .store import Upload, VaultUploads, format_timestamp, parse_timestamp, validate_part_size
 
 Hook = Callable[[str, str | None, dict[str, Any]], None]
@@ -42,10 +44,19 @@ class Faults:
     deny_vaults: tuple[str, ...] = ()
     no_longer_supported: bool = False
     abort_grace_seconds: float = 60.0
+    # Account-scoped faults: every Glacier call of these accounts is denied / answers NoLongerSupported.
+    deny_accounts: tuple[str, ...] = ()
+    no_longer_supported_accounts: tuple[str, ...] = ()
+    # Token bucket per account and region: refilled at rate_limit per second, holding at most rate_burst
+    # (default rate_limit) tokens. 0 switches it off.
+    rate_limit: float = 0.0
+    rate_burst: float | None = None
 
     def validated(self) -> Faults:
         if self.latency_ms < 0 or self.abort_grace_seconds < 0:
             raise ValueError("latency_ms and abort_grace_seconds must be >= 0")
+        if self.rate_limit < 0 or (self.rate_burst is not None and self.rate_burst < 1):
+            raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
         if not (0 <= self.throttle_rate <= 1 and 0 <= self.error_rate <= 1):
             raise ValueError("throttle_rate and error_rate must be between 0 and 1")
         if self.throttle_rate + self.error_rate > 1:
@@ -54,20 +65,26 @@ class Faults:
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["deny_vaults"] = list(self.deny_vaults)
+        for key in _NAME_LISTS:
+            data[key] = list(data[key])
         return data
+
+    @property
+    def burst(self) -> float:
+        return self.rate_limit if self.rate_burst is None else self.rate_burst
 
 
 FAULT_KEYS = frozenset(field.name for field in dataclasses.fields(Faults))
+_NAME_LISTS = ("deny_vaults", "deny_accounts", "no_longer_supported_accounts")
 
 
 def _coerce(key: str, value: Any) -> Any:
-    if key == "deny_vaults":
+    if key in _NAME_LISTS:
         if isinstance(value, str):
             return (value,)
         return tuple(str(name) for name in value or ())
-    if key == "seed":
-        return None if value is None else int(value)
+    if key in {"seed", "rate_burst"}:
+        return None if value is None else (int(value) if key == "seed" else float(value))
     if key == "no_longer_supported":
         if not isinstance(value, bool):
             raise ValueError("no_longer_supported must be a boolean")
@@ -93,10 +110,12 @@ class EmulatorControl:
         self._startup = Faults()
         self._faults = self._startup
         self._rng = _fault_rng(self._startup.seed)
-        self._stats: dict[str, dict[str, int]] = {}
-        self._total = 0
-        # (vault, upload_id, creation_date, aborted_at epoch, description); dicts are built on read.
-        self._aborts: list[tuple[str, str, str, float, str | None]] = []
+        # (account, region) -> operation -> outcome -> count
+        self._stats: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+        # (account, region, vault, upload_id, creation_date, aborted_at epoch, description).
+        self._aborts: list[tuple[str, str, str, str, str, float, str | None]] = []
+        self._limiter = RateLimiter()
+        self._inventory: weakref.WeakKeyDictionary[Vault, str] = weakref.WeakKeyDictionary()
         self._hooks: list[Hook] = []
         self._in_hook = threading.local()
         # Keyed by moto's Vault object, so deleting or resetting a vault drops its uploads with it.
@@ -117,6 +136,8 @@ class EmulatorControl:
             self._faults = dataclasses.replace(self._faults, **changes).validated()
             if "seed" in changes:
                 self._rng = _fault_rng(self._faults.seed)
+            if {"rate_limit", "rate_burst"} & set(changes):
+                self._limiter.configure(self._faults.rate_limit, self._faults.burst)
             return self._faults.to_dict()
 
     def set_startup(self, **faults: Any) -> None:
@@ -125,36 +146,69 @@ class EmulatorControl:
         with self._meta_lock:
             self._startup = self._faults
 
-    def reset(self) -> None:
-        """Clear all Glacier state, stats, the abort log and hooks; restore the start-up settings."""
+    def reset(self, everything: bool = False) -> None:
+        """Clear all Glacier state, stats, the abort log and hooks; restore the start-up settings.
+
+        ``everything`` also resets every other moto service (STS, IAM, Organizations, ...).
+        """
         with self.state_lock:
+            if everything:
+                BackendDict.reset()
             for account_backends in list(glacier_backends.values()):
                 account_backends.reset()
             self._uploads = weakref.WeakKeyDictionary()
+            self._inventory = weakref.WeakKeyDictionary()
         with self._meta_lock:
             self._faults = self._startup
             self._rng = _fault_rng(self._startup.seed)
+            self._limiter.configure(self._startup.rate_limit, self._startup.burst)
             self._stats = {}
-            self._total = 0
             self._aborts = []
             self._hooks = []
 
     # ----- observation ---------------------------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
+    def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:
+        """Requests per operation and outcome: of every account and region, or of one account (and
+        region). ``by_account`` splits the same counts by account and region."""
+        account = None if account_id is None else resolve_account(account_id)
         with self._meta_lock:
-            return {
-                "total": self._total,
-                "operations": {op: dict(counts) for op, counts in self._stats.items()},
-            }
+            scoped = [
+                (key, ops)
+                for key, ops in self._stats.items()
+                if (account is None or key[0] == account) and (region is None or key[1] == region)
+            ]
+            operations: dict[str, dict[str, int]] = {}
+            by_account: dict[str, dict[str, dict[str, Any]]] = {}
+            for (acct, reg), ops in scoped:
+                for op, counts in ops.items():
+                    merged = operations.setdefault(op, {})
+                    for outcome, count in counts.items():
+                        merged[outcome] = merged.get(outcome, 0) + count
+                by_account.setdefault(acct, {})[reg] = {
+                    "total": sum(counts["total"] for counts in ops.values()),
+                    "operations": {op: dict(counts) for op, counts in ops.items()},
+                }
+        return {
+            "total": sum(counts["total"] for counts in operations.values()),
+            "operations": operations,
+            "by_account": by_account,
+        }
 
-    def aborts(self) -> list[dict[str, Any]]:
+    def aborts(self, account_id: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
+        account = None if account_id is None else resolve_account(account_id)
         with self._meta_lock:
-            records = list(self._aborts)
+            records = [
+                record
+                for record in self._aborts
+                if (account is None or record[0] == account) and (region is None or record[1] == region)
+            ]
         result = []
-        for vault, upload_id, creation_date, aborted_at, description in records:
+        for acct, reg, vault, upload_id, creation_date, aborted_at, description in records:
             aborted = datetime.fromtimestamp(aborted_at, UTC)
             result.append(
                 {
+                    "account": acct,
+                    "region": reg,
                     "vault": vault,
                     "upload_id": upload_id,
                     "creation_date": creation_date,
@@ -165,27 +219,47 @@ class EmulatorControl:
             )
         return result
 
-    def record(self, operation: str, outcome: str) -> None:
+    def record(
+        self, operation: str, outcome: str, account: str = DEFAULT_ACCOUNT_ID, region: str = ""
+    ) -> None:
         with self._meta_lock:
-            self._total += 1
-            counts = self._stats.setdefault(operation, {"total": 0, "ok": 0})
+            ops = self._stats.setdefault((account, region), {})
+            counts = ops.setdefault(operation, {"total": 0, "ok": 0})
             counts["total"] += 1
             counts[outcome] = counts.get(outcome, 0) + 1
 
-    def log_abort(self, vault: str, upload: Upload) -> None:
+    def log_abort(self, account: str, region: str, vault: str, upload: Upload) -> None:
         with self._meta_lock:
             self._aborts.append(
-                (vault, upload.upload_id, upload.creation_date, time.time(), upload.description)
+                (
+                    account,
+                    region,
+                    vault,
+                    upload.upload_id,
+                    upload.creation_date,
+                    time.time(),
+                    upload.description,
+                )
             )
 
     # ----- faults and hooks ----------------------------------------------------------------------
-    def apply_faults(self, operation: str, vault_name: str | None) -> None:
-        """Hold the configured latency, then raise the injected fault for this request, if any."""
+    def apply_faults(
+        self, operation: str, vault_name: str | None, account: str = DEFAULT_ACCOUNT_ID, region: str = ""
+    ) -> None:
+        """Hold the configured latency, then raise the injected fault for this request, if any.
+
+        Order: latency, the rate limit, NoLongerSupported, AccessDenied, then one RNG draw for the
+        coin-flip Throttling/ServiceUnavailable faults.
+        """
         faults = self._faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
-        if faults.no_longer_supported:
+        if not self._limiter.allow(account, region):
+            raise throttled()
+        if faults.no_longer_supported or account in faults.no_longer_supported_accounts:
             raise no_longer_supported()
+        if account in faults.deny_accounts:
+            raise access_denied(f"User is not authorized to perform glacier:{operation} in account {account}")
         if vault_name is not None and vault_name in faults.deny_vaults:
             raise access_denied(
                 f"User is not authorized to perform glacier:{operation} on vault {vault_name}"
@@ -227,6 +301,13 @@ class EmulatorControl:
     def backend(self, account_id: str, region: str) -> GlacierBackend:
         backend: GlacierBackend = glacier_backends[resolve_account(account_id)][region]
         return backend
+
+    def touch_inventory(self, vault: Vault) -> None:
+        """The emulator's inventory is instantaneous: taken whenever the vault's archives change."""
+        self._inventory[vault] = format_timestamp(datetime.now(UTC))
+
+    def inventory_date(self, vault: Vault) -> str | None:
+        return self._inventory.get(vault)
 
     def uploads_of(self, vault: Vault) -> VaultUploads:
         uploads = self._uploads.get(vault)

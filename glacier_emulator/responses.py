@@ -17,7 +17,13 @@ from moto.glacier.models import GlacierBackend, Vault
 from moto.glacier.responses import GlacierResponse
 
 from .control import CONTROL
-from .errors import GlacierError, access_denied, invalid_parameter, missing_parameter
+from .errors import (
+    GlacierError,
+    access_denied,
+    invalid_parameter,
+    missing_parameter,
+    resource_not_found,
+)
 from .store import (
     PAGE_MAX,
     VaultUploads,
@@ -26,6 +32,7 @@ from .store import (
     format_timestamp,
     new_archive_id,
     parse_timestamp,
+    tree_hash_hex,
     validate_part_size,
 )
 
@@ -70,8 +77,9 @@ class EmulatorGlacierResponse(GlacierResponse):
     def call_action(self) -> TYPE_RESPONSE:
         operation = self._get_action() or "Unknown"
         vault_name: str | None = self.uri_match.get("vaultName")
+        account, region = self.current_account, self.region
         try:
-            CONTROL.apply_faults(operation, vault_name)
+            CONTROL.apply_faults(operation, vault_name, account, region)
             CONTROL.run_hooks(operation, vault_name, self._hook_params())
             with CONTROL.state_lock:
                 self._check_account()
@@ -84,7 +92,7 @@ class EmulatorGlacierResponse(GlacierResponse):
             # A bug here must reach the caller as a visible 500, not kill the server thread.
             LOG.exception("glacier emulator: %s failed", operation)
             status, headers, body = GlacierError("InternalFailure", repr(error), 500, "Server").response()
-        CONTROL.record(operation, _outcome(status, body))
+        CONTROL.record(operation, _outcome(status, body), account, region)
         return status, headers, body
 
     def _hook_params(self) -> dict[str, Any]:
@@ -156,9 +164,46 @@ class EmulatorGlacierResponse(GlacierResponse):
         return self._json(
             {
                 "Marker": vaults[following].arn if following else None,
-                "VaultList": [vaults[name].to_dict() for name in page],
+                "VaultList": [_describe(vaults[name]) for name in page],
             }
         )
+
+    def describe_vault(self) -> TYPE_RESPONSE:
+        return self._json(_describe(self._vault()))
+
+    # ----- archives ------------------------------------------------------------------------------
+    def upload_archive(self) -> TYPE_RESPONSE:
+        body = self._raw_bytes()
+        raw_size = self._header("x-amz-archive-size")
+        if raw_size is not None and raw_size != str(len(body)):
+            raise invalid_parameter(f"Invalid archive size: {raw_size} does not match the body ({len(body)})")
+        computed = tree_hash_hex(body)
+        expected = self._header("x-amz-sha256-tree-hash")
+        if expected is not None and expected != computed:
+            raise invalid_parameter(f"Checksum mismatch: expected {expected}, computed {computed}")
+        vault = self._vault()
+        archive_id = _add_archive(vault, len(body), computed, self._header("x-amz-archive-description"))
+        # The reference documents Location, x-amz-archive-id and x-amz-sha256-tree-hash (moto sends no
+        # Location, and a plain SHA-256 where Glacier sends the tree hash).
+        return 201, self._archive_headers(archive_id, computed), ""
+
+    def delete_archive(self) -> TYPE_RESPONSE:
+        vault = self._vault()
+        if vault.archives.pop(self.uri_match["archiveId"], None) is None:
+            raise resource_not_found(f"Archive not found: {self.uri_match['archiveId']}")
+        CONTROL.touch_inventory(vault)
+        return 204, {"status": "204"}, ""
+
+    def _archive_headers(self, archive_id: str, tree_hash: str) -> dict[str, str]:
+        return {
+            "status": "201",
+            "Location": f"/{self.current_account}/vaults/{self._vault_name}/archives/{archive_id}",
+            "x-amz-archive-id": archive_id,
+            "x-amz-sha256-tree-hash": tree_hash,
+        }
+
+    def _raw_bytes(self) -> bytes:
+        return self.raw_body if isinstance(self.raw_body, bytes) else str(self.raw_body or "").encode()
 
     # ----- multipart uploads ---------------------------------------------------------------------
     def initiate_multipart_upload(self) -> TYPE_RESPONSE:
@@ -216,14 +261,15 @@ class EmulatorGlacierResponse(GlacierResponse):
             self.uri_match["uploadId"], time.monotonic(), CONTROL.faults.abort_grace_seconds
         )
         if removed is not None:
-            CONTROL.log_abort(self._vault_name, removed)
+            CONTROL.log_abort(self.current_account, self.region, self._vault_name, removed)
         return 204, {"status": "204"}, ""
 
     def upload_multipart_part(self) -> TYPE_RESPONSE:
         _vault, uploads = self._uploads()
         upload = uploads.get(self.uri_match["uploadId"])
-        body = self.raw_body if isinstance(self.raw_body, bytes) else str(self.raw_body or "").encode()
-        digest = upload.add_part(self._header("Content-Range"), body, self._header("x-amz-sha256-tree-hash"))
+        digest = upload.add_part(
+            self._header("Content-Range"), self._raw_bytes(), self._header("x-amz-sha256-tree-hash")
+        )
         return 204, {"status": "204", "x-amz-sha256-tree-hash": digest}, ""
 
     def list_parts(self) -> TYPE_RESPONSE:
@@ -261,24 +307,39 @@ class EmulatorGlacierResponse(GlacierResponse):
         upload = uploads.get(upload_id)
         upload.check_complete(int(raw_size), tree_hash)
         uploads.remove(upload_id)
-        archive_id = new_archive_id()
-        # moto's Vault.create_archive keys archives by the MD5 of their bytes, which are not kept here,
-        # so the archive goes into moto's archive table directly, in the shape moto uses.
-        vault.archives[archive_id] = {
-            "archive_id": archive_id,
-            "body": b"",
-            "size": int(raw_size),
-            "sha256": tree_hash,
-            "creation_date": format_timestamp(_now()),
-            "description": upload.description or "",
-        }
-        headers = {
-            "status": "201",
-            "Location": f"/{self.current_account}/vaults/{self._vault_name}/archives/{archive_id}",
-            "x-amz-archive-id": archive_id,
-            "x-amz-sha256-tree-hash": tree_hash,
-        }
-        return 201, headers, ""
+        archive_id = _add_archive(vault, int(raw_size), tree_hash, upload.description)
+        return 201, self._archive_headers(archive_id, tree_hash), ""
+
+
+def _add_archive(vault: Vault, size: int, tree_hash: str, description: str | None) -> str:
+    """Adds an archive in the shape moto's Vault keeps (moto's ``create_archive`` keys archives by the
+    MD5 of bytes that are not kept here) and returns its Glacier-style id."""
+    archive_id = new_archive_id()
+    vault.archives[archive_id] = {
+        "archive_id": archive_id,
+        "body": b"",
+        "size": size,
+        "sha256": tree_hash,
+        "creation_date": format_timestamp(_now()),
+        "description": description or "",
+    }
+    CONTROL.touch_inventory(vault)
+    return archive_id
+
+
+def _describe(vault: Vault) -> dict[str, Any]:
+    """DescribeVault / ListVaults item. Counts are as of the last inventory; a vault that never had an
+    archive has none (LastInventoryDate null, 0, 0), as in Glacier. The emulator's inventory is
+    instantaneous: it is taken whenever an archive is added or deleted."""
+    inventory_date = CONTROL.inventory_date(vault)
+    return {
+        "CreationDate": format_timestamp(vault.st.replace(tzinfo=UTC)),
+        "LastInventoryDate": inventory_date,
+        "NumberOfArchives": len(vault.archives) if inventory_date else 0,
+        "SizeInBytes": sum(archive["size"] for archive in vault.archives.values()) if inventory_date else 0,
+        "VaultARN": vault.arn,
+        "VaultName": vault.vault_name,
+    }
 
 
 def _now() -> datetime:

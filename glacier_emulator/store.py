@@ -22,7 +22,8 @@ MIB = 1024 * 1024
 # 1 MiB x 2^n up to 4 GiB.
 VALID_PART_SIZES = frozenset(MIB << n for n in range(13))
 PAGE_MAX = 50
-_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/\*$")
+# RFC 2616 (which the API reference names): "bytes first-last/*" or "bytes first-last/complete-length".
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\*|\d+)$")
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -111,6 +112,9 @@ class Upload:
             raise invalid_parameter(f"Invalid Content-Range: {content_range}")
         start, end = int(match.group(1)), int(match.group(2))
         length = end - start + 1
+        total = match.group(3)
+        if total != "*" and int(total) <= end:
+            raise invalid_parameter(f"Invalid Content-Range: {content_range} ends beyond its complete length")
         if start % self.part_size or length <= 0 or length > self.part_size:
             raise invalid_parameter(
                 f"Content-Range {content_range} does not match the part size {self.part_size}"
@@ -147,6 +151,11 @@ class Upload:
         computed = combine_tree_hashes([bytes.fromhex(digest) for _s, _l, digest in parts]).hex()
         if computed != tree_hash:
             raise invalid_parameter(f"Checksum mismatch: expected {tree_hash}, computed {computed}")
+
+
+def tree_hash_hex(body: bytes) -> str:
+    """SHA-256 tree hash (1 MiB leaves) of a whole body, hex."""
+    return _tree_hash(body)
 
 
 def _tree_hash(body: bytes) -> str:

@@ -30,15 +30,18 @@ def test_stats_count_every_request_by_operation_and_outcome(glacier: EmulatorHan
     with pytest.raises(ClientError):
         client.list_vaults()
 
+    operations = {
+        "CreateVault": {"total": 1, "ok": 1},
+        "InitiateMultipartUpload": {"total": 1, "ok": 1},
+        "ListVaults": {"total": 2, "ok": 1, "ThrottlingException": 1},
+        "ListMultipartUploads": {"total": 2, "ok": 1, "ResourceNotFoundException": 1},
+        "AbortMultipartUpload": {"total": 3, "ok": 1, "ResourceNotFoundException": 2},
+    }
     assert glacier.stats() == {
         "total": 9,
-        "operations": {
-            "CreateVault": {"total": 1, "ok": 1},
-            "InitiateMultipartUpload": {"total": 1, "ok": 1},
-            "ListVaults": {"total": 2, "ok": 1, "ThrottlingException": 1},
-            "ListMultipartUploads": {"total": 2, "ok": 1, "ResourceNotFoundException": 1},
-            "AbortMultipartUpload": {"total": 3, "ok": 1, "ResourceNotFoundException": 2},
-        },
+        "operations": operations,
+        # The same counts, by the caller's account and the request's region.
+        "by_account": {"123456789012": {"us-east-1": {"total": 9, "operations": operations}}},
     }
 
 
@@ -47,7 +50,7 @@ def test_reset_clears_state_stats_aborts_and_restores_faults(glacier: EmulatorHa
     client.abort_multipart_upload(vaultName="v", uploadId=upload_id)
     glacier.configure(throttle_rate=1.0)
     glacier.reset()
-    assert glacier.stats() == {"total": 0, "operations": {}}
+    assert glacier.stats() == {"total": 0, "operations": {}, "by_account": {}}
     assert glacier.aborts() == []
     assert client.list_vaults()["VaultList"] == []  # no throttling any more
 

@@ -126,7 +126,7 @@ def test_faults_never_apply_to_the_control_surface(glacier: EmulatorHandle) -> N
     glacier.configure(no_longer_supported=True, throttle_rate=0.5, error_rate=0.5, latency_ms=300)
     started = time.monotonic()
     assert len(glacier.seed("v", 2, creation_date=OLD)) == 2
-    assert glacier.stats() == {"total": 0, "operations": {}}
+    assert glacier.stats() == {"total": 0, "operations": {}, "by_account": {}}
     assert glacier.aborts() == []
     assert time.monotonic() - started < 0.3
 

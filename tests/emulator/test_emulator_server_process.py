@@ -30,7 +30,7 @@ def test_ready_line_then_clean_exit_on_sigterm() -> None:
     match = READY.match(server.ready_line)
     assert match
     assert server.url == f"http://127.0.0.1:{match.group(1)}"
-    assert server.handle().stats() == {"total": 0, "operations": {}}
+    assert server.handle().stats() == {"total": 0, "operations": {}, "by_account": {}}
     assert server.stop() == 0
 
 
@@ -58,6 +58,10 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
         "0.2",
         "--latency-ms",
         "1",
+        "--rate-limit",
+        "25",
+        "--rate-burst",
+        "5",
     )
     try:
         handle = server.handle()
@@ -70,14 +74,20 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
             "deny_vaults": ["a", "b"],
             "no_longer_supported": True,
             "abort_grace_seconds": 0.0,
+            "deny_accounts": [],
+            "no_longer_supported_accounts": [],
+            "rate_limit": 25.0,
+            "rate_burst": 5.0,
         }
         client = handle.client()
         with pytest.raises(client.exceptions.NoLongerSupportedException):
             client.list_vaults()
         handle.configure(no_longer_supported=False, throttle_rate=0, error_rate=0)
         client.list_vaults()
+        handle.configure(rate_limit=0)
         handle.reset()
-        assert handle.configure()["no_longer_supported"] is True
+        restored = handle.configure()
+        assert (restored["no_longer_supported"], restored["rate_limit"], restored["rate_burst"]) == (True, 25, 5)
     finally:
         assert server.stop() == 0
 
