@@ -11,16 +11,18 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import boto3
 from botocore.config import Config
 
 from .client_helpers import initiate_with_creation_date
 from .control import CONTROL, Hook
+from .lambda_runtime import RUNTIME
 
 if TYPE_CHECKING:
     from mypy_boto3_glacier import GlacierClient
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
 DUMMY_KEY = "testing"
 READY_PREFIX = "glacier emulator listening on "
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Credentials(NamedTuple):
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None
 
 
 class EmulatorHandle:
@@ -39,21 +47,37 @@ class EmulatorHandle:
     def __init__(self, region: str = "us-east-1") -> None:
         self.region = region
 
-    def client(self, **botocore_config_kwargs: Any) -> GlacierClient:
-        """A boto3 Glacier client with dummy credentials.
+    def client(self, credentials: Credentials | None = None, **botocore_config_kwargs: Any) -> GlacierClient:
+        """A boto3 Glacier client, with dummy credentials (the default account) unless given others.
 
         Retries are off by default (one attempt) so fault tests see raw faults; pass ``retries=...``
         (or any other ``botocore.config.Config`` keyword) to change that.
         """
         botocore_config_kwargs.setdefault("retries", {"total_max_attempts": 1, "mode": "standard"})
+        client: GlacierClient = self.aws_client("glacier", credentials, **botocore_config_kwargs)
+        return client
+
+    def aws_client(self, service: str, credentials: Credentials | None = None, **config: Any) -> Any:
+        """A boto3 client of any service the emulator serves (STS, IAM, Organizations, ...)."""
+        keys = credentials or Credentials(DUMMY_KEY, DUMMY_KEY, None)
         return boto3.client(
-            "glacier",
-            region_name=self.region,
+            service,  # type: ignore[call-overload]
+            region_name=config.pop("region_name", self.region),
             endpoint_url=self.endpoint_url,
-            config=Config(**botocore_config_kwargs),
-            aws_access_key_id=DUMMY_KEY,
-            aws_secret_access_key=DUMMY_KEY,
+            config=Config(**config),
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret_access_key,
+            aws_session_token=keys.session_token,
         )
+
+    def assume_role(self, role_arn: str, credentials: Credentials | None = None) -> Credentials:
+        """STS AssumeRole through the API (the trust policy is checked); raises ClientError if denied."""
+        answer = self.aws_client("sts", credentials).assume_role(RoleArn=role_arn, RoleSessionName="emulator")
+        keys = answer["Credentials"]
+        return Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+
+    def lambda_invocations(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
 
     def create_vault(self, name: str) -> None:
         self.client().create_vault(vaultName=name)
@@ -74,13 +98,13 @@ class EmulatorHandle:
     def configure(self, **faults: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
 
-    def aborts(self) -> list[dict[str, Any]]:
+    def aborts(self, account_id: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    def reset(self) -> None:
+    def reset(self, everything: bool = False) -> None:
         raise NotImplementedError
 
     def seed(
@@ -113,14 +137,18 @@ class InProcessHandle(EmulatorHandle):
     def configure(self, **faults: Any) -> dict[str, Any]:
         return CONTROL.configure(**faults)
 
-    def stats(self) -> dict[str, Any]:
-        return CONTROL.stats()
+    def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:
+        return CONTROL.stats(account_id, region)
 
-    def aborts(self) -> list[dict[str, Any]]:
-        return CONTROL.aborts()
+    def aborts(self, account_id: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
+        return CONTROL.aborts(account_id, region)
 
-    def reset(self) -> None:
-        CONTROL.reset()
+    def reset(self, everything: bool = False) -> None:
+        CONTROL.reset(everything=everything)
+        RUNTIME.reset()
+
+    def lambda_invocations(self) -> list[dict[str, Any]]:
+        return RUNTIME.invocations()
 
     def seed(
         self,
@@ -152,6 +180,11 @@ class InProcessHandle(EmulatorHandle):
         return CONTROL.expire_upload(account_id, self.region, vault, upload_id)
 
 
+def _scope(account_id: str | None, region: str | None) -> str:
+    query = {key: value for key, value in (("account", account_id), ("region", region)) if value}
+    return "?" + urllib.parse.urlencode(query) if query else ""
+
+
 # Loopback only: never route the control calls through a proxy from the environment.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -177,16 +210,20 @@ class ServerHandle(EmulatorHandle):
         result: dict[str, Any] = self._call("POST", "config", faults)
         return result
 
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "stats")
+    def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "stats" + _scope(account_id, region))
         return result
 
-    def aborts(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "aborts")
+    def aborts(self, account_id: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "aborts" + _scope(account_id, region))
         return result
 
-    def reset(self) -> None:
-        self._call("POST", "reset", {})
+    def reset(self, everything: bool = False) -> None:
+        self._call("POST", "reset", {"all": everything})
+
+    def lambda_invocations(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "lambda/invocations")
+        return result
 
     def seed(
         self,

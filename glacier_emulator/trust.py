@@ -24,17 +24,12 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from moto.core.common_types import TYPE_RESPONSE
-from moto.core.exceptions import ServiceException
+from moto.core.exceptions import AccessDeniedError
 from moto.iam.models import iam_backends
 from moto.organizations.models import organizations_backends
 from moto.sts import urls as sts_urls
 from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
-
-
-class AssumeRoleDenied(ServiceException):
-    code = "AccessDenied"
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -128,14 +123,13 @@ class TrustCheckingTokenResponse(TokenResponse):
         caller = self._caller()
         parts = role_arn.split(":")
         if len(parts) < 6 or not parts[5].startswith("role/"):
-            raise AssumeRoleDenied(f"Invalid role ARN: {role_arn}")
+            raise AccessDeniedError(caller.arn, f"sts:AssumeRole on resource: {role_arn}")
         partition, account_id, role_name = parts[1], parts[4], parts[5].rsplit("/", 1)[-1]
         roles = iam_backends[account_id][partition].roles.values()
         role = next((role for role in roles if role.name == role_name), None)
         if role is None or not trust_allows(role.assume_role_policy_document, caller, partition):
-            raise AssumeRoleDenied(
-                f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
-            )
+            # 403 AccessDenied with AWS's message: "User: <caller> is not authorized to perform: ...".
+            raise AccessDeniedError(caller.arn, f"sts:AssumeRole on resource: {role_arn}")
         return super().assume_role()
 
     def _caller(self) -> Caller:
@@ -155,4 +149,4 @@ def install_sts() -> None:
         sts_urls.url_paths[pattern] = handler
 
 
-__all__ = ["TYPE_RESPONSE", "Caller", "TrustCheckingTokenResponse", "install_sts", "trust_allows"]
+__all__ = ["Caller", "TrustCheckingTokenResponse", "install_sts", "trust_allows"]

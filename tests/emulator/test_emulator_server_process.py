@@ -87,7 +87,11 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
         handle.configure(rate_limit=0)
         handle.reset()
         restored = handle.configure()
-        assert (restored["no_longer_supported"], restored["rate_limit"], restored["rate_burst"]) == (True, 25, 5)
+        assert (restored["no_longer_supported"], restored["rate_limit"], restored["rate_burst"]) == (
+            True,
+            25,
+            5,
+        )
     finally:
         assert server.stop() == 0
 

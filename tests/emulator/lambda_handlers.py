@@ -1,0 +1,33 @@
+"""Handlers that the emulator's in-process Lambda runs in tests (importable by the server process too)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+
+
+def member_vaults(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Assume the member role named by the event with the function's own credentials; list its vaults."""
+    sts = boto3.client("sts")
+    caller = sts.get_caller_identity()["Arn"]
+    keys = sts.assume_role(RoleArn=event["role_arn"], RoleSessionName="member-vaults")["Credentials"]
+    glacier = boto3.client(
+        "glacier",
+        region_name=event["region"],
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+    )
+    vaults = [vault["VaultName"] for vault in glacier.list_vaults()["VaultList"]]
+    return {
+        "caller": caller,
+        "vaults": vaults,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "setting": os.environ.get("EXAMPLE_SETTING"),
+    }
+
+
+def fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise ValueError(f"bad event: {sorted(event)}")

@@ -1,0 +1,216 @@
+"""Several accounts and regions behind one endpoint: STS trust, Organizations, CloudFormation, Lambda."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from glacier_emulator.handles import EmulatorHandle
+from glacier_emulator.organization import LocalOrganization, build_organization, deploy_stack
+
+OLD = "2020-01-01T00:00:00.000Z"
+LAYOUT = {"workloads": ["alpha", "beta"], "workloads/prod": ["gamma"], "": ["delta"]}
+
+
+def member_role_template(hub_role_arn: str, org_id: str) -> dict[str, Any]:
+    """A member role like the organization mode's: trusts one role ARN, only inside the organization."""
+    return {
+        "Resources": {
+            "MemberRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": "glacier-cleanup-member",
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": hub_role_arn},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": org_id}},
+                            }
+                        ],
+                    },
+                },
+            }
+        },
+        "Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["MemberRole", "Arn"]}}},
+    }
+
+
+@pytest.fixture
+def org(glacier: EmulatorHandle) -> LocalOrganization:
+    glacier.reset(everything=True)
+    return build_organization(glacier, LAYOUT)
+
+
+def create_hub_role(glacier: EmulatorHandle, trusted: str) -> str:
+    iam = glacier.aws_client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"}],
+    }
+    return str(iam.create_role(RoleName="hub", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+
+def test_organization_layout_with_nested_ous(glacier: EmulatorHandle, org: LocalOrganization) -> None:
+    orgs = glacier.aws_client("organizations")
+    prod = org.ous["workloads/prod"]
+    assert orgs.list_parents(ChildId=prod)["Parents"][0]["Id"] == org.ous["workloads"]
+    in_prod = [a["Id"] for a in orgs.list_accounts_for_parent(ParentId=prod)["Accounts"]]
+    assert in_prod == [org.accounts["gamma"]]
+    in_root = {a["Id"] for a in orgs.list_accounts_for_parent(ParentId=org.root_id)["Accounts"]}
+    assert org.accounts["delta"] in in_root and org.accounts["alpha"] not in in_root
+    assert len(set(org.accounts.values())) == 4
+    assert org.management_account == "123456789012"
+
+
+def test_assumed_credentials_see_only_that_accounts_vaults(
+    glacier: EmulatorHandle, org: LocalOrganization
+) -> None:
+    alpha, beta = org.accounts["alpha"], org.accounts["beta"]
+    alpha_keys, beta_keys = org.credentials(glacier, alpha), org.credentials(glacier, beta)
+    glacier.client(alpha_keys).create_vault(vaultName="alpha-vault")
+    glacier.client(beta_keys).create_vault(vaultName="beta-vault")
+    glacier.seed("beta-vault", 3, creation_date=OLD, account_id=beta)
+
+    assert [v["VaultName"] for v in glacier.client(alpha_keys).list_vaults()["VaultList"]] == ["alpha-vault"]
+    beta_vaults = glacier.client(beta_keys).list_vaults()["VaultList"]
+    assert [(v["VaultName"], v["VaultARN"].split(":")[4]) for v in beta_vaults] == [("beta-vault", beta)]
+    assert glacier.client().list_vaults()["VaultList"] == []  # the management account has none
+    uploads = glacier.client(beta_keys).list_multipart_uploads(vaultName="beta-vault")["UploadsList"]
+    assert len(uploads) == 3
+    # Another account's id in the path is refused, as Glacier refuses a foreign account.
+    with pytest.raises(ClientError) as denied:
+        glacier.client(alpha_keys).list_vaults(accountId=beta)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    identity = glacier.aws_client("sts", beta_keys).get_caller_identity()
+    assert identity["Account"] == beta
+
+
+def test_stats_and_aborts_per_account_and_region(glacier: EmulatorHandle, org: LocalOrganization) -> None:
+    alpha = org.accounts["alpha"]
+    keys = org.credentials(glacier, alpha)
+    [upload_id] = glacier.seed("v", 1, creation_date=OLD, account_id=alpha)
+    glacier.client(keys).abort_multipart_upload(vaultName="v", uploadId=upload_id)
+    glacier.aws_client("glacier", keys, region_name="eu-west-1").list_vaults()
+    glacier.client().list_vaults()
+
+    assert glacier.stats(alpha, "us-east-1")["operations"] == {"AbortMultipartUpload": {"total": 1, "ok": 1}}
+    assert glacier.stats(alpha, "eu-west-1")["operations"] == {"ListVaults": {"total": 1, "ok": 1}}
+    assert glacier.stats(alpha)["total"] == 2
+    assert set(glacier.stats()["by_account"]) == {alpha, "123456789012"}
+    [abort] = glacier.aborts(alpha)
+    assert (abort["account"], abort["region"], abort["upload_id"]) == (alpha, "us-east-1", upload_id)
+    assert glacier.aborts("123456789012") == []
+
+
+def test_account_scoped_faults_leave_the_others_alone(
+    glacier: EmulatorHandle, org: LocalOrganization
+) -> None:
+    alpha, beta, gamma = (org.accounts[name] for name in ("alpha", "beta", "gamma"))
+    glacier.configure(no_longer_supported_accounts=[alpha], deny_accounts=[beta])
+    with pytest.raises(ClientError) as gone:
+        glacier.client(org.credentials(glacier, alpha)).list_vaults()
+    assert gone.value.response["Error"]["Code"] == "NoLongerSupportedException"
+    with pytest.raises(ClientError) as denied:
+        glacier.client(org.credentials(glacier, beta)).list_vaults()
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert glacier.client(org.credentials(glacier, gamma)).list_vaults()["VaultList"] == []
+
+
+def test_assume_role_honours_the_trust_policy(glacier: EmulatorHandle, org: LocalOrganization) -> None:
+    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    template = member_role_template(hub_role, org.organization_id)
+    alpha = org.accounts["alpha"]
+    outputs = deploy_stack(glacier, org, alpha, "member", template)
+    member_role = outputs["RoleArn"]
+    assert member_role == f"arn:aws:iam::{alpha}:role/glacier-cleanup-member"
+
+    hub_keys = glacier.assume_role(hub_role)
+    assert glacier.assume_role(member_role, hub_keys).access_key_id  # the trusted role, inside the org
+
+    def denied(role_arn: str, keys: Any) -> str:
+        with pytest.raises(ClientError) as error:
+            glacier.assume_role(role_arn, keys)
+        assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert f"not authorized to perform: sts:AssumeRole on resource: {role_arn}" in str(error.value)
+        return str(error.value.response["Error"]["Code"])
+
+    # The management account itself is not the trusted principal.
+    assert denied(member_role, None) == "AccessDenied"
+    # A member account without the role (the StackSet has not reached it).
+    assert (
+        denied(f"arn:aws:iam::{org.accounts['beta']}:role/glacier-cleanup-member", hub_keys) == "AccessDenied"
+    )
+
+
+def test_principal_org_id_condition_fails_outside_the_organization(
+    glacier: EmulatorHandle, org: LocalOrganization
+) -> None:
+    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    alpha = org.accounts["alpha"]
+    member_role = deploy_stack(
+        glacier, org, alpha, "member", member_role_template(hub_role, "o-someoneelse")
+    )["RoleArn"]
+    with pytest.raises(ClientError):
+        glacier.assume_role(member_role, glacier.assume_role(hub_role))
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("placeholder.py", "")
+    return buffer.getvalue()
+
+
+def create_function(glacier: EmulatorHandle, name: str, handler: str, role: str, timeout: int = 30) -> None:
+    glacier.aws_client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role,
+        Handler=handler,
+        Code={"ZipFile": _zip()},
+        Timeout=timeout,
+        Environment={"Variables": {"EXAMPLE_SETTING": "from-the-function"}},
+    )
+
+
+def test_lambda_runs_the_real_handler_with_its_role_and_environment(
+    glacier: EmulatorHandle, org: LocalOrganization
+) -> None:
+    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    alpha = org.accounts["alpha"]
+    member_role = deploy_stack(
+        glacier, org, alpha, "member", member_role_template(hub_role, org.organization_id)
+    )["RoleArn"]
+    glacier.client(org.credentials(glacier, alpha), region_name="eu-west-1").create_vault(
+        vaultName="in-alpha"
+    )
+    create_function(glacier, "cleanup", "tests.emulator.lambda_handlers.member_vaults", hub_role, timeout=60)
+
+    answer = glacier.aws_client("lambda").invoke(
+        FunctionName="cleanup", Payload=json.dumps({"role_arn": member_role, "region": "eu-west-1"})
+    )
+    assert "FunctionError" not in answer
+    result = json.loads(answer["Payload"].read())
+    assert result["caller"].startswith("arn:aws:sts::123456789012:assumed-role/hub/")
+    assert result["vaults"] == ["in-alpha"]
+    assert result["setting"] == "from-the-function"
+    assert 50_000 < result["remaining_ms"] <= 60_000
+    [invocation] = glacier.lambda_invocations()
+    assert (invocation["function_name"], invocation["error_type"]) == ("cleanup", None)
+
+
+def test_lambda_handler_error_is_a_function_error(glacier: EmulatorHandle, org: LocalOrganization) -> None:
+    role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    create_function(glacier, "failing", "tests.emulator.lambda_handlers.fail", role)
+    answer = glacier.aws_client("lambda").invoke(FunctionName="failing", Payload=b'{"x": 1}')
+    assert answer["FunctionError"] == "Unhandled"
+    payload = json.loads(answer["Payload"].read())
+    assert (payload["errorType"], payload["errorMessage"]) == ("ValueError", "bad event: ['x']")
