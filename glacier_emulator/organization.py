@@ -45,10 +45,10 @@ def build_organization(handle: EmulatorHandle, layout: dict[str, list[str]]) -> 
     organization = orgs.create_organization(FeatureSet="ALL")["Organization"]
     root_id = orgs.list_roots()["Roots"][0]["Id"]
     ous: dict[str, str] = {"": root_id}
-    for path in sorted({prefix for path in layout for prefix in _prefixes(path)}, key=len):
-        parent = ous[path.rpartition("/")[0]]
-        name = path.rpartition("/")[2]
-        ous[path] = orgs.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
+    for ou_path in sorted({prefix for path in layout for prefix in _prefixes(path)}, key=len):
+        parent_path, _, name = ou_path.rpartition("/")
+        created = orgs.create_organizational_unit(ParentId=ous[parent_path], Name=name)
+        ous[ou_path] = created["OrganizationalUnit"]["Id"]
     accounts: dict[str, str] = {}
     account_ous: dict[str, str] = {}
     for path, names in layout.items():
@@ -77,6 +77,7 @@ def _prefixes(path: str) -> list[str]:
 def deploy_stack(
     handle: EmulatorHandle,
     organization: LocalOrganization,
+    *,
     account_id: str,
     stack_name: str,
     template: dict[str, Any] | str,

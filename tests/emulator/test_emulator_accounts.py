@@ -65,7 +65,8 @@ def test_organization_layout_with_nested_ous(glacier: EmulatorHandle, org: Local
     in_prod = [a["Id"] for a in orgs.list_accounts_for_parent(ParentId=prod)["Accounts"]]
     assert in_prod == [org.accounts["gamma"]]
     in_root = {a["Id"] for a in orgs.list_accounts_for_parent(ParentId=org.root_id)["Accounts"]}
-    assert org.accounts["delta"] in in_root and org.accounts["alpha"] not in in_root
+    assert org.accounts["delta"] in in_root
+    assert org.accounts["alpha"] not in in_root
     assert len(set(org.accounts.values())) == 4
     assert org.management_account == "123456789012"
 
@@ -128,7 +129,7 @@ def test_assume_role_honours_the_trust_policy(glacier: EmulatorHandle, org: Loca
     hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
     template = member_role_template(hub_role, org.organization_id)
     alpha = org.accounts["alpha"]
-    outputs = deploy_stack(glacier, org, alpha, "member", template)
+    outputs = deploy_stack(glacier, org, account_id=alpha, stack_name="member", template=template)
     member_role = outputs["RoleArn"]
     assert member_role == f"arn:aws:iam::{alpha}:role/glacier-cleanup-member"
 
