@@ -157,7 +157,11 @@ def test_principal_org_id_condition_fails_outside_the_organization(
     hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
     alpha = org.accounts["alpha"]
     member_role = deploy_stack(
-        glacier, org, alpha, "member", member_role_template(hub_role, "o-someoneelse")
+        glacier,
+        org,
+        account_id=alpha,
+        stack_name="member",
+        template=member_role_template(hub_role, "o-someoneelse"),
     )["RoleArn"]
     with pytest.raises(ClientError):
         glacier.assume_role(member_role, glacier.assume_role(hub_role))
@@ -188,7 +192,11 @@ def test_lambda_runs_the_real_handler_with_its_role_and_environment(
     hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
     alpha = org.accounts["alpha"]
     member_role = deploy_stack(
-        glacier, org, alpha, "member", member_role_template(hub_role, org.organization_id)
+        glacier,
+        org,
+        account_id=alpha,
+        stack_name="member",
+        template=member_role_template(hub_role, org.organization_id),
     )["RoleArn"]
     glacier.client(org.credentials(glacier, alpha), region_name="eu-west-1").create_vault(
         vaultName="in-alpha"
