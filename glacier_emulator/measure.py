@@ -1,8 +1,11 @@
-"""Measure the emulator server's request rate: ``python -m glacier_emulator.measure``.
+"""Measure the emulator server: ``python -m glacier_emulator.measure``.
 
 Starts ``python -m glacier_emulator`` at zero latency, bulk-seeds uploads, then drives
 ListMultipartUploads and AbortMultipartUpload from a few client threads and prints JSON with the
-median requests/s over the rounds.
+median requests/s over the rounds. Then, in the same server: the list rate with the requests spread
+over several accounts of a local organization against the same rate from one account, and the token
+bucket's accuracy (successful requests/s under overload from 32 threads vs the limit; throttled
+requests of a client paced below the limit).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .handles import ServerProcess
+from .handles import ServerHandle, ServerProcess
+from .organization import build_organization
 
 OLD = "2020-01-01T00:00:00.000Z"
 
@@ -28,7 +32,95 @@ def _rate(threads: int, work: list[Callable[[], Any]]) -> float:
     return len(work) / (time.perf_counter() - started)
 
 
-def measure(vaults: int, uploads_per_vault: int, threads: int, rounds: int, requests: int) -> dict[str, Any]:
+def measure_accounts(
+    handle: ServerHandle, accounts: int, threads: int, requests: int, rounds: int
+) -> dict[str, Any]:
+    """ListMultipartUploads rate from one account vs the same requests spread over ``accounts``."""
+    handle.reset(everything=True)
+    org = build_organization(handle, {"": [f"member-{index:03d}" for index in range(accounts - 1)]})
+    account_ids = [org.management_account, *org.accounts.values()]
+    clients = []
+    for account_id in account_ids:
+        handle.seed("vault", 200, creation_date=OLD, account_id=account_id)
+        client = handle.client(org.credentials(handle, account_id), max_pool_connections=threads)
+        clients.append(client)
+
+    def list_page(client: Any) -> Callable[[], Any]:
+        return lambda: client.list_multipart_uploads(vaultName="vault")
+
+    single, spread = [], []
+    for _ in range(rounds):
+        single.append(_rate(threads, [list_page(clients[0]) for _ in range(requests)]))
+        spread.append(_rate(threads, [list_page(clients[i % len(clients)]) for i in range(requests)]))
+    ratio = statistics.median(spread) / statistics.median(single)
+    return {
+        "accounts": accounts,
+        "one_account_rps_median": round(statistics.median(single), 1),
+        "spread_over_accounts_rps_median": round(statistics.median(spread), 1),
+        "ratio": round(ratio, 3),
+        "target_ratio_at_least": 0.8,
+    }
+
+
+def measure_rate_limit(handle: ServerHandle, rps: float, seconds: float) -> dict[str, Any]:
+    """Overload from 32 threads: successful requests/s vs ``rps``, counted after a one-second warm-up
+    (the initial burst is spent by then); then a client paced at 80 % of the limit: requests throttled."""
+    handle.reset(everything=True)
+    handle.configure(rate_limit=rps)
+    client = handle.client(max_pool_connections=32)
+    started = time.perf_counter()
+    window = (started + 1.0, started + 1.0 + seconds)
+    successes: list[float] = []  # completion times; list.append is atomic
+    throttled: list[float] = []
+
+    def hammer() -> None:
+        while time.perf_counter() < window[1]:
+            try:
+                client.list_vaults()
+                successes.append(time.perf_counter())
+            except client.exceptions.ClientError:
+                throttled.append(time.perf_counter())
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for future in [pool.submit(hammer) for _ in range(32)]:
+            future.result()
+    in_window = sum(1 for moment in successes if window[0] <= moment < window[1])
+    overload_rps = in_window / seconds
+    handle.configure(rate_limit=rps)  # a fresh, full bucket
+    time.sleep(1.0)
+    paced_throttled = 0
+    interval = 1 / (0.8 * rps)
+    next_call = time.perf_counter()
+    for _ in range(int(0.8 * rps * 2)):  # two seconds at 80 % of the limit
+        time.sleep(max(0.0, next_call - time.perf_counter()))
+        next_call += interval
+        try:
+            client.list_vaults()
+        except client.exceptions.ClientError:
+            paced_throttled += 1
+    handle.configure(rate_limit=0)
+    return {
+        "limit_rps": rps,
+        "overload_threads": 32,
+        "overload_seconds_measured": seconds,
+        "overload_successful_rps": round(overload_rps, 2),
+        "overload_ratio": round(overload_rps / rps, 4),
+        "overload_throttled_requests": len(throttled),
+        "paced_at_80_percent_requests": int(0.8 * rps * 2),
+        "paced_at_80_percent_throttled": paced_throttled,
+    }
+
+
+def measure(
+    vaults: int,
+    uploads_per_vault: int,
+    threads: int,
+    rounds: int,
+    requests: int,
+    *,
+    accounts: int = 10,
+    rate_limit: float = 50.0,
+) -> dict[str, Any]:
     server = ServerProcess()
     try:
         handle = server.handle()
@@ -54,9 +146,13 @@ def measure(vaults: int, uploads_per_vault: int, threads: int, rounds: int, requ
             batch = victims[round_index * requests : (round_index + 1) * requests]
             abort_rates.append(_rate(threads, [abort(vault, upload_id) for vault, upload_id in batch]))
         stats = handle.stats()
+        accounts_result = measure_accounts(handle, accounts, threads, requests, rounds)
+        rate_result = measure_rate_limit(handle, rate_limit, seconds=4.0)
     finally:
         server.stop()
     return {
+        "several_accounts": accounts_result,
+        "rate_limit": rate_result,
         "stored_uploads": vaults * uploads_per_vault,
         "vaults": vaults,
         "threads": threads,
@@ -78,10 +174,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1000, help="requests per operation per round")
+    parser.add_argument("--accounts", type=int, default=10, help="accounts for the several-accounts rate")
+    parser.add_argument("--rate-limit", type=float, default=50.0, help="RPS for the token-bucket accuracy")
     args = parser.parse_args(argv)
     if args.rounds * args.requests > args.vaults * args.uploads_per_vault:
         parser.error("not enough seeded uploads for rounds x requests aborts")
-    result = measure(args.vaults, args.uploads_per_vault, args.threads, args.rounds, args.requests)
+    result = measure(
+        args.vaults,
+        args.uploads_per_vault,
+        args.threads,
+        args.rounds,
+        args.requests,
+        accounts=args.accounts,
+        rate_limit=args.rate_limit,
+    )
     print(json.dumps(result, indent=2))  # noqa: T201
 
 
