@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from glacier_cleanup.models import CleanupPlan
 from glacier_emulator.handles import ServerHandle
 
 MIB = 1024 * 1024
+# glacier-upload's console script ("glacier"), run by this interpreter.
+GLACIER_UPLOAD = [sys.executable, "-c", "from glacier_upload.cli import glacier_cli; glacier_cli()"]
 pytestmark = pytest.mark.server
 
 
@@ -53,8 +54,8 @@ def cli_environment(glacier_server: ServerHandle) -> dict[str, str]:
 
 
 @pytest.fixture
-def capo(glacier_server: ServerHandle) -> Iterator[CapoGlacier]:
-    yield CapoGlacier(
+def capo(glacier_server: ServerHandle) -> CapoGlacier:
+    return CapoGlacier(
         region="us-east-1",
         endpoint=glacier_server.endpoint_url,
         credentials=Credentials(access_key="testing", secret_key="testing"),
@@ -64,7 +65,7 @@ def capo(glacier_server: ServerHandle) -> Iterator[CapoGlacier]:
 
 def glacier_upload(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """The glacier-upload command line (its console script ``glacier``), as installed."""
-    command = [sys.executable, "-c", "from glacier_upload.cli import glacier_cli; glacier_cli()", *args]
+    command = [*GLACIER_UPLOAD, *args]
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600, check=False)
 
 
@@ -152,9 +153,8 @@ def test_glacier_upload_interrupted_is_resumed_with_list_parts_and_errors_parsed
 def _interrupted_upload(server: ServerHandle, environment: dict[str, str], vault: str, path: Path) -> str:
     """glacier-upload initiates; then every part fails (500) ten times and it gives up with
     "Upload can still be resumed. Upload ID: ..." (botocore's own retries off to keep it quick)."""
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-c", "from glacier_upload.cli import glacier_cli; glacier_cli()"]
-        + ["upload", "-p", "16", "-t", "1", vault, str(path)],
+    process = subprocess.Popen(
+        [*GLACIER_UPLOAD, "upload", "-p", "16", "-t", "1", vault, str(path)],
         env=dict(environment, AWS_MAX_ATTEMPTS="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
