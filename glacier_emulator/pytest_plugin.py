@@ -6,6 +6,8 @@ Register with ``pytest_plugins = ["glacier_emulator.pytest_plugin"]``.
 - ``glacier_server_process``: session-scoped ``python -m glacier_emulator`` child process.
 - ``glacier_server``: function-scoped handle on that server, reset before the test.
 - ``glacier``: both of the above in turn (ids ``in_process`` and ``server``).
+- ``local_organization``: on ``glacier`` (both modes), everything reset, then an organization with
+  ``ORGANIZATION_LAYOUT`` (five member accounts in nested OUs) built through the Organizations API.
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ from moto import mock_aws
 from . import install
 from .control import CONTROL
 from .handles import EmulatorHandle, InProcessHandle, ServerHandle, ServerProcess
+from .organization import LocalOrganization, build_organization
 
 REGION = "us-east-1"
+# OU path -> member account names ("" is the root).
+ORGANIZATION_LAYOUT = {
+    "workloads": ["alpha", "beta"],
+    "workloads/prod": ["gamma"],
+    "sandbox": ["delta", "epsilon"],
+}
 
 
 def _dummy_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,3 +78,9 @@ def glacier_server(glacier_server_process: ServerProcess, monkeypatch: pytest.Mo
 def glacier(request: pytest.FixtureRequest) -> EmulatorHandle:
     handle: EmulatorHandle = request.getfixturevalue(f"glacier_{request.param}")
     return handle
+
+
+@pytest.fixture
+def local_organization(glacier: EmulatorHandle) -> LocalOrganization:
+    glacier.reset(everything=True)
+    return build_organization(glacier, ORGANIZATION_LAYOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import boto3
@@ -31,3 +32,8 @@ def member_vaults(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise ValueError(f"bad event: {sorted(event)}")
+
+
+def sleep(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(float(event["seconds"]))
+    return {"slept": event["seconds"]}

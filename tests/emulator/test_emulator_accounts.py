@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from glacier_emulator.handles import EmulatorHandle
-from glacier_emulator.organization import LocalOrganization, build_organization, deploy_stack
+from glacier_emulator import RUNTIME
+from glacier_emulator.handles import EmulatorHandle, InProcessHandle
+from glacier_emulator.organization import LocalOrganization, deploy_stack
 
 OLD = "2020-01-01T00:00:00.000Z"
-LAYOUT = {"workloads": ["alpha", "beta"], "workloads/prod": ["gamma"], "": ["delta"]}
 
 
 def member_role_template(hub_role_arn: str, org_id: str) -> dict[str, Any]:
@@ -44,9 +44,8 @@ def member_role_template(hub_role_arn: str, org_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def org(glacier: EmulatorHandle) -> LocalOrganization:
-    glacier.reset(everything=True)
-    return build_organization(glacier, LAYOUT)
+def org(local_organization: LocalOrganization) -> LocalOrganization:
+    return local_organization
 
 
 def create_hub_role(glacier: EmulatorHandle, trusted: str) -> str:
@@ -64,10 +63,11 @@ def test_organization_layout_with_nested_ous(glacier: EmulatorHandle, org: Local
     assert orgs.list_parents(ChildId=prod)["Parents"][0]["Id"] == org.ous["workloads"]
     in_prod = [a["Id"] for a in orgs.list_accounts_for_parent(ParentId=prod)["Accounts"]]
     assert in_prod == [org.accounts["gamma"]]
+    in_sandbox = {a["Id"] for a in orgs.list_accounts_for_parent(ParentId=org.ous["sandbox"])["Accounts"]}
+    assert in_sandbox == {org.accounts["delta"], org.accounts["epsilon"]}
     in_root = {a["Id"] for a in orgs.list_accounts_for_parent(ParentId=org.root_id)["Accounts"]}
-    assert org.accounts["delta"] in in_root
     assert org.accounts["alpha"] not in in_root
-    assert len(set(org.accounts.values())) == 4
+    assert len(set(org.accounts.values())) == 5
     assert org.management_account == "123456789012"
 
 
@@ -223,3 +223,31 @@ def test_lambda_handler_error_is_a_function_error(glacier: EmulatorHandle, org: 
     assert answer["FunctionError"] == "Unhandled"
     payload = json.loads(answer["Payload"].read())
     assert (payload["errorType"], payload["errorMessage"]) == ("ValueError", "bad event: ['x']")
+
+
+def test_lambda_that_overruns_its_timeout_is_a_timeout_error(
+    glacier: EmulatorHandle, org: LocalOrganization
+) -> None:
+    role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    create_function(glacier, "slow", "tests.emulator.lambda_handlers.sleep", role, timeout=1)
+    fast = glacier.aws_client("lambda").invoke(FunctionName="slow", Payload=b'{"seconds": 0.1}')
+    assert json.loads(fast["Payload"].read()) == {"slept": 0.1}
+    answer = glacier.aws_client("lambda").invoke(FunctionName="slow", Payload=b'{"seconds": 1.2}')
+    assert answer["FunctionError"] == "Unhandled"
+    assert json.loads(answer["Payload"].read())["errorType"] == "Sandbox.Timedout"
+
+
+def test_cold_start_hooks_run_when_another_function_runs(glacier_in_process: InProcessHandle) -> None:
+    glacier = glacier_in_process
+    glacier.reset(everything=True)
+    role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    create_function(glacier, "one", "tests.emulator.lambda_handlers.sleep", role)
+    create_function(glacier, "two", "tests.emulator.lambda_handlers.sleep", role)
+    cold_starts: list[int] = []
+    RUNTIME.cold_start_hooks.append(lambda: cold_starts.append(1))
+    try:
+        for name in ("one", "one", "two", "two", "one"):
+            glacier.aws_client("lambda").invoke(FunctionName=name, Payload=b'{"seconds": 0}')
+    finally:
+        RUNTIME.cold_start_hooks.clear()
+    assert len(cold_starts) == 3  # one, two, one again: a new execution environment each time
