@@ -85,7 +85,8 @@ def new_upload_id() -> str:
 
 
 def new_archive_id() -> str:
-    return secrets.token_urlsafe(104)
+    # Glacier's archive ids are 138 url-safe characters.
+    return secrets.token_urlsafe(103)
 
 
 class Upload:

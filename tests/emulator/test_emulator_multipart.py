@@ -199,6 +199,8 @@ def test_list_parts_pages_by_50(client: Any, vault: str) -> None:
         ("bytes 10-19/*", b"0123456789"),  # not at a part boundary
         (f"bytes 0-{2 * MIB - 1}/*", b"x" * 2 * MIB),  # larger than the part size
         ("0-9", b"0123456789"),  # malformed
+        ("bytes 0-9/9", b"0123456789"),  # ends beyond its complete length
+        ("bytes 0-9/x", b"0123456789"),  # complete length neither a number nor *
     ],
 )
 def test_upload_part_validates_range(client: Any, vault: str, content_range: str, body: bytes) -> None:
@@ -308,3 +310,44 @@ def test_pages_promise_no_order_but_the_same_listing_repeats(glacier: EmulatorHa
     assert first == again
     assert sorted(first) == sorted(seeded)
     assert first != seeded, "pages come back shuffled, as Glacier guarantees no order"
+
+
+@pytest.mark.parametrize("complete_length", ["*", str(3 * MIB + 5)])
+def test_upload_part_accepts_both_rfc_2616_range_forms(client: Any, vault: str, complete_length: str) -> None:
+    # The reference: Content-Range "follows RFC 2616", which allows "/*" and "/<complete length>".
+    upload_id = client.initiate_multipart_upload(vaultName=vault, partSize=str(MIB))["uploadId"]
+    body = b"r" * MIB
+    answer = client.upload_multipart_part(
+        vaultName=vault, uploadId=upload_id, range=f"bytes {MIB}-{2 * MIB - 1}/{complete_length}", body=body
+    )
+    assert answer["checksum"] == calculate_tree_hash(io.BytesIO(body))
+    [part] = client.list_parts(vaultName=vault, uploadId=upload_id)["Parts"]
+    assert part["RangeInBytes"] == f"{MIB}-{2 * MIB - 1}"
+
+
+def test_upload_archive_answers_location_archive_id_and_tree_hash(client: Any, vault: str) -> None:
+    body = bytes(range(256)) * (5 * MIB // 256 + 3)  # over 1 MiB: the tree hash is not a plain SHA-256
+    answer = client.upload_archive(vaultName=vault, archiveDescription="one", body=body)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert answer["checksum"] == calculate_tree_hash(io.BytesIO(body))
+    assert answer["location"] == f"/123456789012/vaults/{vault}/archives/{answer['archiveId']}"
+    assert len(answer["archiveId"]) == 138
+    with pytest.raises(client.exceptions.InvalidParameterValueException):
+        client.upload_archive(vaultName=vault, body=body, checksum="0" * 64)
+
+
+def test_a_new_vault_has_no_inventory_until_it_holds_an_archive(client: Any, vault: str) -> None:
+    fresh = client.describe_vault(vaultName=vault)
+    assert (fresh.get("LastInventoryDate"), fresh["NumberOfArchives"], fresh["SizeInBytes"]) == (None, 0, 0)
+    assert ISO_MS.match(fresh["CreationDate"])
+    [listed] = client.list_vaults()["VaultList"]
+    assert listed == {key: value for key, value in fresh.items() if key != "ResponseMetadata"}
+    archive = client.upload_archive(vaultName=vault, body=b"abc")
+    after = client.describe_vault(vaultName=vault)
+    assert (after["NumberOfArchives"], after["SizeInBytes"]) == (1, 3)
+    assert ISO_MS.match(after["LastInventoryDate"])
+    client.delete_archive(vaultName=vault, archiveId=archive["archiveId"])
+    assert client.describe_vault(vaultName=vault)["NumberOfArchives"] == 0
+    with pytest.raises(ClientError) as gone:
+        client.delete_archive(vaultName=vault, archiveId=archive["archiveId"])
+    assert error_code(gone.value) == "ResourceNotFoundException"
