@@ -37,3 +37,9 @@ def fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def sleep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     time.sleep(float(event["seconds"]))
     return {"slept": event["seconds"]}
+
+
+def count_down(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One round of work: ``left`` shrinks by one per invocation, like a run continued until complete."""
+    left = int(event["left"]) - 1
+    return {"target": event["target"], "left": left, "complete": left <= 0}

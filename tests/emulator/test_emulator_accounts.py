@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from typing import Any
 
@@ -251,3 +252,63 @@ def test_cold_start_hooks_run_when_another_function_runs(glacier_in_process: InP
     finally:
         RUNTIME.cold_start_hooks.clear()
     assert len(cold_starts) == 3  # one, two, one again: a new execution environment each time
+
+
+def test_step_functions_interpreter_invokes_the_in_process_lambda(
+    glacier: EmulatorHandle, org: LocalOrganization
+) -> None:
+    """A Map over targets, each a Lambda task looping back while the result says incomplete (the
+    organization mode's shape), run by moto's Step Functions interpreter with the real handler."""
+    role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    create_function(glacier, "rounds", "tests.emulator.lambda_handlers.count_down", role)
+    function_arn = glacier.aws_client("lambda").get_function(FunctionName="rounds")["Configuration"][
+        "FunctionArn"
+    ]
+    definition = {
+        "StartAt": "Targets",
+        "States": {
+            "Targets": {
+                "Type": "Map",
+                "ItemsPath": "$.targets",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Clean",
+                    "States": {
+                        "Clean": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::lambda:invoke",
+                            "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
+                            "OutputPath": "$.Payload",
+                            "Next": "Done?",
+                        },
+                        "Done?": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$.complete", "BooleanEquals": False, "Next": "Clean"}],
+                            "Default": "Finished",
+                        },
+                        "Finished": {"Type": "Succeed"},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    states = glacier.aws_client("stepfunctions")
+    machine = states.create_state_machine(name="fan-out", definition=json.dumps(definition), roleArn=role)
+    targets = [{"target": "a", "left": 1}, {"target": "b", "left": 3}]
+    execution = states.start_execution(
+        stateMachineArn=machine["stateMachineArn"], input=json.dumps({"targets": targets})
+    )
+    for _ in range(200):
+        described = states.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == [
+        {"target": "a", "left": 0, "complete": True},
+        {"target": "b", "left": 0, "complete": True},
+    ]
+    invocations = glacier.lambda_invocations()
+    assert [i["event"]["target"] for i in invocations].count("b") == 3  # continued until complete
+    assert len(invocations) == 4
