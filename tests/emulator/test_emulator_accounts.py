@@ -58,6 +58,16 @@ def create_hub_role(glacier: EmulatorHandle, trusted: str) -> str:
     return str(iam.create_role(RoleName="hub", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
 
 
+def hub_and_member_role(
+    glacier: EmulatorHandle, org: LocalOrganization, account: str, trusted_org_id: str | None = None
+) -> tuple[str, str]:
+    """A hub role in the management account and the member role deployed into ``account`` from a template."""
+    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    template = member_role_template(hub_role, trusted_org_id or org.organization_id)
+    outputs = deploy_stack(glacier, org, account_id=account, stack_name="member", template=template)
+    return hub_role, outputs["RoleArn"]
+
+
 def test_organization_layout_with_nested_ous(glacier: EmulatorHandle, org: LocalOrganization) -> None:
     orgs = glacier.aws_client("organizations")
     prod = org.ous["workloads/prod"]
@@ -127,11 +137,8 @@ def test_account_scoped_faults_leave_the_others_alone(
 
 
 def test_assume_role_honours_the_trust_policy(glacier: EmulatorHandle, org: LocalOrganization) -> None:
-    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
-    template = member_role_template(hub_role, org.organization_id)
     alpha = org.accounts["alpha"]
-    outputs = deploy_stack(glacier, org, account_id=alpha, stack_name="member", template=template)
-    member_role = outputs["RoleArn"]
+    hub_role, member_role = hub_and_member_role(glacier, org, alpha)
     assert member_role == f"arn:aws:iam::{alpha}:role/glacier-cleanup-member"
 
     hub_keys = glacier.assume_role(hub_role)
@@ -155,15 +162,7 @@ def test_assume_role_honours_the_trust_policy(glacier: EmulatorHandle, org: Loca
 def test_principal_org_id_condition_fails_outside_the_organization(
     glacier: EmulatorHandle, org: LocalOrganization
 ) -> None:
-    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
-    alpha = org.accounts["alpha"]
-    member_role = deploy_stack(
-        glacier,
-        org,
-        account_id=alpha,
-        stack_name="member",
-        template=member_role_template(hub_role, "o-someoneelse"),
-    )["RoleArn"]
+    hub_role, member_role = hub_and_member_role(glacier, org, org.accounts["alpha"], "o-someoneelse")
     with pytest.raises(ClientError):
         glacier.assume_role(member_role, glacier.assume_role(hub_role))
 
@@ -190,15 +189,8 @@ def create_function(glacier: EmulatorHandle, name: str, handler: str, role: str,
 def test_lambda_runs_the_real_handler_with_its_role_and_environment(
     glacier: EmulatorHandle, org: LocalOrganization
 ) -> None:
-    hub_role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
     alpha = org.accounts["alpha"]
-    member_role = deploy_stack(
-        glacier,
-        org,
-        account_id=alpha,
-        stack_name="member",
-        template=member_role_template(hub_role, org.organization_id),
-    )["RoleArn"]
+    hub_role, member_role = hub_and_member_role(glacier, org, alpha)
     glacier.client(org.credentials(glacier, alpha), region_name="eu-west-1").create_vault(
         vaultName="in-alpha"
     )
