@@ -122,7 +122,9 @@ def test_5xx_30_percent_converges_within_two_runs_in_a_warm_container(drill: Dri
 def test_latency_spikes_with_a_real_time_budget(drill: Drill, monkeypatch: pytest.MonkeyPatch) -> None:
     """5% of calls stall 40-120 ms while the Lambda clock really runs: the first run stops at its time
     margin and starts nothing new; the next run (a full budget) finishes."""
-    drill.seed_account(vaults=8, big=60, stale=30)
+    # Sized so the first run cannot finish in its budget on a fast machine (2,700 stale uploads, several
+    # seconds of work) and still gets some aborts done on a loaded one (0.6 s of work).
+    drill.seed_account(vaults=8, big=600, stale=300)
     monkeypatch.setenv("CLEANUP_TIME_MARGIN_SECONDS", "1")
     rng = random.Random(7)
     lock = threading.Lock()
@@ -142,7 +144,7 @@ def test_latency_spikes_with_a_real_time_budget(drill: Drill, monkeypatch: pytes
 
         def remaining_ms() -> int:
             if not deadline:  # the clock starts at the first look, after the cold start
-                deadline.append(time.monotonic() + 1.3)  # 1 s margin: about 0.3 s of work
+                deadline.append(time.monotonic() + 1.6)  # 1 s margin: about 0.6 s of work
             return int((deadline[0] - time.monotonic()) * 1000)
 
         return FakeLambdaContext(remaining_ms=remaining_ms)
