@@ -121,11 +121,8 @@ INTERRUPTED_PART = 16 * MIB
 def test_glacier_upload_interrupted_is_resumed_with_list_parts_and_errors_parsed(
     glacier_server: ServerHandle, cli_environment: dict[str, str], tmp_path: Path
 ) -> None:
-    glacier_server.create_vault("resume")
-    path = tmp_path / "big.bin"
-    data = write_file(path, INTERRUPTED_SIZE)
     # Interrupted: every part upload fails (500), the tool gives up and prints the id to resume with.
-    upload_id = _interrupted_upload(glacier_server, cli_environment, "resume", path)
+    path, data, upload_id = _interrupted_upload(glacier_server, cli_environment, tmp_path, "resume")
     [listed] = glacier_server.client().list_multipart_uploads(vaultName="resume")["UploadsList"]
     assert listed["MultipartUploadId"] == upload_id
     # Two parts arrive out of band (as if they had made it before the interruption).
@@ -150,9 +147,15 @@ def test_glacier_upload_interrupted_is_resumed_with_list_parts_and_errors_parsed
     assert f"The upload ID was not found: {upload_id}" in again.stderr
 
 
-def _interrupted_upload(server: ServerHandle, environment: dict[str, str], vault: str, path: Path) -> str:
-    """glacier-upload initiates; then every part fails (500) ten times and it gives up with
-    "Upload can still be resumed. Upload ID: ..." (botocore's own retries off to keep it quick)."""
+def _interrupted_upload(
+    server: ServerHandle, environment: dict[str, str], tmp_path: Path, vault: str
+) -> tuple[Path, bytes, str]:
+    """A new vault and a file over 100 MB; glacier-upload initiates, then every part fails (500) ten times
+    and it gives up with "Upload can still be resumed. Upload ID: ..." (botocore's own retries off to keep
+    it quick). Returns the file, its bytes and the upload id."""
+    server.create_vault(vault)
+    path = tmp_path / "big.bin"
+    data = write_file(path, INTERRUPTED_SIZE)
     process = subprocess.Popen(
         [*GLACIER_UPLOAD, "upload", "-p", "16", "-t", "1", vault, str(path)],
         env=dict(environment, AWS_MAX_ATTEMPTS="1"),
@@ -170,17 +173,14 @@ def _interrupted_upload(server: ServerHandle, environment: dict[str, str], vault
     assert process.returncode != 0
     match = re.search(r"Upload can still be resumed\. Upload ID: (\S+)", stdout)
     assert match is not None, stdout + stderr
-    return match.group(1)
+    return path, data, match.group(1)
 
 
 @pytest.mark.slow
 def test_an_interrupted_third_party_upload_is_what_the_cleanup_removes(
     glacier_server: ServerHandle, cli_environment: dict[str, str], tmp_path: Path
 ) -> None:
-    glacier_server.create_vault("backups")
-    path = tmp_path / "big.bin"
-    write_file(path, INTERRUPTED_SIZE)
-    upload_id = _interrupted_upload(glacier_server, cli_environment, "backups", path)
+    _path, _data, upload_id = _interrupted_upload(glacier_server, cli_environment, tmp_path, "backups")
     plan = CleanupPlan(dry_run=False, older_than=timedelta(hours=168))
     adapter = GlacierAdapter(glacier_server.client())
 
