@@ -124,7 +124,7 @@ class Upload:
             raise invalid_parameter(
                 f"Content-Range {content_range} does not match the content length {len(body)}"
             )
-        computed = _tree_hash(body)
+        computed = tree_hash_hex(body)
         if tree_hash is not None and tree_hash != computed:
             raise invalid_parameter(f"Checksum mismatch: expected {tree_hash}, computed {computed}")
         if self.parts is None:
@@ -156,10 +156,6 @@ class Upload:
 
 def tree_hash_hex(body: bytes) -> str:
     """SHA-256 tree hash (1 MiB leaves) of a whole body, hex."""
-    return _tree_hash(body)
-
-
-def _tree_hash(body: bytes) -> str:
     chunks = [hashlib.sha256(body[i : i + MIB]).digest() for i in range(0, len(body), MIB)]
     return combine_tree_hashes(chunks).hex()
 
