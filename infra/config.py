@@ -68,6 +68,17 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+def _true_or_false(value: Any) -> Any:
+    """The function's grammar for a switch (glacier_cleanup.settings): a JSON boolean, or the words true /
+    false (how `-c key=value` delivers them). "no", "0", "off" are refused: for `dry_run`, a misread word
+    would mean real aborts."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise PydanticCustomError("true_or_false", "must be true or false")
+
+
 def _empty_to_none(value: Any) -> Any:
     return None if value in ("", "null", "none", "None") else value
 
@@ -79,6 +90,7 @@ VaultNames = Annotated[tuple[VaultName, ...], BeforeValidator(_split_list)]
 VaultPatterns = Annotated[tuple[VaultPattern, ...], BeforeValidator(_split_list)]
 EmailAddresses = Annotated[tuple[EmailAddress, ...], BeforeValidator(_split_list)]
 OptionalInt = Annotated[int | None, BeforeValidator(_empty_to_none)]
+Switch = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 _CONFLICT = "config_conflict"
@@ -96,7 +108,7 @@ class CleanupSettings(BaseModel):
 
     # --- Lambda settings (docs/design.md; one environment variable each) ---
     older_than_hours: float = Field(default=168, ge=1, le=87600)
-    dry_run: bool = True  # safe first deploy: review the dry-run report, then set false
+    dry_run: Switch = True  # safe first deploy: review the dry-run report, then set false
     vaults: VaultNames = ()  # empty = every vault; also narrows the IAM resources
     exclude_vaults: VaultPatterns = ()
     protect_description_regex: str = ""
@@ -104,7 +116,7 @@ class CleanupSettings(BaseModel):
     max_aborts: OptionalInt = Field(default=None, ge=0)
     time_margin_seconds: float = Field(default=30, ge=1)
     glacier_account_id: str = Field(default="-", pattern=r"^(-|\d{12})$")
-    report_bytes: bool = False  # adds glacier:ListParts
+    report_bytes: Switch = False  # adds glacier:ListParts
     max_attempts: int = Field(default=10, ge=1, le=20)
     retry_mode: Literal["standard", "adaptive"] = "standard"
     service_name: str = Field(default="glacier-multipart-cleanup", pattern=r"^[A-Za-z0-9._\-]{1,255}$")
@@ -115,13 +127,13 @@ class CleanupSettings(BaseModel):
     memory_mb: int = Field(default=256, ge=128, le=10240)
     timeout_seconds: int = Field(default=900, ge=10, le=900)
     log_retention_days: int = 90
-    tracing: bool = True  # X-Ray active tracing of every invocation
-    prevent_overlap: bool = True  # reserved concurrency 1
+    tracing: Switch = True  # X-Ray active tracing of every invocation
+    prevent_overlap: Switch = True  # reserved concurrency 1
     async_retry_attempts: int = Field(default=1, ge=0, le=1)
     async_max_event_age_minutes: int = Field(default=60, ge=1, le=360)
 
     # --- schedule (EventBridge Scheduler) ---
-    schedule_enabled: bool = True
+    schedule_enabled: Switch = True
     schedule_expression: str = "rate(1 day)"
     schedule_time_zone: str = "UTC"
     flexible_window_minutes: int = Field(default=60, ge=0, le=1440)  # 0 = off
@@ -135,8 +147,8 @@ class CleanupSettings(BaseModel):
     run_interval_minutes: OptionalInt = Field(default=None, ge=1)  # required with cron(); rate() implies it
 
     # --- Lambda console shareable test events ---
-    test_events: bool = True
-    create_test_event_registry: bool = False  # once per account and region, see docs/deploy.md
+    test_events: Switch = True
+    create_test_event_registry: Switch = False  # once per account and region, see docs/deploy.md
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
