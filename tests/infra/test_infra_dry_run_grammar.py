@@ -50,7 +50,7 @@ def test_every_other_value_is_an_error_naming_the_field(value: Any) -> None:
                 Settings.from_environ({"CLEANUP_DRY_RUN": value})
 
 
-@pytest.mark.parametrize("value", REFUSED + ["true", "false"])
+@pytest.mark.parametrize("value", [*REFUSED, "true", "false"])
 def test_events_take_json_booleans_only(value: Any) -> None:
     if value is None:
         assert parse_event({"dry_run": None}).overrides() == {}  # null means "the deployed setting"
