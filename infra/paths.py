@@ -5,3 +5,4 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambda_src"
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
+BUILD_DIR = REPO_ROOT / ".build"

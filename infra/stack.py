@@ -40,6 +40,7 @@ class GlacierCleanupStack(Stack):
             powertools_version=powertools_version,
             failure_queue=failed_runs.queue,
             description=f"Aborts stale Amazon Glacier multipart uploads (target {name})",
+            region=target.identity.region,
         )
         CleanupSchedule(
             self,
