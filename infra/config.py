@@ -155,7 +155,10 @@ class CleanupSettings(BaseModel):
 
     # --- Lambda console shareable test events ---
     test_events: Switch = True
-    create_test_event_registry: Switch = False  # once per account and region, see docs/deploy.md
+    # The shared registry the console keeps test events in (docs/deploy.md section 4): `ensure` creates it
+    # when missing and leaves an existing one alone (works in a fresh account and in one that has it),
+    # `create` owns it as a stack resource (fails if it exists), `existing` only writes into it.
+    test_event_registry: Literal["ensure", "create", "existing"] = "ensure"
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
@@ -421,12 +424,12 @@ def _cross_target_problems(names: Sequence[str], targets: Sequence[TargetConfig]
     ]
     registry_owners: dict[tuple[str | None, str | None], str] = {}
     for target in targets:
-        if not target.settings.create_test_event_registry:
+        if not target.settings.test_events or target.settings.test_event_registry != "create":
             continue
         place = (target.identity.account, target.identity.region)
         if place in registry_owners:
             problems.append(
-                f"target {target.identity.name!r}, field 'create_test_event_registry': target "
+                f"target {target.identity.name!r}, field 'test_event_registry': target "
                 f"{registry_owners[place]!r} already creates the registry in {place[0]}/{place[1]}"
             )
         registry_owners.setdefault(place, target.identity.name)

@@ -1,6 +1,7 @@
 """The queue that keeps every run that could not be delivered or did not succeed."""
 
 from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -13,13 +14,15 @@ class FailedRunsQueue(Construct):
     requestContext.condition).
     """
 
-    def __init__(self, scope: Construct, id_: str, *, retention_days: int) -> None:
+    def __init__(self, scope: Construct, id_: str, *, retention_days: int, key: kms.IKey) -> None:
         super().__init__(scope, id_)
         self.queue = sqs.Queue(
             self,
             "Queue",
-            # SQS-managed keys: Scheduler and Lambda can send without KMS key grants.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            # The stack's key: failed-run records hold the invocation's event and error. The senders
+            # (Scheduler's role, the function's role) get key grants with their send grants.
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
             enforce_ssl=True,
             retention_period=Duration.days(retention_days),
         )

@@ -1,7 +1,8 @@
 """The cleanup Lambda function: code, runtime, Powertools layer, settings, logs, tracing, async invocation."""
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
@@ -9,6 +10,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.checkov import acknowledge
 from infra.config import CleanupSettings
 from infra.paths import LAMBDA_SOURCE
 from infra.permissions import GlacierCleanupPermissions
@@ -21,6 +23,9 @@ from infra.powertools import (
 )
 
 HANDLER = "glacier_cleanup.handler.lambda_handler"
+# The schedule invokes this alias; it points at the version the last deploy published (rollback: point it
+# at an earlier one, docs/deploy.md).
+LIVE_ALIAS = "live"
 # The Python that `make test` runs on (Makefile PYTHON_VERSION; a test fails when they drift). python3.13
 # is deprecated on the same day as python3.14 (2029-06-30), and these machines have a 3.13 to test it with.
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -129,6 +134,7 @@ class CleanupFunction(Construct):
         failure_queue: sqs.IQueue,
         description: str,
         region: str | None,
+        key: kms.IKey,
     ) -> None:
         super().__init__(scope, id_)
 
@@ -138,6 +144,7 @@ class CleanupFunction(Construct):
             "LogGroup",
             retention=_LOG_RETENTION[settings.log_retention_days],
             removal_policy=RemovalPolicy.RETAIN,
+            encryption_key=key,
         )
         # An explicit role instead of the default one: no AWS managed policy, logs only to this group.
         self.role = iam.Role(
@@ -164,6 +171,7 @@ class CleanupFunction(Construct):
             memory_size=settings.memory_mb,
             timeout=Duration.seconds(settings.timeout_seconds),
             environment=lambda_environment(settings),
+            environment_encryption=key,
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -172,11 +180,62 @@ class CleanupFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE if settings.tracing else lambda_.Tracing.DISABLED,
             # One run at a time: a slow run and the next schedule (or an on-demand run) never overlap.
             reserved_concurrent_executions=1 if settings.prevent_overlap else None,
-            # Scheduler invokes asynchronously: Lambda's own retries, then the record goes to the queue.
+            # Asynchronous on-demand runs of $LATEST: Lambda's own retries, then the record goes to the queue.
             retry_attempts=settings.async_retry_attempts,
             max_event_age=Duration.minutes(settings.async_max_event_age_minutes),
             on_failure=destinations.SqsDestination(failure_queue),
         )
+        # Every deploy that changes code or settings publishes a version; older ones stay (rollback).
+        self.alias = lambda_.Alias(
+            self,
+            "LiveAlias",
+            alias_name=LIVE_ALIAS,
+            version=self.function.current_version,
+            description="The version the schedule runs",
+            # The schedule's asynchronous runs: the same retries and failure destination as above.
+            retry_attempts=settings.async_retry_attempts,
+            max_event_age=Duration.minutes(settings.async_max_event_age_minutes),
+            on_failure=destinations.SqsDestination(failure_queue),
+        )
+        self._acknowledge_checkov(settings)
+        Validations.of(self.role).acknowledge(
+            *(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Action::{action}]",
+                    reason="CDK's grant for sending to the KMS-encrypted failed-runs queue (the on-failure "
+                    "destination); the statement is scoped to the stack's own key.",
+                )
+                for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*")
+            )
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason=f"{RUNTIME.name} on purpose: the interpreter `make test` runs the code on (a test "
+                "keeps them equal); Lambda deprecates it on the same day as python3.14 (2029-06-30).",
+            )
+        )
+
+    def _acknowledge_checkov(self, settings: CleanupSettings) -> None:
+        acknowledge(
+            self.function,
+            "CKV_AWS_117",
+            "The function calls only AWS APIs (Glacier, STS) over TLS; a VPC would add NAT or endpoint "
+            "cost and no protection.",
+        )
+        acknowledge(
+            self.function,
+            "CKV_AWS_116",
+            "Failed asynchronous runs go to the on-failure destination (the failed-runs SQS queue, for "
+            "$LATEST and the live alias), which records more than a DLQ would; both would send duplicates.",
+        )
+        if not settings.prevent_overlap:
+            acknowledge(
+                self.function,
+                "CKV_AWS_115",
+                "prevent_overlap is false for this target (no reserved concurrency), chosen in the config "
+                "for accounts whose concurrency quota cannot spare a reservation.",
+            )
 
     def _powertools_layer(self, version: str) -> lambda_.ILayerVersion:
         """The layer of infra.powertools' chosen source (see its docstring)."""

@@ -8,6 +8,7 @@ from constructs import Construct
 from infra.alarms import CleanupAlarms
 from infra.config import TargetConfig
 from infra.dead_letter import FailedRunsQueue
+from infra.encryption import StackKey
 from infra.function import CleanupFunction
 from infra.notifications import AlarmTopic
 from infra.schedule import CleanupSchedule
@@ -32,7 +33,10 @@ class GlacierCleanupStack(Stack):
         Tags.of(self).add("project", "glacier-multipart-cleanup")
         Tags.of(self).add("glacier-cleanup:target", name)
 
-        failed_runs = FailedRunsQueue(self, "FailedRuns", retention_days=settings.dead_letter_retention_days)
+        key = StackKey(self, "StackKey").key
+        failed_runs = FailedRunsQueue(
+            self, "FailedRuns", retention_days=settings.dead_letter_retention_days, key=key
+        )
         cleanup = CleanupFunction(
             self,
             "Cleanup",
@@ -41,15 +45,18 @@ class GlacierCleanupStack(Stack):
             failure_queue=failed_runs.queue,
             description=f"Aborts stale Amazon Glacier multipart uploads (target {name})",
             region=target.identity.region,
+            key=key,
         )
-        CleanupSchedule(
+        schedule = CleanupSchedule(
             self,
             "Schedule",
-            function=cleanup.function,
+            function=cleanup.alias,
             settings=settings,
             dead_letter_queue=failed_runs.queue,
             description=f"Glacier multipart cleanup run (target {name})",
         )
+        # Scheduler writes undeliverable runs to the KMS-encrypted queue: what SQS needs of the key, no more.
+        key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
         topic = (
             AlarmTopic(self, "AlarmTopic", emails=settings.alarm_emails) if settings.alarm_emails else None
         )
@@ -66,10 +73,16 @@ class GlacierCleanupStack(Stack):
                 self,
                 "ConsoleTestEvents",
                 function=cleanup.function,
-                create_registry=settings.create_test_event_registry,
+                registry_mode=settings.test_event_registry,
                 example_vault=settings.vaults[0] if settings.vaults else None,
             )
         self._add_outputs(cleanup.function.function_name, cleanup.function.function_arn)
+        CfnOutput(
+            self,
+            "LiveAliasArn",
+            value=cleanup.alias.function_arn,
+            description="The alias the schedule invokes (roll back: point it at an earlier version)",
+        )
 
     def _add_outputs(self, function_name: str, function_arn: str) -> None:
         CfnOutput(self, "FunctionName", value=function_name, description="Cleanup function name")
