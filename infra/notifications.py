@@ -13,18 +13,13 @@ CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
 
 
 class AlarmTopic(Construct):
-    """SNS topic encrypted with its own rotating key, TLS only, one e-mail subscription per address."""
+    """SNS topic encrypted with the stack's rotating key, TLS only, one e-mail subscription per address."""
 
-    def __init__(self, scope: Construct, id_: str, *, emails: Sequence[str]) -> None:
+    def __init__(self, scope: Construct, id_: str, *, emails: Sequence[str], key: kms.IKey) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
-        # A customer managed key: CloudWatch cannot publish to a topic under the AWS managed SNS key.
-        self.key = kms.Key(
-            self,
-            "Key",
-            description="Glacier multipart cleanup alarm notifications",
-            enable_key_rotation=True,
-        )
+        # The stack's customer managed key: CloudWatch cannot publish to a topic under the AWS managed key.
+        self.key = key
         self.key.grant(CLOUDWATCH, "kms:Decrypt", "kms:GenerateDataKey*")
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
         # The topic policy that enforce_ssl creates replaces the default one: allow this account's alarms.

@@ -38,7 +38,7 @@ def test_runtime_architecture_handler_and_sizing(
     shipped_assertions.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Runtime": "python3.14",
+            "Runtime": "python3.13",
             "Architectures": ["arm64"],
             "Handler": "glacier_cleanup.handler.lambda_handler",
             "MemorySize": 256,
@@ -148,7 +148,7 @@ def test_powertools_layer_is_the_public_parameter_at_the_pinned_version(
     parameter = shipped_template["Parameters"][layers[0]["Ref"]]
     assert parameter == {
         "Type": "AWS::SSM::Parameter::Value<String>",
-        "Default": f"/aws/service/powertools/python/arm64/python3.14/{pins[0]}",
+        "Default": f"/aws/service/powertools/python/arm64/python3.13/{pins[0]}",
     }
     # And it is the version the unit tests run against
     assert pins[0] == aws_lambda_powertools.shared.version.VERSION

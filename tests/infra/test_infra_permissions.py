@@ -43,6 +43,12 @@ def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool)
             "Effect": "Allow",
             "Resource": _get_att(template, "AWS::SQS::Queue"),
         },
+        # The queue is encrypted with the stack's key: sending needs it, on that one key.
+        {
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            "Effect": "Allow",
+            "Resource": _get_att(template, "AWS::KMS::Key"),
+        },
     ]
 
 
@@ -133,17 +139,19 @@ def test_scheduler_role_invokes_only_this_function_and_sends_only_to_the_queue(
             },
         }
     ]
-    function_arn = _get_att(shipped_template, "AWS::Lambda::Function")
+    # Only the live alias (the version it points at), not $LATEST nor other versions.
+    alias = {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}
     assert policy_attached_to(shipped_template, role_id)["Statement"] == [
-        {
-            "Action": "lambda:InvokeFunction",
-            "Effect": "Allow",
-            "Resource": [function_arn, {"Fn::Join": ["", [function_arn, ":*"]]}],
-        },
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": alias},
         {
             "Action": "sqs:SendMessage",
             "Effect": "Allow",
             "Resource": _get_att(shipped_template, "AWS::SQS::Queue"),
+        },
+        {
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Effect": "Allow",
+            "Resource": _get_att(shipped_template, "AWS::KMS::Key"),
         },
     ]
 

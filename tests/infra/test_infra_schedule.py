@@ -13,7 +13,8 @@ def test_schedule_expression_time_zone_window_and_target(
     shipped_assertions: Template, shipped_template: dict[str, Any]
 ) -> None:
     queue_arn = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::SQS::Queue"), "Arn"]}
-    function_arn = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::Lambda::Function"), "Arn"]}
+    # The schedule runs the live alias (the version the last deploy published), never $LATEST.
+    function_arn = {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}
     shipped_assertions.has_resource_properties(
         "AWS::Scheduler::Schedule",
         {
@@ -62,7 +63,11 @@ def test_disabled_schedule(beta_assertions: Template) -> None:
 def test_failed_runs_queue_is_encrypted_and_tls_only(shipped_template: dict[str, Any]) -> None:
     queue_id = logical_id_of(shipped_template, "AWS::SQS::Queue")
     queue = shipped_template["Resources"][queue_id]["Properties"]
-    assert queue["SqsManagedSseEnabled"] is True
+    # The stack's customer managed key (checkov CKV_AWS_27), not SQS-managed encryption.
+    assert queue["KmsMasterKeyId"] == {
+        "Fn::GetAtt": [logical_id_of(shipped_template, "AWS::KMS::Key"), "Arn"]
+    }
+    assert "SqsManagedSseEnabled" not in queue
     assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
     (policy,) = resources_of_type(shipped_template, "AWS::SQS::QueuePolicy").values()
     assert policy["Properties"]["Queues"] == [{"Ref": queue_id}]
