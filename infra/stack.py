@@ -57,9 +57,8 @@ class GlacierCleanupStack(Stack):
         )
         # Scheduler writes undeliverable runs to the KMS-encrypted queue: what SQS needs of the key, no more.
         key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
-        topic = (
-            AlarmTopic(self, "AlarmTopic", emails=settings.alarm_emails, key=key) if settings.alarm_emails else None
-        )
+        emails = settings.alarm_emails
+        topic = AlarmTopic(self, "AlarmTopic", emails=emails, key=key) if emails else None
         CleanupAlarms(
             self,
             "Alarms",
