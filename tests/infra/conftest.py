@@ -50,3 +50,32 @@ def alpha_assertions(alpha_template: dict[str, Any]) -> Template:
 @pytest.fixture(scope="session")
 def beta_assertions(beta_template: dict[str, Any]) -> Template:
     return Template.from_json(beta_template)
+
+
+# One target per partition, and every Powertools layer source (infra/powertools.py).
+PARTITIONS_CONFIG: dict[str, Any] = {
+    "defaults": {},
+    "targets": [
+        {"name": "commercial", "account": "111111111111", "region": "eu-west-1"},
+        {"name": "china", "account": "222222222222", "region": "cn-north-1"},
+        {"name": "govcloud", "account": "333333333333", "region": "us-gov-west-1"},
+        {
+            "name": "bundled",
+            "account": "111111111111",
+            "region": "ap-southeast-2",
+            "powertools_layer": "bundled",
+        },
+        {
+            "name": "own-layer",
+            "account": "111111111111",
+            "region": "us-east-2",
+            "powertools_layer": "arn:aws:lambda:us-east-2:111111111111:layer:powertools-copy:7",
+            "test_event_registry": "existing",
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def partitions(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk-partitions"), PARTITIONS_CONFIG)
