@@ -45,7 +45,7 @@ def test_checkov_finds_no_failed_check(checkov_report: list[dict[str, Any]]) -> 
 def test_every_skip_is_acknowledged_with_a_specific_reason(checkov_report: list[dict[str, Any]]) -> None:
     skipped = [check for section in checkov_report for check in section["results"]["skipped_checks"]]
     assert {check["check_id"] for check in skipped} <= {
-        "CKV_AWS_115",  # function-level concurrency: only where prevent_overlap is false, and the CDK provider
+        "CKV_AWS_115",  # function concurrency: only where prevent_overlap is false, and the CDK provider
         "CKV_AWS_116",  # DLQ: on-failure destinations instead
         "CKV_AWS_117",  # VPC: AWS APIs only
         "CKV_AWS_158",  # KMS on a log group: only the CDK provider's own log
