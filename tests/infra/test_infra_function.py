@@ -9,7 +9,7 @@ from typing import Any
 import aws_lambda_powertools.shared.version
 import pytest
 from aws_cdk.assertions import Match, Template
-from infra_helpers import REPO_ROOT, Synthesized, logical_id_of, only_resource
+from infra_helpers import REPO_ROOT, Synthesized, logical_id_of, only_resource, resources_of_type
 
 from infra.powertools import layer_parameter_name, pinned_powertools_version
 
@@ -194,3 +194,39 @@ def test_code_asset_holds_only_the_glacier_cleanup_package(shipped: Synthesized)
         or "infra" in name
     ]
     assert leftovers == []
+
+
+def test_live_alias_on_the_published_version_with_the_async_settings(
+    shipped_template: dict[str, Any],
+) -> None:
+    """Rollback without a deploy: the schedule runs `live`, which points at a published version."""
+    version_id = logical_id_of(shipped_template, "AWS::Lambda::Version")
+    alias = only_resource(shipped_template, "AWS::Lambda::Alias")["Properties"]
+    assert alias["Name"] == "live"
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    configs = {
+        json.dumps(config["Properties"]["Qualifier"]): config["Properties"]
+        for config in resources_of_type(shipped_template, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    alias_name = {
+        "Fn::Select": [
+            7,
+            {"Fn::Split": [":", {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}]},
+        ]
+    }
+    assert set(configs) == {'"$LATEST"', json.dumps(alias_name)}  # the alias ARN's 8th field: its name
+    queue_arn = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::SQS::Queue"), "Arn"]}
+    for config in configs.values():
+        assert config["DestinationConfig"] == {"OnFailure": {"Destination": queue_arn}}
+        assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (1, 3600)
+    # Old versions are kept: that is what a rollback points the alias at.
+    assert shipped_template["Resources"][version_id]["DeletionPolicy"] == "Retain"
+
+
+def test_log_group_queue_and_environment_use_the_stack_key(shipped_template: dict[str, Any]) -> None:
+    key = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::KMS::Key"), "Arn"]}
+    assert only_resource(shipped_template, "AWS::Logs::LogGroup")["Properties"]["KmsKeyId"] == key
+    assert only_resource(shipped_template, "AWS::Lambda::Function")["Properties"]["KmsKeyArn"] == key
+    stack_key = only_resource(shipped_template, "AWS::KMS::Key")
+    assert stack_key["Properties"]["EnableKeyRotation"] is True
+    assert stack_key["DeletionPolicy"] == "Retain"  # the retained log group stays readable
