@@ -184,6 +184,8 @@ class CleanupFunction(Construct):
             retry_attempts=settings.async_retry_attempts,
             max_event_age=Duration.minutes(settings.async_max_event_age_minutes),
             on_failure=destinations.SqsDestination(failure_queue),
+            # A deploy replaces the version resource: keep the old version, it is what a rollback runs.
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
         )
         # Every deploy that changes code or settings publishes a version; older ones stay (rollback).
         self.alias = lambda_.Alias(
