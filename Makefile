@@ -25,7 +25,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: help venv node checkov-install layer test lint typecheck pytest demo synth bench drill emulator clean
+.PHONY: help venv node checkov-install layer install-check test lint typecheck pytest demo synth bench drill emulator clean
 
 help:
 	@echo "make demo   - run the cleanup locally against the Glacier emulator"
@@ -44,6 +44,9 @@ $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# The development code (glacier_emulator, infra, scripts) is not part of the package: put the
+	@# repository itself on the venv's path.
+	@$(PY) -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "glacier-cleanup-repo.pth").write_text("$(CURDIR)\n")'
 	@touch $@
 
 venv: $(INSTALLED)
@@ -78,7 +81,12 @@ typecheck: $(INSTALLED)
 pytest: $(INSTALLED) $(NODE_INSTALLED) $(LAYER_INSTALLED) $(CHECKOV_INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest synth
+test: lint typecheck pytest synth install-check
+
+# `pip install .` into a clean virtualenv gives a working command (no development code, the declared
+# dependencies only), checked against the emulator.
+install-check: $(INSTALLED)
+	$(PY) scripts/install_check.py
 
 demo: $(INSTALLED)
 	@if [ -f scripts/demo.py ]; then $(PY) scripts/demo.py; else echo "make demo: not yet available (the cleanup function does not exist yet)"; fi

@@ -23,6 +23,7 @@ from .errors import (
     access_denied,
     invalid_parameter,
     no_longer_supported,
+    region_not_enabled,
     service_unavailable,
     throttled,
     vault_not_found,
@@ -47,6 +48,8 @@ class Faults:
     # Account-scoped faults: every Glacier call of these accounts is denied / answers NoLongerSupported.
     deny_accounts: tuple[str, ...] = ()
     no_longer_supported_accounts: tuple[str, ...] = ()
+    # Opt-in regions the accounts have not enabled: AWS rejects the credentials there.
+    disabled_regions: tuple[str, ...] = ()
     # Token bucket per account and region: refilled at rate_limit per second, holding at most rate_burst
     # (default rate_limit) tokens. 0 switches it off.
     rate_limit: float = 0.0
@@ -75,7 +78,7 @@ class Faults:
 
 
 FAULT_KEYS = frozenset(field.name for field in dataclasses.fields(Faults))
-_NAME_LISTS = ("deny_vaults", "deny_accounts", "no_longer_supported_accounts")
+_NAME_LISTS = ("deny_vaults", "deny_accounts", "no_longer_supported_accounts", "disabled_regions")
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -248,12 +251,14 @@ class EmulatorControl:
     ) -> None:
         """Hold the configured latency, then raise the injected fault for this request, if any.
 
-        Order: latency, the rate limit, NoLongerSupported, AccessDenied, then one RNG draw for the
-        coin-flip Throttling/ServiceUnavailable faults.
+        Order: latency, a disabled region, the rate limit, NoLongerSupported, AccessDenied, then one RNG
+        draw for the coin-flip Throttling/ServiceUnavailable faults.
         """
         faults = self._faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
+        if region in faults.disabled_regions:
+            raise region_not_enabled()
         if not self._limiter.allow(account, region):
             raise throttled()
         if faults.no_longer_supported or account in faults.no_longer_supported_accounts:

@@ -61,3 +61,10 @@ def vault_not_found(vault_arn: str) -> GlacierError:
 
 def upload_not_found(upload_id: str) -> GlacierError:
     return resource_not_found(f"The upload ID was not found: {upload_id}")
+
+
+def region_not_enabled() -> GlacierError:
+    # What AWS answers in an opt-in region the account has not enabled.
+    return GlacierError(
+        "UnrecognizedClientException", "The security token included in the request is invalid.", 403
+    )

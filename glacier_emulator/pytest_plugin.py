@@ -69,6 +69,8 @@ def glacier_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def glacier_server(glacier_server_process: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> ServerHandle:
     _dummy_aws_environment(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL_GLACIER", glacier_server_process.url)
+    # Every other service too (STS, IAM, Organizations, ...): the server is a small local AWS.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", glacier_server_process.url)
     handle = glacier_server_process.handle(REGION)
     handle.reset()
     return handle

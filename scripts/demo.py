@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from glacier_cleanup.cli import format_result
+from glacier_cleanup.cli_output import render_summary_table
 from glacier_cleanup.handler import lambda_handler
 
 from glacier_emulator.client_helpers import initiate_with_creation_date
@@ -133,7 +133,7 @@ def main() -> int:
             context = DemoLambdaContext(deadline=time.monotonic() + 300)
             result = lambda_handler(event, context)
             say()
-            sys.stdout.write(format_result(result))
+            sys.stdout.write(render_summary_table("123456789012", {REGION: result}))
             say(f"  Glacier calls made by this run: {handle.stats()['total'] - calls_before}")
 
         banner("Emulator call counts (all runs, plus the seeding)")

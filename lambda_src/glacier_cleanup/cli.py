@@ -3,30 +3,67 @@
 Safe by default: a dry run unless `--apply` (alias `--no-dry-run`) is given; CLEANUP_DRY_RUN is ignored here
 so that an exported variable can never turn an operator's look into a deletion. The other CLEANUP_* settings
 (protect regex, account id, retries, ...) are read from the environment as in Lambda; flags override them.
-Credentials come from the normal AWS chain; boto3 honours AWS_ENDPOINT_URL_GLACIER.
+Credentials come from the normal AWS chain; boto3 honours AWS_ENDPOINT_URL(_GLACIER/_STS).
 
-stdout carries only the result (a table, or JSON with `--json`); structured log lines go to stderr.
-Exit status: 0 done (ok or glacier_unavailable), 1 the run had failures, 2 bad input or settings.
+Before anything else it names the account (STS GetCallerIdentity) and the regions. stdout carries the
+listing (one row per stale upload) and the summary, as a table, JSON or CSV (CSV: rows only, the summary on
+stderr); log lines (JSON) go to stderr. On a terminal, `--apply` shows what it found and asks first
+(`--yes` skips the question), and a live progress line runs on stderr. Ctrl-C or SIGTERM stops the run:
+no new Glacier call, the calls in flight finish, the summary of what was done is printed (exit 130); a
+second Ctrl-C quits at once.
+
+Exit status: 0 done, 1 some calls failed, 2 bad input or settings, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
+from importlib import metadata
 from typing import Any
 
+import boto3
+
+from glacier_cleanup.aws_account import caller_identity, glacier_regions
+from glacier_cleanup.cli_output import (
+    Row,
+    render_csv,
+    render_json,
+    render_rows_table,
+    render_summary_table,
+    shown,
+    totals,
+)
+from glacier_cleanup.cli_terminal import (
+    EXIT_INTERRUPTED,
+    CountingGlacier,
+    Interrupts,
+    Progress,
+    Tally,
+    confirm,
+)
 from glacier_cleanup.engine import run_cleanup
 from glacier_cleanup.events import InvalidEventError, parse_request
-from glacier_cleanup.glacier import ClientSetupError, GlacierAdapter, create_client
+from glacier_cleanup.glacier import ClientSetupError, GlacierAdapter, create_client, create_session
+from glacier_cleanup.models import CleanupPlan, UploadOutcome
 from glacier_cleanup.observability import logger, set_log_stream
 from glacier_cleanup.settings import Settings, SettingsError
+from glacier_cleanup.stopping import Stop
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_BAD_INPUT = 2
+DISTRIBUTION = "glacier-multipart-cleanup"
+
+
+def version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _concurrency(value: str) -> int:
@@ -46,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Dry run unless --apply is given.",
         epilog="Other settings come from the CLEANUP_* environment variables (see docs/design.md). "
         "Log lines (JSON) go to stderr; POWERTOOLS_LOG_LEVEL=WARNING keeps only problems. "
-        "Exit status: 0 done, 1 some calls failed, 2 bad input.",
+        "Exit status: 0 done, 1 some calls failed, 2 bad input, 130 interrupted.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--dry-run",
@@ -88,78 +126,160 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--concurrency", type=_concurrency, metavar="N", help="parallel Glacier calls, 1-64 (default 16)"
     )
-    parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--region",
+        dest="regions",
+        action="append",
+        metavar="REGION",
+        help="AWS region (repeatable; default: the AWS configuration's)",
+    )
+    where.add_argument(
+        "--all-regions", action="store_true", help="every region where Glacier exists (the SDK's list)"
+    )
     parser.add_argument("--profile", help="AWS named profile (default: the normal credential chain)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--output", choices=("table", "json", "csv"), default="table", help="output format (default table)"
+    )
+    parser.add_argument(
+        "--json", dest="output", action="store_const", const="json", help="same as --output json"
+    )
+    parser.add_argument(
+        "--show-all", action="store_true", help="also list protected and skipped uploads, with the reason"
+    )
+    parser.add_argument("--yes", action="store_true", help="with --apply: do not ask before aborting")
     return parser
+
+
+class _Prepared:
+    def __init__(self, settings: Settings, plan: CleanupPlan, session: boto3.session.Session) -> None:
+        self.settings, self.plan, self.session = settings, plan, session
+
+
+def _prepare(args: argparse.Namespace) -> _Prepared:
+    settings = Settings.from_environ(os.environ)
+    # The flags that the Lambda event also has are validated by the same model, with the same limits.
+    request = parse_request(
+        dry_run=args.dry_run,
+        older_than_hours=args.older_than_hours,
+        vaults=args.vaults,
+        max_aborts=args.max_aborts,
+    )
+    plan = settings.to_plan(
+        **request.overrides(), exclude_vaults=args.exclude_vaults, concurrency=args.concurrency
+    )
+    session = create_session(region=(args.regions or [None])[0], profile=args.profile)
+    return _Prepared(settings, plan, session)
+
+
+def _regions(args: argparse.Namespace, session: boto3.session.Session) -> list[str]:
+    if args.all_regions:
+        return glacier_regions(session)
+    if args.regions:
+        return list(dict.fromkeys(args.regions))
+    if not session.region_name:
+        raise ClientSetupError("no region: pass --region or configure one (AWS_REGION, ~/.aws/config)")
+    return [session.region_name]
+
+
+class _Runner:
+    """Runs the engine in each region in turn, collecting the rows; one Stop for all of them."""
+
+    def __init__(self, prepared: _Prepared, account: str, stop: Stop) -> None:
+        self._prepared = prepared
+        self._account = account
+        self._stop = stop
+        self._lock = threading.Lock()
+
+    def run(self, regions: Sequence[str], plan: CleanupPlan) -> tuple[dict[str, dict[str, Any]], list[Row]]:
+        results: dict[str, dict[str, Any]] = {}
+        rows: list[Row] = []
+        for region in regions:
+            if self._stop.requested:
+                sys.stderr.write(f"{region}: not started (stopped)\n")
+                continue
+            results[region] = self._run_region(region, plan, rows)
+        return results, rows
+
+    def _run_region(self, region: str, plan: CleanupPlan, rows: list[Row]) -> dict[str, Any]:
+        settings = self._prepared.settings
+        client = create_client(
+            max_attempts=settings.max_attempts,
+            retry_mode=settings.retry_mode,
+            concurrency=plan.concurrency,
+            region=region,
+            session=self._prepared.session,
+        )
+        glacier = CountingGlacier(GlacierAdapter(client, account_id=settings.account_id))
+        tally = Tally()
+
+        def observe(outcome: UploadOutcome) -> None:
+            tally.see(outcome)
+            with self._lock:
+                rows.append(Row(self._account, region, outcome))
+
+        with Progress(sys.stderr, glacier, tally, region):
+            summary = run_cleanup(glacier, plan, stop=self._stop, on_upload=observe)
+        return summary.to_result()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     set_log_stream(sys.stderr)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    if interactive and "POWERTOOLS_LOG_LEVEL" not in os.environ:
+        logger.setLevel("WARNING")  # the progress line and the listing say what INFO lines would
     try:
-        settings = Settings.from_environ(os.environ)
-        # The flags that the Lambda event also has are validated by the same model, with the same limits.
-        request = parse_request(
-            dry_run=args.dry_run,
-            older_than_hours=args.older_than_hours,
-            vaults=args.vaults,
-            max_aborts=args.max_aborts,
-        )
-        plan = settings.to_plan(
-            **request.overrides(),
-            exclude_vaults=args.exclude_vaults,
-            concurrency=args.concurrency,
-        )
-        client = create_client(
-            max_attempts=settings.max_attempts,
-            retry_mode=settings.retry_mode,
-            concurrency=plan.concurrency,
-            region=args.region,
-            profile=args.profile,
-        )
+        prepared = _prepare(args)
+        account, arn = caller_identity(prepared.session)
+        regions = _regions(args, prepared.session)
     except (SettingsError, InvalidEventError, ClientSetupError) as exc:
         parser.exit(EXIT_BAD_INPUT, f"glacier-cleanup: error: {exc}\n")
+    sys.stderr.write(f"account {account} ({arn})\nregions {', '.join(regions)}\n")
+    stop = Stop()
+    Interrupts(stop, sys.stderr).install()
+    runner = _Runner(prepared, account, stop)
+    plan = prepared.plan
+    if not plan.dry_run and interactive and not args.yes and not _confirmed(runner, regions, plan, account):
+        return EXIT_OK if not stop.requested else EXIT_INTERRUPTED
+    results, rows = runner.run(regions, plan)
+    _write(args, account, arn, results, shown(rows, show_all=args.show_all))
+    if stop.reason == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURES if totals(results)["status"] == "partial" else EXIT_OK
 
-    summary = run_cleanup(GlacierAdapter(client, account_id=settings.account_id), plan)
-    result = summary.to_result()
-    sys.stdout.write(json.dumps(result, indent=2) + "\n" if args.json else format_result(result))
-    logger.debug("cli finished", exit_status=summary.status)
-    return EXIT_FAILURES if result["status"] == "partial" else EXIT_OK
+
+def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, account: str) -> bool:
+    """A dry run first, shown on the terminal; then the question. The real run lists again and judges
+    each upload's age at its own moment, so nothing that became young (or gone) meanwhile is aborted."""
+    sys.stderr.write("Looking for stale uploads first (nothing is aborted yet)...\n")
+    preview, rows = runner.run(regions, _as_dry_run(plan))
+    stale = shown(rows, show_all=False)
+    sys.stderr.write(render_rows_table(stale))
+    if not stale:
+        sys.stderr.write("Nothing to abort.\n")
+        return False
+    question = f"Abort {len(stale)} stale uploads in account {account}, {', '.join(preview)}?"
+    if not confirm(question, sys.stdin, sys.stderr):
+        sys.stderr.write("Nothing aborted.\n")
+        return False
+    return True
 
 
-def format_result(result: dict[str, Any]) -> str:
-    """A run's result as a short table for people."""
-    mode = "DRY RUN (nothing aborted)" if result["dry_run"] else "APPLIED"
-    lines = [
-        f"Glacier multipart cleanup: {mode}",
-        f"  status {result['status']}, complete {str(result['complete']).lower()}, "
-        f"{result['duration_ms']} ms",
-        f"  stale means created before {result['cutoff']} ({result['older_than_hours']:g} h old)",
-    ]
-    rows = [
-        ("vaults scanned", result["vaults_scanned"]),
-        ("uploads found", result["uploads_found"]),
-        ("uploads stale", result["uploads_stale"]),
-        ("uploads aborted", result["uploads_aborted"]),
-        ("uploads already gone", result["uploads_already_gone"]),
-        ("uploads protected", result["uploads_protected"]),
-        ("uploads skipped (bad date)", result["uploads_skipped"]),
-        ("uploads over max_aborts", result.get("uploads_capped", 0)),
-        ("uploads not reached (time)", result.get("uploads_not_reached", 0)),
-        ("vaults not found", result.get("vaults_gone", 0)),
-        ("abort failures", result.get("abort_failures", 0)),
-        ("vault failures", result.get("vault_failures", 0)),
-    ]
-    if "bytes_released" in result:
-        rows.append(("bytes released", result["bytes_released"]))
-    width = max(len(label) for label, _ in rows)
-    lines += [f"  {label:<{width}}  {value:>8}" for label, value in rows]
-    if result["failures"]:
-        lines.append("  failures (first ones):")
-        lines += [
-            f"    {failure['vault'] or '-'} {failure['upload_id'] or '-'}: {failure['error']}"
-            for failure in result["failures"]
-        ]
-    return "\n".join(lines) + "\n"
+def _as_dry_run(plan: CleanupPlan) -> CleanupPlan:
+    from dataclasses import replace  # noqa: PLC0415 - only the interactive path needs it
+
+    return replace(plan, dry_run=True)
+
+
+def _write(
+    args: argparse.Namespace, account: str, arn: str, results: dict[str, dict[str, Any]], rows: list[Row]
+) -> None:
+    if args.output == "json":
+        sys.stdout.write(render_json(account, arn, results, rows))
+    elif args.output == "csv":
+        sys.stdout.write(render_csv(rows))
+        sys.stderr.write(render_summary_table(account, results))
+    else:
+        sys.stdout.write(render_rows_table(rows) + "\n" + render_summary_table(account, results))

@@ -26,14 +26,19 @@ from glacier_cleanup.models import (
     Failure,
     GlacierError,
     GlacierUnavailableError,
+    RegionNotEnabledError,
     ResourceGoneError,
     RunSummary,
     Upload,
+    UploadOutcome,
 )
 from glacier_cleanup.observability import logger
+from glacier_cleanup.stopping import Stop
 
 Clock = Callable[[], datetime]
 SecondsRemaining = Callable[[], float]
+# Called (from worker threads) once per upload the run decided about: stale ones, protected, skipped.
+UploadObserver = Callable[[UploadOutcome], None]
 
 
 class GlacierPort(Protocol):
@@ -86,9 +91,17 @@ def run_cleanup(
     *,
     clock: Clock = utc_now,
     seconds_remaining: SecondsRemaining | None = None,
+    stop: Stop | None = None,
+    on_upload: UploadObserver | None = None,
 ) -> RunSummary:
-    """Run one cleanup and return its summary. Never raises for Glacier errors: they are in the summary."""
-    return _CleanupRun(glacier, plan, clock=clock, seconds_remaining=seconds_remaining).run()
+    """Run one cleanup and return its summary. Never raises for Glacier errors: they are in the summary.
+
+    `stop` lets the caller end the run early (an operator's Ctrl-C); the time budget from
+    `seconds_remaining` stops it through the same `Stop`.
+    """
+    return _CleanupRun(
+        glacier, plan, clock=clock, seconds_remaining=seconds_remaining, stop=stop, on_upload=on_upload
+    ).run()
 
 
 class _BoundedTasks:
@@ -145,10 +158,14 @@ class _CleanupRun:
         *,
         clock: Clock,
         seconds_remaining: SecondsRemaining | None,
+        stop: Stop | None,
+        on_upload: UploadObserver | None,
     ) -> None:
         self._glacier = glacier
         self._plan = plan
         self._seconds_remaining = seconds_remaining
+        self._stop = stop or Stop()
+        self._on_upload = on_upload
         # One "now" and one cutoff for the whole run: every upload is judged against the same instant.
         self._now = clock().astimezone(UTC)
         self._cutoff = self._now - plan.older_than
@@ -158,7 +175,6 @@ class _CleanupRun:
             cutoff=self._cutoff,
             bytes_released=0 if plan.report_bytes else None,
         )
-        self._out_of_time = threading.Event()
         self._unavailable = threading.Event()
         self._stop_lock = threading.Lock()
         self._tasks: _BoundedTasks | None = None
@@ -186,8 +202,9 @@ class _CleanupRun:
                 # Even if dispatching broke, wait for what is already running: no work outlives the run.
                 self._tasks.join()
         summary = self._summary
-        if self._out_of_time.is_set():
+        if self._stop.requested:
             summary.complete = False
+            summary.stopped_by = self._stop.reason
         summary.glacier_unavailable = self._unavailable.is_set()
         summary.duration_ms = round((time.monotonic() - started) * 1000)
         logger.info("cleanup finished", **summary.to_result())
@@ -202,10 +219,14 @@ class _CleanupRun:
                     continue
                 if self._unavailable.is_set():
                     return
-                if self._out_of_time.is_set():
+                if self._stop.requested:
                     self._summary.add(vaults_not_reached=1)
                     continue
                 self._tasks.submit(self._scan_vault, vault)
+        except RegionNotEnabledError as exc:
+            # An opt-in region the account has not enabled: nothing can be there; its own status.
+            self._summary.region_not_enabled = True
+            logger.warning("region not enabled for this account: nothing to clean", error=str(exc))
         except GlacierUnavailableError as exc:
             self._mark_unavailable(exc)
         except GlacierError as exc:
@@ -280,6 +301,7 @@ class _CleanupRun:
         if created is None or created > self._now:
             # Unreadable or in the future: the age is unknown, and an unknown age is never old enough.
             summary.add(uploads_skipped=1)
+            self._tell(upload, None, "skipped: unusable CreationDate")
             logger.warning(
                 "upload skipped: unusable CreationDate",
                 vault=upload.vault,
@@ -292,6 +314,7 @@ class _CleanupRun:
         protect = self._plan.protect_description
         if protect is not None and protect.search(upload.archive_description or ""):
             summary.add(uploads_protected=1)
+            self._tell(upload, self._age_hours(created), "protected")
             logger.debug(
                 "stale upload protected",
                 vault=upload.vault,
@@ -300,10 +323,11 @@ class _CleanupRun:
             )
             return
         summary.add(uploads_stale=1)
+        age_hours = self._age_hours(created)
         if not summary.reserve_abort(self._plan.max_aborts):
             summary.add(uploads_capped=1)
+            self._tell(upload, age_hours, "not aborted: max_aborts reached")
             return
-        age_hours = round((self._now - created).total_seconds() / 3600, 2)
         if self._plan.dry_run and not self._plan.report_bytes:
             self._log_released(upload, age_hours, size=None)  # no Glacier call needed: no task
             return
@@ -329,19 +353,20 @@ class _CleanupRun:
         try:
             if self._plan.report_bytes:
                 if not self._may_call():
-                    self._summary.add(uploads_not_reached=1)
+                    self._not_reached(upload, age_hours)
                     return
                 size = self._measure(upload)
             if self._plan.dry_run:
                 self._log_released(upload, age_hours, size=size)
                 return
             if not self._may_call():
-                self._summary.add(uploads_not_reached=1)
+                self._not_reached(upload, age_hours)
                 return
             self._glacier.abort_upload(upload.vault, upload.upload_id)
         except ResourceGoneError:
             # Aborted, completed or expired since it was listed: the goal is reached, not a failure.
             self._summary.add(uploads_already_gone=1)
+            self._tell(upload, age_hours, "already gone")
             logger.info("stale upload already gone", vault=upload.vault, upload_id=upload.upload_id)
             return
         except GlacierUnavailableError as exc:
@@ -351,6 +376,7 @@ class _CleanupRun:
             self._summary.record_failure(
                 Failure(upload.vault, upload.upload_id, str(exc)), counter="abort_failures"
             )
+            self._tell(upload, age_hours, f"abort failed: {exc.code}")
             logger.error(
                 "abort failed",
                 vault=upload.vault,
@@ -374,9 +400,21 @@ class _CleanupRun:
             )
             return None
 
+    def _not_reached(self, upload: Upload, age_hours: float) -> None:
+        self._summary.add(uploads_not_reached=1)
+        self._tell(upload, age_hours, "not reached: run stopped")
+
+    def _age_hours(self, created: datetime) -> float:
+        return round((self._now - created).total_seconds() / 3600, 2)
+
+    def _tell(self, upload: Upload, age_hours: float | None, action: str) -> None:
+        if self._on_upload is not None:
+            self._on_upload(UploadOutcome(upload, age_hours, action))
+
     def _log_released(self, upload: Upload, age_hours: float, *, size: int | None) -> None:
         if size is not None:
             self._summary.add_bytes(size)
+        self._tell(upload, age_hours, "would abort" if self._plan.dry_run else "aborted")
         logger.info(
             "would abort stale upload" if self._plan.dry_run else "aborted stale upload",
             vault=upload.vault,
@@ -391,17 +429,14 @@ class _CleanupRun:
     # --- stopping ------------------------------------------------------------------------------------------
 
     def _may_call(self) -> bool:
-        """Whether a new Glacier call may start: Glacier still there and enough time left."""
-        if self._unavailable.is_set() or self._out_of_time.is_set():
+        """Whether a new Glacier call may start: Glacier still there, no stop asked, enough time left."""
+        if self._unavailable.is_set() or self._stop.requested:
             return False
         if self._seconds_remaining is None:
             return True
         if self._seconds_remaining() >= self._plan.time_margin.total_seconds():
             return True
-        with self._stop_lock:  # several workers can notice at once; say it once
-            already_stopped = self._out_of_time.is_set()
-            self._out_of_time.set()
-        if not already_stopped:
+        if self._stop.request("time_budget"):  # several workers can notice at once; say it once
             logger.warning(
                 "time budget reached: starting no new Glacier calls",
                 time_margin_seconds=self._plan.time_margin.total_seconds(),

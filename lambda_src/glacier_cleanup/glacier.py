@@ -18,6 +18,7 @@ from glacier_cleanup.models import (
     AccessDeniedError,
     GlacierError,
     GlacierUnavailableError,
+    RegionNotEnabledError,
     ResourceGoneError,
     RetryMode,
     Upload,
@@ -34,6 +35,10 @@ PARTS_PAGE_SIZE = 50
 _GONE_CODES = frozenset({"ResourceNotFoundException", "VaultNotFound"})
 _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 _UNAVAILABLE_CODES = frozenset({"NoLongerSupportedException"})
+# What AWS answers with valid credentials in an opt-in region the account has not enabled.
+_REGION_NOT_ENABLED_CODES = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
+)
 
 
 class ClientSetupError(ValueError):
@@ -81,7 +86,8 @@ def create_client(
     if session is None:
         session = create_session(region=region, profile=profile)
     try:
-        return session.client("glacier", config=config)
+        # `region` picks the client's region even on a given session (one session, many regions).
+        return session.client("glacier", config=config, region_name=region)
     except BotoCoreError as exc:  # no region, ...
         raise ClientSetupError(str(exc)) from exc
 
@@ -100,6 +106,8 @@ def to_domain_error(exc: ClientError | BotoCoreError) -> GlacierError:
         return AccessDeniedError(code, message)
     if code in _UNAVAILABLE_CODES:
         return GlacierUnavailableError(code, message)
+    if code in _REGION_NOT_ENABLED_CODES:
+        return RegionNotEnabledError(code, message)
     return GlacierError(code, message)
 
 

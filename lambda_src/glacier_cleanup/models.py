@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
 
-RunStatus = Literal["ok", "partial", "glacier_unavailable"]
+RunStatus = Literal["ok", "partial", "glacier_unavailable", "region_not_enabled"]
 RetryMode = Literal["standard", "adaptive"]
 
 # Limits shared by the settings, the on-demand event and the CLI.
@@ -36,6 +36,15 @@ class Upload:
     # Glacier sends an ISO-8601 UTC string; kept raw so that a malformed value can be reported, not guessed.
     creation_date: str | None
     archive_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    """What a run did, or would do, with one upload, and why (for the operator's listing)."""
+
+    upload: Upload
+    age_hours: float | None  # None when CreationDate is unusable
+    action: str  # "would abort", "aborted", "already gone", "protected", "not reached: ...", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,10 @@ class GlacierUnavailableError(GlacierError):
     """NoLongerSupportedException: the account has no Glacier, so there is nothing to clean."""
 
 
+class RegionNotEnabledError(GlacierError):
+    """The credentials are not valid in this region: an opt-in region the account has not enabled."""
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     vault: str | None
@@ -113,8 +126,10 @@ class RunSummary:
     bytes_released: int | None = None
     abort_calls: int = 0
     glacier_unavailable: bool = False
-    # False when the run stopped early (time budget) or could not enumerate the vaults.
+    region_not_enabled: bool = False
+    # False when the run stopped early (time budget, interrupted) or could not enumerate the vaults.
     complete: bool = True
+    stopped_by: str | None = None
     duration_ms: int = 0
     failures: list[Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -151,6 +166,8 @@ class RunSummary:
 
     @property
     def status(self) -> RunStatus:
+        if self.region_not_enabled:
+            return "region_not_enabled"
         if self.glacier_unavailable:
             return "glacier_unavailable"
         if self.abort_failures or self.vault_failures:
@@ -183,4 +200,6 @@ class RunSummary:
         }
         if self.bytes_released is not None:
             result["bytes_released"] = self.bytes_released
+        if self.stopped_by is not None:
+            result["stopped_by"] = self.stopped_by
         return result

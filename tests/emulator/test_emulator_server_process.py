@@ -76,6 +76,7 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
             "abort_grace_seconds": 0.0,
             "deny_accounts": [],
             "no_longer_supported_accounts": [],
+            "disabled_regions": [],
             "rate_limit": 25.0,
             "rate_burst": 5.0,
         }

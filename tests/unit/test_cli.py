@@ -31,6 +31,19 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
         return object()
 
     monkeypatch.setattr(cli, "create_client", create_client)
+    sessions: list[tuple[object, object, object]] = []
+
+    def create_session(*, region: object = None, profile: object = None) -> object:
+        session = type("Session", (), {"region_name": region or "eu-west-1"})()
+        sessions.append((region, profile, session))
+        return session
+
+    monkeypatch.setattr(cli, "create_session", create_session)
+    fake.sessions = sessions  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        cli, "caller_identity", lambda session: ("123456789012", "arn:aws:iam::123456789012:user/op")
+    )
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setattr(cli, "GlacierAdapter", lambda client, account_id: fake)
     fake.client_kwargs = built  # type: ignore[attr-defined]
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_VAULTS", "CLEANUP_EXCLUDE_VAULTS", "CLEANUP_CONCURRENCY"):
@@ -92,15 +105,16 @@ def test_vault_exclude_and_threshold_flags(glacier: FakeGlacier, capsys: pytest.
 
     result = json.loads(capsys.readouterr().out)
     assert status == 0
-    assert result["older_than_hours"] == 1
+    assert result["regions"]["eu-west-1"]["older_than_hours"] == 1
     assert result["uploads_aborted"] == 4  # all of backups (1 h threshold), nothing of the excluded prod-db
     assert glacier.remaining("prod-db") != set()
+    session = glacier.client_kwargs.pop("session")  # type: ignore[attr-defined]
+    assert glacier.sessions == [("eu-west-1", "ops", session)]  # type: ignore[attr-defined]
     assert glacier.client_kwargs == {  # type: ignore[attr-defined]
         "max_attempts": 10,
         "retry_mode": "standard",
         "concurrency": 3,
         "region": "eu-west-1",
-        "profile": "ops",
     }
 
 

@@ -1,0 +1,159 @@
+"""What the terminal tool prints: one row per upload it acted on (or would), then the summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from glacier_cleanup.models import UploadOutcome
+
+ROW_FIELDS = ("account", "region", "vault", "upload_id", "created", "age_hours", "description", "action")
+# Summed over regions for the totals (the rest of a region's result is per region).
+_COUNTS = (
+    "vaults_scanned",
+    "uploads_found",
+    "uploads_stale",
+    "uploads_aborted",
+    "uploads_already_gone",
+    "uploads_protected",
+    "uploads_skipped",
+    "uploads_capped",
+    "uploads_not_reached",
+    "vaults_gone",
+    "vaults_not_reached",
+    "abort_failures",
+    "vault_failures",
+)
+_STALE_ACTIONS = ("would abort", "aborted", "already gone", "abort failed", "not reached", "not aborted")
+
+
+@dataclass(frozen=True)
+class Row:
+    account: str
+    region: str
+    outcome: UploadOutcome
+
+    def as_dict(self) -> dict[str, Any]:
+        upload = self.outcome.upload
+        return {
+            "account": self.account,
+            "region": self.region,
+            "vault": upload.vault,
+            "upload_id": upload.upload_id,
+            "created": upload.creation_date,
+            "age_hours": self.outcome.age_hours,
+            "description": upload.archive_description,
+            "action": self.outcome.action,
+        }
+
+    @property
+    def is_stale(self) -> bool:
+        return self.outcome.action.startswith(_STALE_ACTIONS)
+
+
+def shown(rows: Sequence[Row], *, show_all: bool) -> list[Row]:
+    """Stale uploads always; protected and skipped ones (with the reason) only when asked."""
+    picked = [row for row in rows if show_all or row.is_stale]
+    return sorted(
+        picked, key=lambda row: (row.region, row.outcome.upload.vault, row.outcome.upload.upload_id)
+    )
+
+
+def totals(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One result for every region: counts summed; status the worst one; complete only if all were."""
+    statuses = [result["status"] for result in results.values()]
+    status = "partial" if "partial" in statuses else "ok"
+    combined: dict[str, Any] = {
+        "status": status,
+        "dry_run": all(result["dry_run"] for result in results.values()),
+        "complete": all(result["complete"] for result in results.values()),
+    }
+    for key in _COUNTS:
+        combined[key] = sum(int(result.get(key, 0)) for result in results.values())
+    combined["failures"] = [failure for result in results.values() for failure in result["failures"]]
+    return combined
+
+
+def render_json(account: str, arn: str, results: dict[str, dict[str, Any]], rows: Sequence[Row]) -> str:
+    document = {
+        **totals(results),
+        "account": account,
+        "caller_arn": arn,
+        "regions": results,
+        "uploads": [row.as_dict() for row in rows],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def render_csv(rows: Sequence[Row]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ROW_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(row.as_dict() for row in rows)
+    return buffer.getvalue()
+
+
+def render_rows_table(rows: Sequence[Row]) -> str:
+    if not rows:
+        return "No stale uploads.\n"
+    header = ("REGION", "VAULT", "UPLOAD ID", "CREATED", "AGE (H)", "ACTION", "DESCRIPTION")
+    lines = [
+        (
+            row.region,
+            row.outcome.upload.vault,
+            row.outcome.upload.upload_id,
+            row.outcome.upload.creation_date or "-",
+            "-" if row.outcome.age_hours is None else f"{row.outcome.age_hours:.1f}",
+            row.outcome.action,
+            row.outcome.upload.archive_description or "",
+        )
+        for row in rows
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=False)]
+    widths[-1] = 0  # the description is last and not padded
+    rendered = [
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in (header, *lines)
+    ]
+    return "".join(text.rstrip() + "\n" for text in rendered)
+
+
+def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> str:
+    combined = totals(results)
+    mode = "DRY RUN (nothing aborted)" if combined["dry_run"] else "APPLIED"
+    lines = [f"Glacier multipart cleanup: {mode}", f"  account {account}"]
+    for region, result in results.items():
+        stopped = f", stopped: {result['stopped_by']}" if result.get("stopped_by") else ""
+        lines.append(
+            f"  {region}: status {result['status']}, complete {str(result['complete']).lower()}, "
+            f"{result['duration_ms']} ms{stopped}"
+        )
+    first = next(iter(results.values()), None)
+    if first is not None:
+        lines.append(f"  stale means created before {first['cutoff']} ({first['older_than_hours']:g} h old)")
+    rows = [
+        ("vaults scanned", combined["vaults_scanned"]),
+        ("uploads found", combined["uploads_found"]),
+        ("uploads stale", combined["uploads_stale"]),
+        ("uploads aborted", combined["uploads_aborted"]),
+        ("uploads already gone", combined["uploads_already_gone"]),
+        ("uploads protected", combined["uploads_protected"]),
+        ("uploads skipped (bad date)", combined["uploads_skipped"]),
+        ("uploads over max_aborts", combined["uploads_capped"]),
+        ("uploads not reached", combined["uploads_not_reached"]),
+        ("vaults not found", combined["vaults_gone"]),
+        ("abort failures", combined["abort_failures"]),
+        ("vault failures", combined["vault_failures"]),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines += [f"  {label:<{width}}  {value:>8}" for label, value in rows]
+    if combined["failures"]:
+        lines.append("  failures (first ones):")
+        lines += [
+            f"    {failure['vault'] or '-'} {failure['upload_id'] or '-'}: {failure['error']}"
+            for failure in combined["failures"]
+        ]
+    return "\n".join(lines) + "\n"

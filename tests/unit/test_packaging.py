@@ -1,0 +1,38 @@
+"""What `pip install .` gives: the tool and its declared dependencies, which are the function's pins."""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from glacier_cleanup.cli import DISTRIBUTION, build_parser, version
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_declared_dependencies_are_exactly_requirements_txt() -> None:
+    pins = [
+        line.strip()
+        for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if re.match(r"^[A-Za-z]", line.strip())
+    ]
+    assert metadata.requires(DISTRIBUTION) == pins
+    assert len(pins) == 4
+
+
+def test_only_the_tool_is_packaged() -> None:
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^packages = \["glacier_cleanup"\]$', pyproject, re.M)
+    provided = metadata.packages_distributions()
+    assert DISTRIBUTION in provided["glacier_cleanup"]
+    assert DISTRIBUTION not in provided.get("glacier_emulator", [])
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert version() == metadata.version(DISTRIBUTION)
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"glacier-cleanup {metadata.version(DISTRIBUTION)}\n"
