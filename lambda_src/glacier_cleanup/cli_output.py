@@ -145,6 +145,7 @@ def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> st
         ("uploads over max_aborts", combined["uploads_capped"]),
         ("uploads not reached", combined["uploads_not_reached"]),
         ("vaults not found", combined["vaults_gone"]),
+        ("vaults not reached", combined["vaults_not_reached"]),
         ("abort failures", combined["abort_failures"]),
         ("vault failures", combined["vault_failures"]),
     ]
