@@ -1,0 +1,52 @@
+"""The progress line and the question, without a subprocess."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from glacier_cleanup.cli_terminal import CountingGlacier, Progress, Tally, confirm
+from glacier_cleanup.models import Upload, UploadOutcome
+
+from .conftest import FakeGlacier
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_counts_calls_vaults_uploads_stale_and_aborted() -> None:
+    fake = FakeGlacier()
+    fake.add_uploads("vault", 60, age_hours=300)
+    glacier = CountingGlacier(fake)
+    pages = list(glacier.iter_upload_pages("vault"))
+    glacier.abort_upload("vault", pages[0][0].upload_id)
+    tally = Tally()
+    upload = Upload("vault", "u1", "2020-01-01T00:00:00Z")
+    for action in ("aborted", "would abort", "protected", "abort failed: X", "not reached: run stopped"):
+        tally.see(UploadOutcome(upload, 1.0, action))
+    line = Progress(io.StringIO(), glacier, tally, "eu-west-1").line()
+    assert line.startswith("eu-west-1: vaults scanned 1 | uploads found 60 | stale 4 | aborted 1 | ")
+    assert line.endswith(" calls/s")
+    assert glacier.calls == 3  # two ListMultipartUploads pages and one abort
+
+
+def test_progress_writes_only_to_a_terminal() -> None:
+    glacier, tally = CountingGlacier(FakeGlacier()), Tally()
+    piped = io.StringIO()
+    with Progress(piped, glacier, tally, "r"):
+        time.sleep(0.6)
+    assert piped.getvalue() == ""
+    terminal = FakeTerminal()
+    with Progress(terminal, glacier, tally, "r"):
+        time.sleep(0.6)
+    assert "r: vaults scanned 0" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\r\033[K")  # the line is cleared at the end
+
+
+def test_only_y_or_yes_confirms() -> None:
+    for answer, expected in (("y\n", True), ("YES\n", True), ("\n", False), ("no\n", False), ("", False)):
+        out = io.StringIO()
+        assert confirm("Abort 3?", io.StringIO(answer), out) is expected
+        assert out.getvalue() == "Abort 3? [y/N] "
