@@ -85,7 +85,7 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def lambda_environment(settings: CleanupSettings) -> dict[str, str]:
+def lambda_environment(settings: CleanupSettings, target_name: str) -> dict[str, str]:
     """Environment variables, named as in docs/design.md."""
     return {
         # glacier_cleanup Settings: minimum age of an upload before it is aborted
@@ -104,6 +104,8 @@ def lambda_environment(settings: CleanupSettings) -> dict[str, str]:
         "CLEANUP_MAX_ABORTS": "" if settings.max_aborts is None else str(settings.max_aborts),
         # glacier_cleanup Settings: stop starting work this long before the function timeout
         "CLEANUP_TIME_MARGIN_SECONDS": _number(settings.time_margin_seconds),
+        # glacier_cleanup Settings: the target's name, the `target` dimension of the metrics (alarms use it)
+        "CLEANUP_TARGET": target_name,
         # glacier_cleanup Settings: Glacier accountId ("-" = the caller's account)
         "CLEANUP_ACCOUNT_ID": settings.glacier_account_id,
         # glacier_cleanup Settings: ListParts per stale upload to report bytes released
@@ -135,6 +137,7 @@ class CleanupFunction(Construct):
         description: str,
         region: str | None,
         key: kms.IKey,
+        target_name: str,
     ) -> None:
         super().__init__(scope, id_)
 
@@ -170,7 +173,7 @@ class CleanupFunction(Construct):
             layers=[powertools_layer],
             memory_size=settings.memory_mb,
             timeout=Duration.seconds(settings.timeout_seconds),
-            environment=lambda_environment(settings),
+            environment=lambda_environment(settings, target_name),
             environment_encryption=key,
             role=self.role,
             log_group=self.log_group,

@@ -46,6 +46,7 @@ class GlacierCleanupStack(Stack):
             description=f"Aborts stale Amazon Glacier multipart uploads (target {name})",
             region=target.identity.region,
             key=key,
+            target_name=name,
         )
         schedule = CleanupSchedule(
             self,

@@ -12,7 +12,8 @@ stderr); log lines (JSON) go to stderr. On a terminal, `--apply` shows what it f
 no new Glacier call, the calls in flight finish, the summary of what was done is printed (exit 130); a
 second Ctrl-C quits at once.
 
-Exit status: 0 done, 1 some calls failed, 2 bad input or settings, 130 interrupted.
+Exit status: 0 done, 1 not everything was done (calls failed, the run was incomplete, or a --vault does not
+exist), 2 bad input or settings, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Dry run unless --apply is given.",
         epilog="Other settings come from the CLEANUP_* environment variables (see docs/design.md). "
         "Log lines (JSON) go to stderr; POWERTOOLS_LOG_LEVEL=WARNING keeps only problems. "
-        "Exit status: 0 done, 1 some calls failed, 2 bad input, 130 interrupted.",
+        "Exit status: 0 done, 1 not all done (failures, incomplete, a --vault not found), 2 bad input, "
+        "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     mode = parser.add_mutually_exclusive_group()
@@ -247,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _write(args, account, arn, results, shown(rows, show_all=args.show_all))
     if stop.reason == "interrupted":
         return EXIT_INTERRUPTED
-    return EXIT_FAILURES if totals(results)["status"] == "partial" else EXIT_OK
+    return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
 
 
 def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, account: str) -> bool:

@@ -174,6 +174,7 @@ class _CleanupRun:
             older_than_hours=plan.older_than.total_seconds() / 3600,
             cutoff=self._cutoff,
             bytes_released=0 if plan.report_bytes else None,
+            vaults_configured=bool(plan.vaults),
         )
         self._unavailable = threading.Event()
         self._stop_lock = threading.Lock()

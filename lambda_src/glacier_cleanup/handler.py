@@ -72,6 +72,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.append_keys(trigger="on_demand")
         overrides = request.overrides()
     plan = runtime.settings.to_plan(**overrides)
+    # Per invocation (Powertools clears dimensions after each flush): alarms of two targets in one account
+    # and region read disjoint series.
+    metrics.add_dimension(name="target", value=runtime.settings.target)
     summary = run_cleanup(
         runtime.open_glacier(),
         plan,
@@ -91,7 +94,11 @@ def publish_metrics(summary: RunSummary) -> None:
         "UploadsAlreadyGone": summary.uploads_already_gone,
         "AbortFailures": summary.abort_failures,
         "VaultFailures": summary.vault_failures,
-        "RunIncomplete": 0 if summary.complete else 1,
+        "RunIncomplete": 0 if summary.fully_covered else 1,
+        # Configured vaults that do not exist (a misspelled name must not pass as "nothing to do").
+        "VaultsNotFound": summary.vaults_gone if summary.vaults_configured else 0,
+        # One per run, whatever happened: the "did not run" alarm's heartbeat.
+        "Runs": 1,
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

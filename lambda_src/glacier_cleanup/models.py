@@ -13,7 +13,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
 
-RunStatus = Literal["ok", "partial", "glacier_unavailable", "region_not_enabled"]
+# `ok` means everything asked for was done. Every other status says what was not (docs/design.md):
+# partial (calls failed), incomplete (stopped early or not everything reached), vault_not_found (a configured
+# vault does not exist), glacier_unavailable / region_not_enabled (nothing there to clean).
+RunStatus = Literal[
+    "ok", "partial", "incomplete", "vault_not_found", "glacier_unavailable", "region_not_enabled"
+]
 RetryMode = Literal["standard", "adaptive"]
 
 # Limits shared by the settings, the on-demand event and the CLI.
@@ -130,6 +135,8 @@ class RunSummary:
     # False when the run stopped early (time budget, interrupted) or could not enumerate the vaults.
     complete: bool = True
     stopped_by: str | None = None
+    # A vault list was given: a missing one is then a misconfiguration, not a vault deleted meanwhile.
+    vaults_configured: bool = False
     duration_ms: int = 0
     failures: list[Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -172,7 +179,16 @@ class RunSummary:
             return "glacier_unavailable"
         if self.abort_failures or self.vault_failures:
             return "partial"
+        if not self.fully_covered:
+            return "incomplete"
+        if self.vaults_configured and self.vaults_gone:
+            return "vault_not_found"
         return "ok"
+
+    @property
+    def fully_covered(self) -> bool:
+        """Every vault and every stale upload was reached (a max_aborts cap is what was asked: covered)."""
+        return self.complete and not self.vaults_not_reached and not self.uploads_not_reached
 
     def to_result(self) -> dict[str, Any]:
         """The run's result, shaped as docs/design.md fixes it (contract keys first, then extras)."""

@@ -76,6 +76,12 @@ class Settings(BaseModel):
         allow_inf_nan=False,
         description="a number of seconds >= 1",
     )
+    target: str = Field(
+        default="default",
+        alias="CLEANUP_TARGET",
+        pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,63}$",
+        description="the deployment target's name (the `target` metric dimension the alarms use)",
+    )
     account_id: str = Field(
         default="-", alias="CLEANUP_ACCOUNT_ID", pattern=r"^(-|\d{12})$", description="'-' or 12 digits"
     )

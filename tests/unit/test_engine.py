@@ -18,6 +18,7 @@ from glacier_cleanup.models import (
     GlacierError,
     GlacierUnavailableError,
     ResourceGoneError,
+    RunSummary,
     Upload,
 )
 from hypothesis import HealthCheck, given, settings
@@ -381,9 +382,40 @@ def test_configured_vault_that_does_not_exist_is_reported_not_fatal() -> None:
 
     summary = run(glacier, vaults=("real", "typo"))
 
-    assert summary.status == "ok"
+    # The other vault is cleaned, and the status says a configured name is wrong (never silently "ok").
+    assert summary.status == "vault_not_found"
     assert summary.vaults_gone == 1
     assert summary.uploads_aborted == 2
+
+
+def test_a_vault_deleted_during_an_every_vault_run_is_not_a_misconfiguration() -> None:
+    glacier = FakeGlacier()
+    glacier.add_uploads("real", 2, age_hours=400)
+    glacier.add_uploads("doomed", 1, age_hours=400)
+    glacier.list_errors["doomed"] = ResourceGoneError("ResourceNotFoundException", "vault deleted")
+    summary = run(glacier)
+    assert (summary.status, summary.vaults_gone) == ("ok", 1)
+
+
+@pytest.mark.parametrize(
+    ("counts", "status"),
+    [
+        ({}, "ok"),
+        ({"uploads_capped": 3}, "ok"),  # max_aborts is what was asked for: done
+        ({"complete": False}, "incomplete"),
+        ({"vaults_not_reached": 1}, "incomplete"),
+        ({"uploads_not_reached": 1}, "incomplete"),
+        ({"vaults_gone": 1, "vaults_configured": True}, "vault_not_found"),
+        ({"vaults_gone": 1}, "ok"),
+        ({"abort_failures": 1, "complete": False}, "partial"),
+        ({"vault_failures": 1}, "partial"),
+        ({"glacier_unavailable": True, "abort_failures": 1}, "glacier_unavailable"),
+        ({"region_not_enabled": True}, "region_not_enabled"),
+    ],
+)
+def test_status_rules_ok_means_everything_was_done(counts: dict[str, object], status: str) -> None:
+    summary = RunSummary(dry_run=False, older_than_hours=168, cutoff=NOW, **counts)  # type: ignore[arg-type]
+    assert summary.status == status
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,8 @@ METRIC_NAMES = {
     "AbortFailures",
     "VaultFailures",
     "RunIncomplete",
+    "VaultsNotFound",
+    "Runs",
 }
 
 
@@ -91,8 +93,9 @@ def test_scheduled_dry_run_result_metrics_and_logs(
     run_blob = next(blob for blob in blobs if "UploadsFound" in blob)
     directive = run_blob["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == "GlacierMultipartCleanup"
-    assert directive["Dimensions"] == [["service"]]
-    assert run_blob["service"] == "glacier-multipart-cleanup"
+    # The target dimension (CLEANUP_TARGET, "default" unset): two targets' alarms read disjoint series.
+    assert directive["Dimensions"] == [["target", "service"]]
+    assert (run_blob["service"], run_blob["target"]) == ("glacier-multipart-cleanup", "default")
     assert {metric["Name"] for metric in directive["Metrics"]} == METRIC_NAMES
     assert all(metric["Unit"] == "Count" for metric in directive["Metrics"])
     values = metric_values(blobs)
@@ -100,6 +103,7 @@ def test_scheduled_dry_run_result_metrics_and_logs(
     assert values["UploadsStale"] == 5
     assert values["UploadsAborted"] == 0
     assert values["RunIncomplete"] == 0
+    assert (values["Runs"], values["VaultsNotFound"]) == (1, 0)
     assert values["ColdStart"] == 1
 
     # Logs: one structured line per would-abort upload, with the Lambda context injected
