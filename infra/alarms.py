@@ -1,4 +1,7 @@
-"""CloudWatch alarms on the function, its custom metrics and the failed-runs queue."""
+"""CloudWatch alarms of one target: each names what happened, the likely causes and what to do
+(docs/operations.md has the same per alarm). Custom metrics carry the `service` and `target` dimensions, so
+two targets in one account and region never read each other's series. Every alarm notifies on ALARM and OK.
+"""
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -12,11 +15,22 @@ from infra.config import CleanupSettings
 
 # Runs emit their metrics once, at the end: a short period returns the alarm to OK soon after.
 EVENT_PERIOD = Duration.minutes(5)
+RUNBOOK = "Runbook: docs/operations.md#alarms"
+# CloudWatch evaluates at most 7 days (periods of an hour or more) or 1 day (shorter periods).
+_MAX_RANGE_MINUTES = 7 * 24 * 60
+
+
+def heartbeat_window(settings: CleanupSettings) -> tuple[int, int]:
+    """(period minutes, periods) for the "did not run" alarm: no run in any of `periods` periods covering
+    one schedule interval, the flexible window and one period of slack (capped at CloudWatch's 7 days)."""
+    interval = settings.alarm_period_minutes
+    period = 1440 if interval >= 1440 else 60 if interval >= 60 else 5
+    periods = -(-(interval + settings.flexible_window_minutes) // period) + 1
+    limit = _MAX_RANGE_MINUTES if period >= 60 else 1440
+    return period, max(1, min(periods, limit // period))
 
 
 class CleanupAlarms(Construct):
-    """Alarms that each mean "look at the logs": > 0 on failures, N incomplete runs in a row."""
-
     def __init__(
         self,
         scope: Construct,
@@ -25,69 +39,108 @@ class CleanupAlarms(Construct):
         function: lambda_.IFunction,
         failed_runs_queue: sqs.IQueue,
         settings: CleanupSettings,
-        topic: sns.ITopic | None,
+        target_name: str,
+        topics: list[sns.ITopic],
     ) -> None:
         super().__init__(scope, id_)
         self._prefix = Stack.of(self).stack_name
         self._settings = settings
+        self._target = target_name
         self.alarms: dict[str, cloudwatch.Alarm] = {}
 
         self._above_zero(
             "Errors",
             function.metric_errors(period=EVENT_PERIOD, statistic="Sum"),
-            "The cleanup function raised an error or timed out.",
+            "The cleanup function failed (an exception, a timeout, or a bad setting or event: then nothing "
+            "was aborted). Read the function's log for the error; a settings error names the variable.",
         )
         self._above_zero(
             "Throttles",
             function.metric_throttles(period=EVENT_PERIOD, statistic="Sum"),
-            "An invocation was throttled: usually an on-demand run while another run held the single "
-            "reserved slot.",
+            "An invocation was throttled: an on-demand run while another held the one reserved slot "
+            "(prevent_overlap), or the kill switch (reserved concurrency 0) is on. Wait, or lift the switch.",
         )
         self._above_zero(
             "AbortFailures",
-            self._custom_metric("AbortFailures", EVENT_PERIOD),
-            "Aborting at least one stale upload failed (see `failures` in the run result).",
+            self.metric("AbortFailures", EVENT_PERIOD),
+            "Aborting stale uploads failed after retries (AccessDenied on a vault, throttling, Glacier 5xx). "
+            "The run's `failures` list names them; the next run retries them.",
         )
         self._above_zero(
             "VaultFailures",
-            self._custom_metric("VaultFailures", EVENT_PERIOD),
-            "At least one vault could not be scanned (for example AccessDenied).",
+            self.metric("VaultFailures", EVENT_PERIOD),
+            "A vault could not be listed (AccessDenied: the role's vault resources; throttling; 5xx). Its "
+            "stale uploads were not cleaned; the run's `failures` list names the vault.",
+        )
+        self._above_zero(
+            "VaultsNotFound",
+            self.metric("VaultsNotFound", EVENT_PERIOD),
+            "A vault named in the `vaults` setting does not exist in this account and region (a typo, or the "
+            "vault was deleted). Fix `vaults` and deploy.",
         )
         self._above_zero(
             "FailedRuns",
-            failed_runs_queue.metric_approximate_number_of_messages_visible(
-                period=EVENT_PERIOD, statistic="Maximum"
-            ),
-            "A run could not be delivered or failed after its retries: read the failed-runs queue.",
+            failed_runs_queue.metric_number_of_messages_sent(period=EVENT_PERIOD, statistic="Sum"),
+            "A run could not be delivered (Scheduler) or failed after Lambda's retries: a new record is in "
+            "the failed-runs queue. Fires again for every new one; read and drain the queue (runbook).",
         )
+        self._run_incomplete(settings)
+        if settings.schedule_enabled:
+            self._did_not_run(settings)
+        for alarm in self.alarms.values():
+            for topic in topics:
+                alarm.add_alarm_action(actions.SnsAction(topic))
+                alarm.add_ok_action(actions.SnsAction(topic))
+
+    def metric(self, name: str, period: Duration, statistic: str = "Sum") -> cloudwatch.Metric:
+        """A metric the function emits with Powertools (EMF), as docs/design.md names it."""
+        return cloudwatch.Metric(
+            namespace=self._settings.metrics_namespace,
+            metric_name=name,
+            dimensions_map={"service": self._settings.service_name, "target": self._target},
+            statistic=statistic,
+            period=period,
+        )
+
+    def _run_incomplete(self, settings: CleanupSettings) -> None:
         runs = settings.run_incomplete_alarm_runs
         self.alarms["RunIncomplete"] = cloudwatch.Alarm(
             self,
             "RunIncomplete",
             alarm_name=f"{self._prefix}-RunIncomplete",
-            alarm_description=f"The last {runs} scheduled run(s) ended before covering every vault (time "
-            "margin, max_aborts or faults): raise the timeout or memory, or look for slow vaults.",
+            alarm_description=f"The last {runs} scheduled run(s) did not reach every vault and stale upload: "
+            "they stopped at the time budget (timeout_seconds minus time_margin_seconds; 900 s is Lambda's "
+            "maximum) or the vault list failed. Usual cause: a backlog larger than one run can abort, often "
+            "slowed by Glacier throttling. The next runs continue it; to clear it sooner run more often "
+            "(schedule_expression), raise concurrency, or run `glacier-cleanup --apply` once. A max_aborts "
+            f"cap does not count as incomplete. {RUNBOOK}",
             # One scheduled run per period, so N breaching periods are N runs in a row.
-            metric=self._custom_metric("RunIncomplete", Duration.minutes(settings.alarm_period_minutes)),
+            metric=self.metric("RunIncomplete", Duration.minutes(settings.alarm_period_minutes)),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=runs,
             datapoints_to_alarm=runs,
-            # A period without a run (schedule disabled, window drift) must not page anyone.
+            # A period without a run is the DidNotRun alarm's business, not this one's.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        if topic is not None:
-            for alarm in self.alarms.values():
-                alarm.add_alarm_action(actions.SnsAction(topic))
 
-    def _custom_metric(self, name: str, period: Duration) -> cloudwatch.Metric:
-        """A metric the function emits with Powertools (EMF), as docs/design.md names it."""
-        return cloudwatch.Metric(
-            namespace=self._settings.metrics_namespace,
-            metric_name=name,
-            dimensions_map={"service": self._settings.service_name},
-            statistic="Sum",
-            period=period,
+    def _did_not_run(self, settings: CleanupSettings) -> None:
+        period, periods = heartbeat_window(settings)
+        self.alarms["DidNotRun"] = cloudwatch.Alarm(
+            self,
+            "DidNotRun",
+            alarm_name=f"{self._prefix}-DidNotRun",
+            alarm_description=f"No run finished in the last {period * periods} minutes although the schedule "
+            f"({settings.schedule_expression}) should have started one: the schedule was disabled or deleted "
+            "outside the stack, Scheduler could not invoke the function (see FailedRuns), or every run "
+            f"failed before its end (see Errors). {RUNBOOK}",
+            metric=self.metric("Runs", Duration.minutes(period)),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            # The heartbeat: no data is exactly what this alarm looks for.
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
 
     def _above_zero(self, name: str, metric: cloudwatch.IMetric, description: str) -> None:
@@ -95,7 +148,7 @@ class CleanupAlarms(Construct):
             self,
             name,
             alarm_name=f"{self._prefix}-{name}",
-            alarm_description=description,
+            alarm_description=f"{description} {RUNBOOK}",
             metric=metric,
             threshold=0,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

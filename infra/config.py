@@ -95,6 +95,11 @@ VaultPatterns = Annotated[tuple[VaultPattern, ...], BeforeValidator(_split_list)
 EmailAddresses = Annotated[tuple[EmailAddress, ...], BeforeValidator(_split_list)]
 OptionalInt = Annotated[int | None, BeforeValidator(_empty_to_none)]
 Switch = Annotated[bool, BeforeValidator(_true_or_false)]
+OptionalTopicArn = Annotated[
+    str | None,
+    BeforeValidator(_empty_to_none),
+    Field(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"),
+]
 
 
 _CONFLICT = "config_conflict"
@@ -147,6 +152,8 @@ class CleanupSettings(BaseModel):
 
     # --- alarms ---
     alarm_emails: EmailAddresses = ()  # non-empty: a KMS-encrypted SNS topic receives every alarm
+    # An existing SNS topic (a pager, a chat bridge) that receives every alarm too.
+    alarm_topic_arn: OptionalTopicArn = None
     run_incomplete_alarm_runs: int = Field(default=2, ge=1, le=100)
     run_interval_minutes: OptionalInt = Field(default=None, ge=1)  # required with cron(); rate() implies it
 

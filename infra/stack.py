@@ -3,14 +3,18 @@
 from typing import Any
 
 from aws_cdk import Aws, CfnMapping, CfnOutput, Fn, Stack, Tags
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.alarms import CleanupAlarms
 from infra.config import TargetConfig
+from infra.dashboard import CleanupDashboard
 from infra.dead_letter import FailedRunsQueue
 from infra.encryption import StackKey
 from infra.function import CleanupFunction
 from infra.notifications import AlarmTopic
+from infra.queries import SavedQueries
 from infra.schedule import CleanupSchedule
 from infra.test_events import ConsoleTestEvents
 
@@ -32,6 +36,11 @@ class GlacierCleanupStack(Stack):
         name = target.identity.name
         Tags.of(self).add("project", "glacier-multipart-cleanup")
         Tags.of(self).add("glacier-cleanup:target", name)
+        self._domains = CfnMapping(
+            self,
+            "ConsoleDomain",
+            mapping={partition: {"domain": d} for partition, d in CONSOLE_DOMAINS.items()},
+        )
 
         key = StackKey(self, "StackKey").key
         failed_runs = FailedRunsQueue(
@@ -58,16 +67,35 @@ class GlacierCleanupStack(Stack):
         )
         # Scheduler writes undeliverable runs to the KMS-encrypted queue: what SQS needs of the key, no more.
         key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
-        emails = settings.alarm_emails
-        topic = AlarmTopic(self, "AlarmTopic", emails=emails, key=key) if emails else None
-        CleanupAlarms(
+        topics: list[sns.ITopic] = []
+        self.alarm_topic = (
+            AlarmTopic(self, "AlarmTopic", emails=settings.alarm_emails, key=key)
+            if settings.alarm_emails
+            else None
+        )
+        if self.alarm_topic is not None:
+            topics.append(self.alarm_topic.topic)
+        if settings.alarm_topic_arn:
+            topics.append(sns.Topic.from_topic_arn(self, "ExistingAlarmTopic", settings.alarm_topic_arn))
+        alarms = CleanupAlarms(
             self,
             "Alarms",
             function=cleanup.function,
             failed_runs_queue=failed_runs.queue,
             settings=settings,
-            topic=topic.topic if topic else None,
+            target_name=name,
+            topics=topics,
         )
+        dashboard = CleanupDashboard(
+            self,
+            "Dashboard",
+            name=self.stack_name,
+            alarms=alarms,
+            function=cleanup.function,
+            failed_runs_queue=failed_runs.queue,
+            log_group=cleanup.log_group,
+        )
+        SavedQueries(self, "Queries", prefix=self.stack_name, log_group=cleanup.log_group)
         if settings.test_events:
             ConsoleTestEvents(
                 self,
@@ -77,12 +105,53 @@ class GlacierCleanupStack(Stack):
                 example_vault=settings.vaults[0] if settings.vaults else None,
             )
         self._add_outputs(cleanup.function.function_name, cleanup.function.function_arn)
+        self._add_operator_outputs(dashboard, cleanup.log_group.log_group_name, failed_runs.queue, topics)
         CfnOutput(
             self,
             "LiveAliasArn",
             value=cleanup.alias.function_arn,
             description="The alias the schedule invokes (roll back: point it at an earlier version)",
         )
+
+    def _add_operator_outputs(
+        self, dashboard: CleanupDashboard, log_group: str, queue: sqs.IQueue, topics: list[sns.ITopic]
+    ) -> None:
+        """Where to look the day after: the dashboard, the log group, the failed-runs queue, the topics."""
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            description="The target's CloudWatch dashboard",
+            value=Fn.join(
+                "",
+                [
+                    "https://",
+                    self._console_domain(),
+                    "/cloudwatch/home?region=",
+                    Aws.REGION,
+                    "#dashboards/dashboard/",
+                    dashboard.dashboard.dashboard_name,
+                ],
+            ),
+        )
+        CfnOutput(
+            self, "LogGroupName", value=log_group, description="The function's log group (results, audit)"
+        )
+        CfnOutput(
+            self,
+            "FailedRunsQueueUrl",
+            value=queue.queue_url,
+            description="Runs that failed or were not delivered",
+        )
+        if topics:
+            CfnOutput(
+                self,
+                "AlarmTopicArns",
+                value=Fn.join(",", [topic.topic_arn for topic in topics]),
+                description="Where the alarms notify (ALARM and OK)",
+            )
+
+    def _console_domain(self) -> str:
+        return self._domains.find_in_map(Aws.PARTITION, "domain")
 
     def _add_outputs(self, function_name: str, function_arn: str) -> None:
         CfnOutput(self, "FunctionName", value=function_name, description="Cleanup function name")
@@ -103,11 +172,7 @@ class GlacierCleanupStack(Stack):
                 ],
             ),
         )
-        domains = CfnMapping(
-            self,
-            "ConsoleDomain",
-            mapping={partition: {"domain": d} for partition, d in CONSOLE_DOMAINS.items()},
-        )
+        domains = self._domains
         CfnOutput(
             self,
             "ConsoleUrl",

@@ -39,7 +39,7 @@ def test_the_documented_policy_grants_every_action_the_templates_need(
         if not allowed(policy, action)
     )
     assert missing == [], (
-        "docs/deployer-policy.json is stale: python -m infra.deployer_policy cdk.out/*.template.json"
+        "docs/deployer-policy.json is stale: .venv/bin/python scripts/update_deployer_policy.py"
     )
 
 

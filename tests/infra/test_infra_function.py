@@ -22,6 +22,7 @@ SHIPPED_ENVIRONMENT = {
     "CLEANUP_CONCURRENCY": "16",
     "CLEANUP_MAX_ABORTS": "",
     "CLEANUP_TIME_MARGIN_SECONDS": "30",
+    "CLEANUP_TARGET": "default",
     "CLEANUP_ACCOUNT_ID": "-",
     "CLEANUP_REPORT_BYTES": "false",
     "CLEANUP_MAX_ATTEMPTS": "10",
@@ -76,6 +77,7 @@ def test_configured_settings_reach_the_environment(alpha_template: dict[str, Any
             "CLEANUP_MAX_ABORTS",
             "CLEANUP_TIME_MARGIN_SECONDS",
             "CLEANUP_REPORT_BYTES",
+            "CLEANUP_TARGET",
             "POWERTOOLS_LOG_LEVEL",
         )
     } == {
@@ -87,6 +89,7 @@ def test_configured_settings_reach_the_environment(alpha_template: dict[str, Any
         "CLEANUP_MAX_ABORTS": "500",
         "CLEANUP_TIME_MARGIN_SECONDS": "45",
         "CLEANUP_REPORT_BYTES": "true",
+        "CLEANUP_TARGET": "alpha",
         "POWERTOOLS_LOG_LEVEL": "DEBUG",
     }
 
