@@ -189,3 +189,28 @@ def test_python_dash_m_entry_point() -> None:
     assert completed.returncode == 0
     assert "--apply" in completed.stdout
     assert "Dry run unless --apply" in " ".join(completed.stdout.split())
+
+
+def test_a_vault_that_does_not_exist_exits_one(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["--vault", "backups", "--vault", "bakcups", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 1
+    assert result["status"] == "vault_not_found"
+    assert result["regions"]["eu-west-1"]["status"] == "vault_not_found"
+
+
+def test_an_incomplete_run_exits_one(glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    original = glacier.iter_vault_pages
+
+    def failing_after_one_page():  # type: ignore[no-untyped-def]
+        pages = original()
+        yield next(pages)
+        raise GlacierError("ThrottlingException", "Rate exceeded")
+
+    monkeypatch.setattr(glacier, "iter_vault_pages", failing_after_one_page)
+    status = cli.main(["--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 1
+    assert result["complete"] is False

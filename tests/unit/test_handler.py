@@ -252,3 +252,17 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
         "concurrency": 24,
     }
     assert built[0]["session"] is not None
+
+
+def test_a_misspelled_configured_vault_is_a_status_and_a_metric(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLEANUP_VAULTS", "backups,bakcups")
+    monkeypatch.setenv("CLEANUP_TARGET", "prod-eu")
+    result = lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+    assert (result["status"], result["vaults_gone"], result["uploads_stale"]) == ("vault_not_found", 1, 4)
+    blobs, _logs = emitted(capsys.readouterr().out)
+    values = metric_values(blobs)
+    assert (values["VaultsNotFound"], values["RunIncomplete"], values["Runs"]) == (1, 0, 1)
+    run_blob = next(blob for blob in blobs if "VaultsNotFound" in blob)
+    assert run_blob["target"] == "prod-eu"
