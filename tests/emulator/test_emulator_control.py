@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -68,8 +70,17 @@ def test_seed_creates_the_vault_and_bypasses_stats(glacier: EmulatorHandle, clie
 
 
 def test_seed_rejects_an_invalid_part_size(glacier: EmulatorHandle) -> None:
-    with pytest.raises(Exception, match=r"(?i)part size|400"):
-        glacier.seed("v", 1, creation_date=OLD, part_size=12345)
+    if glacier.mode == "server":
+        with pytest.raises(urllib.error.HTTPError) as rejected:
+            glacier.seed("v", 1, creation_date=OLD, part_size=12345)
+        assert rejected.value.code == 400
+        assert "Invalid part size: 12345" in json.loads(rejected.value.read())["error"]
+    else:
+        with pytest.raises(GlacierError) as invalid:
+            glacier.seed("v", 1, creation_date=OLD, part_size=12345)
+        assert (invalid.value.code, invalid.value.status) == ("InvalidParameterValueException", 400)
+        assert "Invalid part size: 12345" in invalid.value.message
+    assert glacier.stats()["total"] == 0
 
 
 def test_concurrent_aborts_remove_each_upload_exactly_once(glacier: EmulatorHandle) -> None:

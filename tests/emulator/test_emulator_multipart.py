@@ -70,7 +70,9 @@ def test_initiate_rejects_part_sizes_that_are_not_1mib_times_power_of_two(
 
 @pytest.mark.parametrize("part_size", [MIB, 2 * MIB, 64 * MIB, 4096 * MIB])
 def test_initiate_accepts_valid_part_sizes(client: Any, vault: str, part_size: int) -> None:
-    client.initiate_multipart_upload(vaultName=vault, partSize=str(part_size))
+    upload_id = client.initiate_multipart_upload(vaultName=vault, partSize=str(part_size))["uploadId"]
+    [listed] = client.list_multipart_uploads(vaultName=vault)["UploadsList"]
+    assert (listed["MultipartUploadId"], listed["PartSizeInBytes"]) == (upload_id, part_size)
 
 
 def test_list_uploads_pages_every_upload_exactly_once(glacier: EmulatorHandle, client: Any) -> None:

@@ -28,7 +28,11 @@ def test_archive_tree_hash_from_part_hashes_matches_botocore(part_size: int, siz
     for start in range(0, size, part_size):
         chunk = data[start : start + part_size]
         upload.add_part(f"bytes {start}-{start + len(chunk) - 1}/*", chunk, None)
-    upload.check_complete(size, calculate_tree_hash(io.BytesIO(data)))
+    expected = calculate_tree_hash(io.BytesIO(data))
+    upload.check_complete(size, expected)  # raises on a mismatch
+    wrong = ("0" if expected[0] != "0" else "1") + expected[1:]
+    with pytest.raises(GlacierError, match="Checksum mismatch"):
+        upload.check_complete(size, wrong)
 
 
 def test_gap_between_parts_cannot_complete() -> None:

@@ -57,12 +57,13 @@ def _soak(drill: Drill, faults: dict[str, Any], label: str, *, vaults: int) -> l
         _arrivals(drill, rng, names, counter)
         time.sleep(TURNS_STALE_IN.total_seconds())  # the near-threshold uploads of the last round turn stale
         runs.append(drill.run())  # invariants 1, 2, 4 and 5 are checked inside
-        if len(runs) >= 2:  # 3: what was stale at the previous run is gone now
-            left = drill.left_after(runs[-1]) if not faults else []
-            earlier = [
-                u for u in drill.left_after(runs[-2]) if u.upload_id not in {x.upload_id for x in left}
-            ]
+        # 3: without faults one run leaves nothing stale; under faults (up to 30 %), what was stale at the
+        # previous run is gone after this one: the drills' two-run bound, checked after every run.
+        if not faults:
+            left = drill.left_after(runs[-1])
             assert left == [], f"inv3: {len(left)} stale uploads left after run {len(runs)}"
+        if len(runs) >= 2:
+            earlier = drill.left_after(runs[-2])
             assert earlier == [], f"inv3: {len(earlier)} uploads stale at run {len(runs) - 1} still there"
     drill.report.add(
         f"soak: {RUNS} runs, arrivals between runs",

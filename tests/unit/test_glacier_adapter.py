@@ -84,6 +84,8 @@ def test_abort_sends_the_upload_id(client, stubber: Stubber) -> None:
 
     GlacierAdapter(client).abort_upload("v", "id-1")
 
+    stubber.assert_no_pending_responses()  # the call was made, with exactly these parameters
+
 
 def test_upload_size_sums_every_parts_page(client, stubber: Stubber) -> None:
     base = {"accountId": "-", "vaultName": "v", "uploadId": "u", "limit": "50"}
