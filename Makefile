@@ -25,7 +25,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: help venv node checkov-install layer install-check test lint typecheck pytest demo synth bench drill emulator clean
+.PHONY: help venv node checkov-install layer install-check mutation test lint typecheck pytest demo synth bench drill emulator clean
 
 help:
 	@echo "make demo   - run the cleanup locally against the Glacier emulator"
@@ -103,6 +103,16 @@ synth: $(NODE_INSTALLED) $(LAYER_INSTALLED)
 bench: $(INSTALLED)
 	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "make bench: not yet available"; fi
 
+# Mutation testing (not part of `make test`): its own venv, without this package's editable install.
+MUTATION_INSTALLED := .venv-mutation/.installed
+$(MUTATION_INSTALLED): requirements.txt requirements-dev.txt
+	@test -x .venv-mutation/bin/python || $(PYTHON_BOOTSTRAP) -m venv .venv-mutation
+	.venv-mutation/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+mutation: $(MUTATION_INSTALLED)
+	scripts/mutation.sh
+
 drill: $(INSTALLED)
 	$(PY) -m pytest tests/reliability -m "drill or not drill" $(PYTEST_ARGS)
 
@@ -110,4 +120,4 @@ emulator: $(INSTALLED)
 	$(PY) -m glacier_emulator --port $${PORT:-4566}
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .build node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .venv-mutation .mutation .build node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
