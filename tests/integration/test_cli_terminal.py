@@ -208,14 +208,18 @@ def _aborted(handle: ServerHandle) -> int:
     return int(handle.stats()["operations"].get("AbortMultipartUpload", {}).get("total", 0))
 
 
+def _wait_for_aborts(handle: ServerHandle, count: int) -> int:
+    deadline = time.monotonic() + 60
+    while _aborted(handle) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _aborted(handle)
+
+
 def test_ctrl_c_stops_cleanly_with_a_summary(
     environment: dict[str, str], glacier_server: ServerHandle
 ) -> None:
     process = _start_slow_apply(environment, glacier_server)
-    deadline = time.monotonic() + 60
-    while _aborted(glacier_server) < 20 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    aborts_at_signal = _aborted(glacier_server)
+    aborts_at_signal = _wait_for_aborts(glacier_server, 20)
     signalled = time.monotonic()
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
@@ -238,9 +242,7 @@ def test_sigterm_too_and_a_second_signal_quits_at_once(
     environment: dict[str, str], glacier_server: ServerHandle
 ) -> None:
     process = _start_slow_apply(environment, glacier_server)
-    deadline = time.monotonic() + 60
-    while _aborted(glacier_server) < 8 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_for_aborts(glacier_server, 8)
     process.send_signal(signal.SIGTERM)
     time.sleep(0.05)
     process.send_signal(signal.SIGINT)
