@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from glacier_cleanup.decisions import Verdict, cutoff_for, decide
 from glacier_cleanup.models import (
     CleanupPlan,
     Failure,
@@ -61,23 +62,6 @@ class GlacierPort(Protocol):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def parse_creation_date(raw: object) -> datetime | None:
-    """Glacier's CreationDate as an aware UTC datetime, or None when it cannot be trusted."""
-    if isinstance(raw, datetime):
-        value = raw
-    elif isinstance(raw, str):
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
-            return None
-    else:
-        return None
-    # Glacier documents CreationDate as UTC: a value without an offset is read as UTC, not local time.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def is_excluded(vault: str, patterns: Iterable[str]) -> bool:
@@ -168,7 +152,7 @@ class _CleanupRun:
         self._on_upload = on_upload
         # One "now" and one cutoff for the whole run: every upload is judged against the same instant.
         self._now = clock().astimezone(UTC)
-        self._cutoff = self._now - plan.older_than
+        self._cutoff = cutoff_for(plan, self._now)
         self._summary = RunSummary(
             dry_run=plan.dry_run,
             older_than_hours=plan.older_than.total_seconds() / 3600,
@@ -298,9 +282,10 @@ class _CleanupRun:
     def _classify(self, upload: Upload) -> None:
         summary = self._summary
         summary.add(uploads_found=1)
-        created = parse_creation_date(upload.creation_date)
-        if created is None or created > self._now:
-            # Unreadable or in the future: the age is unknown, and an unknown age is never old enough.
+        decision = decide(upload, self._plan, self._now)
+        if decision.verdict is Verdict.KEEP:
+            return
+        if decision.verdict is Verdict.SKIP:
             summary.add(uploads_skipped=1)
             self._tell(upload, None, "skipped: unusable CreationDate")
             logger.warning(
@@ -310,12 +295,11 @@ class _CleanupRun:
                 creation_date=upload.creation_date,
             )
             return
-        if created > self._cutoff:
-            return
-        protect = self._plan.protect_description
-        if protect is not None and protect.search(upload.archive_description or ""):
+        age_hours = decision.age_hours
+        assert age_hours is not None  # a known age: KEEP, PROTECT and RELEASE carry one
+        if decision.verdict is Verdict.PROTECT:
             summary.add(uploads_protected=1)
-            self._tell(upload, self._age_hours(created), "protected")
+            self._tell(upload, age_hours, "protected")
             logger.debug(
                 "stale upload protected",
                 vault=upload.vault,
@@ -324,7 +308,6 @@ class _CleanupRun:
             )
             return
         summary.add(uploads_stale=1)
-        age_hours = self._age_hours(created)
         if not summary.reserve_abort(self._plan.max_aborts):
             summary.add(uploads_capped=1)
             self._tell(upload, age_hours, "not aborted: max_aborts reached")
@@ -404,9 +387,6 @@ class _CleanupRun:
     def _not_reached(self, upload: Upload, age_hours: float) -> None:
         self._summary.add(uploads_not_reached=1)
         self._tell(upload, age_hours, "not reached: run stopped")
-
-    def _age_hours(self, created: datetime) -> float:
-        return round((self._now - created).total_seconds() / 3600, 2)
 
     def _tell(self, upload: Upload, age_hours: float | None, action: str) -> None:
         if self._on_upload is not None:

@@ -10,7 +10,8 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from glacier_cleanup.engine import is_excluded, parse_creation_date, run_cleanup
+from glacier_cleanup.decisions import parse_creation_date
+from glacier_cleanup.engine import is_excluded, run_cleanup
 from glacier_cleanup.models import (
     MAX_REPORTED_FAILURES,
     AccessDeniedError,
