@@ -6,6 +6,7 @@ the other methods use the control surface (``CONTROL`` in-process, ``/_emulator/
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -46,6 +47,12 @@ class EmulatorHandle:
 
     def __init__(self, region: str = "us-east-1") -> None:
         self.region = region
+
+    def in_region(self, region: str) -> EmulatorHandle:
+        """The same emulator, with `region` for clients and seeding (accounts and regions share it)."""
+        other = copy.copy(self)
+        other.region = region
+        return other
 
     def client(self, credentials: Credentials | None = None, **botocore_config_kwargs: Any) -> GlacierClient:
         """A boto3 Glacier client, with dummy credentials (the default account) unless given others.

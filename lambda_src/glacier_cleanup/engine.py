@@ -27,6 +27,7 @@ from glacier_cleanup.models import (
     Failure,
     GlacierError,
     GlacierUnavailableError,
+    NoAccessError,
     RegionNotEnabledError,
     ResourceGoneError,
     RunSummary,
@@ -86,6 +87,21 @@ def run_cleanup(
     return _CleanupRun(
         glacier, plan, clock=clock, seconds_remaining=seconds_remaining, stop=stop, on_upload=on_upload
     ).run()
+
+
+def no_access_summary(plan: CleanupPlan, error: NoAccessError, *, clock: Clock = utc_now) -> RunSummary:
+    """The result of a run that could not enter its account: nothing listed, nothing aborted."""
+    now = clock().astimezone(UTC)
+    summary = RunSummary(
+        dry_run=plan.dry_run,
+        older_than_hours=plan.older_than.total_seconds() / 3600,
+        cutoff=cutoff_for(plan, now),
+        no_access=True,
+        complete=False,
+        account=error.account_id,
+    )
+    summary.failures.append(Failure(None, None, f"account {error.account_id}: {error}"))
+    return summary
 
 
 class _BoundedTasks:

@@ -1,9 +1,12 @@
-"""The two events the function accepts, parsed with Powertools Parser (pydantic).
+"""The three events the function accepts, parsed with Powertools Parser (pydantic).
 
-- Schedule payload (EventBridge Scheduler target input):
-  {"trigger": "schedule", "schedule_arn": "...", "scheduled_time": "..."}
+- Schedule payload (EventBridge Scheduler's input, passed on by the target's state machine with the round):
+  {"trigger": "schedule", "schedule_arn": "...", "scheduled_time": "...", "round": 1}
 - On-demand request (console test event, `aws lambda invoke`): every key optional, each overriding its setting
   for this run only: {"dry_run": bool, "older_than_hours": number, "vaults": [names], "max_aborts": int}.
+- Target event (the organization mode's state machine, one per account and region):
+  {"account": "111111111111", "region": "eu-west-1", "run_id": "...", "round": 1, "settings": {<on-demand>}}
+  The function assumes the member role in that account and cleans that region.
 
 Both are strict: unknown keys are rejected and nothing is coerced ("yes" is not true, "72" is not a number).
 A bad event raises `InvalidEventError` naming the field, before any Glacier call.
@@ -21,6 +24,10 @@ from glacier_cleanup.models import MAX_ABORTS_LIMIT, MAX_OLDER_THAN_HOURS, MIN_O
 
 # Glacier allows 1,000 vaults per account and region.
 MAX_VAULTS_PER_REQUEST = 1000
+# Continuation rounds of one scheduled run (the state machines' bound is configured lower).
+MAX_ROUNDS = 100
+ACCOUNT_ID_PATTERN = r"^\d{12}$"
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 
 class InvalidEventError(ValueError):
@@ -36,6 +43,8 @@ class ScheduleEvent(BaseModel):
     schedule_arn: str | None = None
     # Scheduler sends an ISO-8601 string: parsing it is the one coercion allowed.
     scheduled_time: datetime | None = Field(default=None, strict=False)
+    # Which invocation of this scheduled run (the state machine continues an incomplete run).
+    round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
 
 
 class OnDemandRequest(BaseModel):
@@ -56,7 +65,20 @@ class OnDemandRequest(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-CleanupEvent = ScheduleEvent | OnDemandRequest
+class TargetEvent(BaseModel):
+    """One account and region of an organization run: clean it through the member role."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    account: str = Field(pattern=ACCOUNT_ID_PATTERN)
+    region: str = Field(pattern=REGION_PATTERN)
+    # The execution's name: it goes into the role session name, so CloudTrail ties calls to the run.
+    run_id: str = Field(pattern=r"^[A-Za-z0-9_.@=,+-]{1,80}$")
+    round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
+    settings: OnDemandRequest = Field(default_factory=OnDemandRequest)
+
+
+CleanupEvent = ScheduleEvent | OnDemandRequest | TargetEvent
 
 
 def parse_event(event: object) -> CleanupEvent:
@@ -64,9 +86,11 @@ def parse_event(event: object) -> CleanupEvent:
     if not isinstance(event, dict):
         # Checked first: Powertools would read a string event as JSON text, and other types make no sense.
         raise InvalidEventError(f"invalid event: expected a JSON object, got {type(event).__name__}")
-    model: type[ScheduleEvent] | type[OnDemandRequest] = (
-        ScheduleEvent if "trigger" in event else OnDemandRequest
-    )
+    model: type[ScheduleEvent] | type[OnDemandRequest] | type[TargetEvent] = OnDemandRequest
+    if "trigger" in event:
+        model = ScheduleEvent
+    elif "account" in event:
+        model = TargetEvent
     try:
         return parse(event=event, model=model)
     except ValidationError as exc:
@@ -81,7 +105,7 @@ def parse_request(**values: Any) -> OnDemandRequest:
 
 
 def _kind(model: type[BaseModel]) -> str:
-    return "schedule event" if model is ScheduleEvent else "on-demand request"
+    return {ScheduleEvent: "schedule event", TargetEvent: "target event"}.get(model, "on-demand request")
 
 
 def _describe(exc: ValidationError) -> str:

@@ -1,5 +1,8 @@
 """Lambda entry point (`glacier_cleanup.handler.lambda_handler`): parse, run the engine once, report.
 
+A target event (organization mode) first assumes the member role in the event's account; a role that
+cannot be assumed is the result `no_access`, not an error.
+
 A bad setting or a bad event makes the invocation fail with `SettingsError` / `InvalidEventError` (Lambda
 shows it as a function error with that message; the stack's error alarm and dead-letter queue see it).
 Nothing is listed or aborted then. Glacier faults never raise: they are in the result and the metrics.
@@ -9,19 +12,22 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glacier_cleanup.engine import GlacierPort, run_cleanup
-from glacier_cleanup.events import ScheduleEvent, parse_event
+from glacier_cleanup.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
+from glacier_cleanup.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
 from glacier_cleanup.glacier import GlacierAdapter, create_client, create_session
-from glacier_cleanup.models import RunSummary
+from glacier_cleanup.models import NoAccessError, RunSummary
 from glacier_cleanup.observability import logger, metrics
+from glacier_cleanup.roles import TemporaryCredentials, assume_member_role, session_name
 from glacier_cleanup.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    import boto3
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,23 @@ class Runtime:
     """What an execution environment keeps between invocations: the settings and a way to reach Glacier."""
 
     settings: Settings
-    open_glacier: Callable[[], GlacierPort]
+    session: boto3.session.Session
+
+    def open_glacier(
+        self, *, region: str | None = None, credentials: TemporaryCredentials | None = None
+    ) -> GlacierPort:
+        # A client per run, from the cached session: botocore's retry quota (500 tokens, 14 per retried
+        # 5xx, refilled only by successes) lives on the client. A client cached by a warm environment would
+        # carry an outage's empty quota into the next runs, which then stop retrying at all.
+        client = create_client(
+            session=self.session,
+            region=region,
+            credentials=credentials,
+            max_attempts=self.settings.max_attempts,
+            retry_mode=self.settings.retry_mode,
+            concurrency=self.settings.concurrency,
+        )
+        return GlacierAdapter(client, account_id=self.settings.account_id)
 
 
 @functools.cache
@@ -38,22 +60,7 @@ def get_runtime() -> Runtime:
 
     An exception is not cached, so with a bad setting every invocation fails with the same clear message.
     """
-    settings = Settings.from_environ(os.environ)
-    session = create_session()
-
-    def open_glacier() -> GlacierPort:
-        # A client per run, from the cached session: botocore's retry quota (500 tokens, 14 per retried
-        # 5xx, refilled only by successes) lives on the client. A client cached by a warm environment would
-        # carry an outage's empty quota into the next runs, which then stop retrying at all.
-        client = create_client(
-            session=session,
-            max_attempts=settings.max_attempts,
-            retry_mode=settings.retry_mode,
-            concurrency=settings.concurrency,
-        )
-        return GlacierAdapter(client, account_id=settings.account_id)
-
-    return Runtime(settings=settings, open_glacier=open_glacier)
+    return Runtime(settings=Settings.from_environ(os.environ), session=create_session())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -65,23 +72,57 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.error("invalid settings: nothing was done", error=str(exc))
         raise
     request = parse_event(event)  # InvalidEventError propagates: the invocation fails, nothing was done
-    if isinstance(request, ScheduleEvent):
-        logger.append_keys(trigger="schedule", scheduled_time=request.scheduled_time)
-        overrides: dict[str, Any] = {}
-    else:
-        logger.append_keys(trigger="on_demand")
-        overrides = request.overrides()
-    plan = runtime.settings.to_plan(**overrides)
     # Per invocation (Powertools clears dimensions after each flush): alarms of two targets in one account
     # and region read disjoint series.
     metrics.add_dimension(name="target", value=runtime.settings.target)
-    summary = run_cleanup(
-        runtime.open_glacier(),
-        plan,
-        seconds_remaining=lambda: context.get_remaining_time_in_millis() / 1000,
-    )
+
+    def seconds_remaining() -> float:
+        return context.get_remaining_time_in_millis() / 1000
+
+    if isinstance(request, TargetEvent):
+        summary = run_target(runtime, request, seconds_remaining)
+    else:
+        if isinstance(request, ScheduleEvent):
+            logger.append_keys(trigger="schedule", scheduled_time=request.scheduled_time, round=request.round)
+            overrides: dict[str, Any] = {}
+        else:
+            logger.append_keys(trigger="on_demand")
+            overrides = request.overrides()
+        plan = runtime.settings.to_plan(**overrides)
+        summary = run_cleanup(runtime.open_glacier(), plan, seconds_remaining=seconds_remaining)
     publish_metrics(summary)
     return summary.to_result()
+
+
+def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsRemaining) -> RunSummary:
+    """One account and region of an organization run, through the member role of that account."""
+    role_name = runtime.settings.member_role_name
+    if role_name is None:
+        raise InvalidEventError(
+            "invalid target event: this function has no CLEANUP_MEMBER_ROLE_NAME, so it cannot enter other "
+            "accounts (allowed here: schedule events and on-demand requests)"
+        )
+    logger.append_keys(
+        trigger="target", account=event.account, region=event.region, run_id=event.run_id, round=event.round
+    )
+    plan = runtime.settings.to_plan(**event.settings.overrides())
+    try:
+        credentials = assume_member_role(
+            runtime.session,
+            account_id=event.account,
+            role_name=role_name,
+            session_name=session_name("glacier-cleanup", event.run_id, f"r{event.round}"),
+            # Valid a minute past the function's own end: a run never outlives its credentials.
+            duration_seconds=int(seconds_remaining()) + 60,
+        )
+    except NoAccessError as exc:
+        logger.warning("no access to the member account: nothing was done there", error=str(exc))
+        summary = no_access_summary(plan, exc)
+    else:
+        glacier = runtime.open_glacier(region=event.region, credentials=credentials)
+        summary = run_cleanup(glacier, plan, seconds_remaining=seconds_remaining)
+    summary.account, summary.region = event.account, event.region
+    return summary
 
 
 def publish_metrics(summary: RunSummary) -> None:
@@ -99,6 +140,8 @@ def publish_metrics(summary: RunSummary) -> None:
         "VaultsNotFound": summary.vaults_gone if summary.vaults_configured else 0,
         # One per run, whatever happened: the "did not run" alarm's heartbeat.
         "Runs": 1,
+        # A target event whose member role could not be assumed (organization mode).
+        "NoAccess": 1 if summary.no_access else 0,
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

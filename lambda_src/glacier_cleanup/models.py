@@ -15,10 +15,19 @@ from pydantic import StringConstraints
 
 # `ok` means everything asked for was done. Every other status says what was not (docs/design.md):
 # partial (calls failed), incomplete (stopped early or not everything reached), vault_not_found (a configured
-# vault does not exist), glacier_unavailable / region_not_enabled (nothing there to clean).
+# vault does not exist), glacier_unavailable / region_not_enabled (nothing there to clean), no_access (the
+# member role of another account could not be assumed: nothing was listed there).
 RunStatus = Literal[
-    "ok", "partial", "incomplete", "vault_not_found", "glacier_unavailable", "region_not_enabled"
+    "ok",
+    "partial",
+    "incomplete",
+    "vault_not_found",
+    "glacier_unavailable",
+    "region_not_enabled",
+    "no_access",
 ]
+# Statuses after which another round cannot do more: the loop of the state machines stops on them.
+FINAL_STATUSES = frozenset({"glacier_unavailable", "region_not_enabled", "no_access"})
 RetryMode = Literal["standard", "adaptive"]
 
 # Limits shared by the settings, the on-demand event and the CLI.
@@ -94,6 +103,15 @@ class RegionNotEnabledError(GlacierError):
     """The credentials are not valid in this region: an opt-in region the account has not enabled."""
 
 
+class NoAccessError(Exception):
+    """The member role of another account could not be assumed (missing, or it does not trust us)."""
+
+    def __init__(self, account_id: str, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.account_id = account_id
+        self.code = code
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     vault: str | None
@@ -132,6 +150,10 @@ class RunSummary:
     abort_calls: int = 0
     glacier_unavailable: bool = False
     region_not_enabled: bool = False
+    no_access: bool = False
+    # Set when the run was for a target of the organization mode (another account, a given region).
+    account: str | None = None
+    region: str | None = None
     # False when the run stopped early (time budget, interrupted) or could not enumerate the vaults.
     complete: bool = True
     stopped_by: str | None = None
@@ -173,6 +195,8 @@ class RunSummary:
 
     @property
     def status(self) -> RunStatus:
+        if self.no_access:
+            return "no_access"
         if self.region_not_enabled:
             return "region_not_enabled"
         if self.glacier_unavailable:
@@ -184,6 +208,12 @@ class RunSummary:
         if self.vaults_configured and self.vaults_gone:
             return "vault_not_found"
         return "ok"
+
+    @property
+    def more_to_do(self) -> bool:
+        """Whether another round of the same run could reach what this one did not (the state machines'
+        continuation loop asks this)."""
+        return not self.fully_covered and self.status not in FINAL_STATUSES
 
     @property
     def fully_covered(self) -> bool:
@@ -213,7 +243,12 @@ class RunSummary:
             "vault_failures": self.vault_failures,
             "vaults_gone": self.vaults_gone,
             "vaults_not_reached": self.vaults_not_reached,
+            "more_to_do": self.more_to_do,
         }
+        if self.account is not None:
+            result["account"] = self.account
+        if self.region is not None:
+            result["region"] = self.region
         if self.bytes_released is not None:
             result["bytes_released"] = self.bytes_released
         if self.stopped_by is not None:

@@ -92,6 +92,12 @@ class Settings(BaseModel):
     retry_mode: RetryMode = Field(
         default="standard", alias="CLEANUP_RETRY_MODE", description="standard or adaptive"
     )
+    member_role_name: str | None = Field(
+        default=None,
+        alias="CLEANUP_MEMBER_ROLE_NAME",
+        pattern=r"^[\w+=,.@-]{1,64}$",
+        description="the IAM role name target events assume in each member account; empty refuses them",
+    )
 
     @field_validator("dry_run", "report_bytes", mode="before")
     @classmethod

@@ -18,8 +18,24 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from glacier_cleanup import handler
+from glacier_cleanup.engine import GlacierPort
+from glacier_cleanup.handler import Runtime
 from glacier_cleanup.observability import metrics, set_log_stream
 from glacier_cleanup.settings import SETTINGS_PREFIX
+
+
+@dataclass(frozen=True)
+class FakeRuntime(Runtime):
+    """The handler's runtime with a given Glacier (a fake) in place of the boto3 client."""
+
+    glacier: Any = None
+
+    def open_glacier(self, *, region: str | None = None, credentials: Any = None) -> GlacierPort:
+        return self.glacier  # type: ignore[no-any-return]
+
+
+def fake_runtime(settings: Any, glacier: Any) -> FakeRuntime:
+    return FakeRuntime(settings=settings, session=None, glacier=glacier)  # type: ignore[arg-type]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from glacier_cleanup.models import GlacierError
 from glacier_cleanup.settings import Settings, SettingsError
 
 from .conftest import FakeGlacier
-from .support import FakeLambdaContext, emitted, metric_values
+from .support import FakeLambdaContext, emitted, fake_runtime, metric_values
 
 SCHEDULE_EVENT = {
     "trigger": "schedule",
@@ -38,6 +38,7 @@ RESULT_KEYS = {
     "duration_ms",
 }
 METRIC_NAMES = {
+    "NoAccess",
     "VaultsScanned",
     "UploadsFound",
     "UploadsStale",
@@ -66,7 +67,7 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     fake = seeded_glacier()
 
     def runtime() -> Runtime:
-        return Runtime(settings=Settings.from_environ(os.environ), open_glacier=lambda: fake)
+        return fake_runtime(Settings.from_environ(os.environ), fake)
 
     monkeypatch.setattr(handler, "get_runtime", runtime)
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_PROTECT_DESCRIPTION_REGEX", "CLEANUP_VAULTS"):
@@ -250,6 +251,8 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
         "max_attempts": 10,
         "retry_mode": "adaptive",
         "concurrency": 24,
+        "region": None,  # the session's own region, and its own credentials: no target event here
+        "credentials": None,
     }
     assert built[0]["session"] is not None
 

@@ -15,7 +15,7 @@ from glacier_cleanup.settings import Settings
 from glacier_cleanup.stopping import Stop
 
 from .conftest import NOW, FakeGlacier
-from .support import FakeLambdaContext, emitted, metric_values
+from .support import FakeLambdaContext, emitted, fake_runtime, metric_values
 
 SCHEDULE = {"trigger": "schedule", "schedule_arn": "arn", "scheduled_time": "2026-11-26T00:00:00Z"}
 
@@ -38,9 +38,7 @@ def test_every_published_metric_value_equals_the_result(
     glacier.abort_errors[gone[0]] = ResourceGoneError("ResourceNotFoundException", "gone")  # already gone
 
     def runtime() -> Runtime:
-        return Runtime(
-            settings=Settings.from_environ({"CLEANUP_DRY_RUN": "false"}), open_glacier=lambda: glacier
-        )
+        return fake_runtime(Settings.from_environ({"CLEANUP_DRY_RUN": "false"}), glacier)
 
     monkeypatch.setattr(handler, "get_runtime", runtime)
     result = lambda_handler(SCHEDULE, FakeLambdaContext())
