@@ -3,7 +3,9 @@
 Safe by default: a dry run unless `--apply` (alias `--no-dry-run`) is given; CLEANUP_DRY_RUN is ignored here
 so that an exported variable can never turn an operator's look into a deletion. The other CLEANUP_* settings
 (protect regex, account id, retries, ...) are read from the environment as in Lambda; flags override them.
-Credentials come from the normal AWS chain; boto3 honours AWS_ENDPOINT_URL(_GLACIER/_STS).
+Credentials come from the normal AWS chain; boto3 honours AWS_ENDPOINT_URL(_GLACIER/_STS). With
+`--account`, it first assumes `--role-name` in that member account (the organization mode's path, from a
+terminal) and works there.
 
 Before anything else it names the account (STS GetCallerIdentity) and the regions. stdout carries the
 listing (one row per stale upload) and the summary, as a table, JSON or CSV (CSV: rows only, the summary on
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -49,8 +52,9 @@ from glacier_cleanup.cli_terminal import (
 from glacier_cleanup.engine import run_cleanup
 from glacier_cleanup.events import InvalidEventError, parse_request
 from glacier_cleanup.glacier import ClientSetupError, GlacierAdapter, create_client, create_session
-from glacier_cleanup.models import CleanupPlan, UploadOutcome
+from glacier_cleanup.models import CleanupPlan, NoAccessError, UploadOutcome
 from glacier_cleanup.observability import logger, set_log_stream
+from glacier_cleanup.roles import assume_member_role, session_name, session_with
 from glacier_cleanup.settings import Settings, SettingsError
 from glacier_cleanup.stopping import Stop
 
@@ -58,6 +62,7 @@ EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_BAD_INPUT = 2
 DISTRIBUTION = "glacier-multipart-cleanup"
+DEFAULT_OPERATOR_ROLE = "OrganizationAccountAccessRole"
 
 
 def version() -> str:
@@ -75,6 +80,12 @@ def _concurrency(value: str) -> int:
     if not 1 <= number <= 64:
         raise argparse.ArgumentTypeError(f"expected an integer 1-64, got {number}")
     return number
+
+
+def _account_id(value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise argparse.ArgumentTypeError(f"expected a 12-digit account id, got {value!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile", help="AWS named profile (default: the normal credential chain)")
     parser.add_argument(
+        "--account",
+        type=_account_id,
+        metavar="ACCOUNT_ID",
+        help="clean this (member) account: assume --role-name there first",
+    )
+    parser.add_argument(
+        "--role-name",
+        default=DEFAULT_OPERATOR_ROLE,
+        metavar="NAME",
+        help=f"with --account: the role to assume in it (default {DEFAULT_OPERATOR_ROLE}, which "
+        "Organizations creates in the accounts it creates; the organization mode's member role trusts "
+        "only the hub function)",
+    )
+    parser.add_argument(
         "--output", choices=("table", "json", "csv"), default="table", help="output format (default table)"
     )
     parser.add_argument(
@@ -171,6 +196,15 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
         **request.overrides(), exclude_vaults=args.exclude_vaults, concurrency=args.concurrency
     )
     session = create_session(region=(args.regions or [None])[0], profile=args.profile)
+    if args.account:
+        # Raises NoAccessError (exit 2, nothing called) when the role is missing or does not trust us.
+        credentials = assume_member_role(
+            session,
+            account_id=args.account,
+            role_name=args.role_name,
+            session_name=session_name("glacier-cleanup-cli", str(os.getpid())),
+        )
+        session = session_with(credentials, region=session.region_name)
     return _Prepared(settings, plan, session)
 
 
@@ -236,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared = _prepare(args)
         account, arn = caller_identity(prepared.session)
         regions = _regions(args, prepared.session)
-    except (SettingsError, InvalidEventError, ClientSetupError) as exc:
+    except (SettingsError, InvalidEventError, ClientSetupError, NoAccessError) as exc:
         parser.exit(EXIT_BAD_INPUT, f"glacier-cleanup: error: {exc}\n")
     sys.stderr.write(f"account {account} ({arn})\nregions {', '.join(regions)}\n")
     stop = Stop()

@@ -9,6 +9,7 @@ import pytest
 from glacier_cleanup import cli
 
 from glacier_emulator.handles import EmulatorHandle
+from glacier_emulator.organization import LocalOrganization
 
 
 def ago(hours: float) -> str:
@@ -52,3 +53,45 @@ def test_cli_exits_one_when_a_vault_fails(
     out = capsys.readouterr().out
     assert "status partial" in out
     assert "locked" in out
+
+
+def test_cli_cleans_a_member_account_through_its_role(
+    glacier: EmulatorHandle, local_organization: LocalOrganization, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = local_organization
+    alpha, beta = org.accounts["alpha"], org.accounts["beta"]
+    for account in (alpha, beta):
+        glacier.client(org.credentials(glacier, account)).create_vault(vaultName="backups")
+        glacier.seed("backups", 3, creation_date=ago(200), account_id=account)
+
+    status = cli.main(["--apply", "--json", "--account", alpha])
+    result = json.loads(capsys.readouterr().out)
+
+    assert status == 0
+    assert result["account"] == alpha  # the identity line and the JSON name the member, not the caller
+    assert ":assumed-role/OrganizationAccountAccessRole/" in result["caller_arn"]
+    assert result["uploads_aborted"] == 3
+    assert {record["account"] for record in glacier.aborts()} == {alpha}
+
+
+def test_cli_without_access_to_the_member_exits_two_and_calls_nothing(
+    glacier: EmulatorHandle, local_organization: LocalOrganization, capsys: pytest.CaptureFixture[str]
+) -> None:
+    beta = local_organization.accounts["beta"]
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--apply", "--account", beta, "--role-name", "NoSuchRole"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"arn:aws:iam::{beta}:role/NoSuchRole" in error
+    assert "AccessDenied" in error
+    assert glacier.stats(beta)["total"] == 0
+
+
+@pytest.mark.parametrize("account", ["12345", "abcdefghijkl"])
+def test_cli_refuses_a_malformed_account_id(account: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--account", account])
+    assert exit_info.value.code == 2
+    assert "--account: expected a 12-digit account id" in capsys.readouterr().err
