@@ -122,18 +122,7 @@ class Settings(BaseModel):
         An unknown `CLEANUP_*` variable is an error: a typo such as CLEANUP_OLDER_THAN_HOUR=720 would
         otherwise run silently with the 168 h default and abort uploads the operator meant to keep.
         """
-        known = {field.alias for field in cls.model_fields.values() if field.alias}
-        unknown = sorted(name for name in environ if name.startswith(SETTINGS_PREFIX) and name not in known)
-        if unknown:
-            raise SettingsError(
-                f"invalid settings: unknown variable(s) {', '.join(unknown)} "
-                f"(allowed: {', '.join(sorted(known))})"
-            )
-        values = {name: environ[name] for name in known if environ.get(name, "").strip()}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            raise SettingsError(describe_errors(exc, cls)) from exc
+        return validate_environ(cls, environ, prefix=SETTINGS_PREFIX)
 
     def to_plan(
         self,
@@ -162,6 +151,23 @@ class Settings(BaseModel):
             concurrency=self.concurrency if concurrency is None else concurrency,
             time_margin=timedelta(seconds=self.time_margin_seconds),
         )
+
+
+def validate_environ[M: BaseModel](model: type[M], environ: Mapping[str, str], *, prefix: str) -> M:
+    """`model` from the environment variables named by its field aliases; an empty variable counts as
+    unset, and an unknown variable with `prefix` is an error naming the allowed ones."""
+    known = {field.alias for field in model.model_fields.values() if field.alias}
+    unknown = sorted(name for name in environ if name.startswith(prefix) and name not in known)
+    if unknown:
+        allowed = ", ".join(sorted(known))
+        raise SettingsError(
+            f"invalid settings: unknown variable(s) {', '.join(unknown)} (allowed: {allowed})"
+        )
+    values = {name: environ[name] for name in known if environ.get(name, "").strip()}
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc, model)) from exc
 
 
 def describe_errors(exc: ValidationError, model: type[BaseModel]) -> str:

@@ -1,0 +1,145 @@
+"""The organization state machine's two other steps (docs/organization.md):
+
+- `plan_handler`: the organization's ACTIVE accounts under the configured OUs (minus exclusions) x the
+  regions, written to the results bucket as the Distributed Map's items. A request naming an account or
+  region outside that scope fails the execution before anything is listed or aborted.
+- `summary_handler`: reads every target's result from the map's ResultWriter files, writes
+  runs/<run_id>/summary.json, logs one line with the organization's totals and publishes metrics: the
+  totals (dimensions service, target) and, for each target where something happened or needs attention,
+  its own (dimensions Account, Region).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from glacier_cleanup.aws_account import glacier_regions
+from glacier_cleanup.events import InvalidEventError, parse_planner_event
+from glacier_cleanup.glacier import create_session
+from glacier_cleanup.observability import SERVICE_NAME, logger, metrics
+from glacier_cleanup.org_accounts import accounts_under
+from glacier_cleanup.org_settings import OrganizationSettings
+from glacier_cleanup.organization import FAILED, OrganizationSummary, TargetResult, plan_targets, summarize
+from glacier_cleanup.run_store import RunStore
+
+
+@functools.cache
+def get_settings() -> OrganizationSettings:
+    return OrganizationSettings.from_environ(os.environ)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def plan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = get_settings()
+    planned = parse_planner_event(event)
+    request = planned.request
+    logger.append_keys(run_id=planned.run_id, trigger=request.trigger or "on_demand")
+    session = create_session()
+    plan = plan_targets(
+        accounts_under(session, settings.parent_ids),
+        settings.regions or glacier_regions(session),
+        exclude_accounts=settings.exclude_accounts,
+        only_accounts=request.accounts,
+        only_regions=request.regions,
+    )
+    key = RunStore(session, settings.results_bucket).write_targets(planned.run_id, plan.targets)
+    answer: dict[str, Any] = {
+        "run_id": planned.run_id,
+        "bucket": settings.results_bucket,
+        "key": key,
+        "targets": len(plan.targets),
+        "accounts": plan.accounts,
+        "regions": list(plan.regions),
+        "settings": request.overrides(),
+    }
+    logger.info(
+        "organization run planned",
+        **answer,
+        accounts_excluded=plan.excluded,
+        accounts_not_active=plan.skipped_inactive,
+    )
+    return answer
+
+
+class SummaryEvent(BaseModel):
+    """The summary step's input: the planner's answer and the map's ResultWriter details."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    run_id: str
+    targets_planned: int = Field(ge=0)
+    results_bucket: str
+    manifest_key: str
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def summary_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        request = SummaryEvent.model_validate(event)
+    except ValidationError as exc:
+        raise InvalidEventError(f"invalid summary event: {exc}") from exc
+    settings = get_settings()
+    logger.append_keys(run_id=request.run_id)
+    store = RunStore(create_session(), request.results_bucket)
+    results = list(store.read_results(request.manifest_key))
+    summary = summarize(results)
+    # Targets the map never reported on (lost items) must not pass as clean.
+    missing = max(0, request.targets_planned - summary.targets)
+    document = {
+        "run_id": request.run_id,
+        "targets_planned": request.targets_planned,
+        "targets_missing": missing,
+        **summary.as_dict(),
+    }
+    key = store.write_summary(request.run_id, {**document, "results": [result.row() for result in results]})
+    logger.info("organization run finished", **document, summary_key=key)
+    publish_totals(summary, missing, settings.name)
+    publish_per_target(results)
+    return {**document, "summary_key": key}
+
+
+def publish_totals(summary: OrganizationSummary, missing: int, name: str) -> None:
+    """The organization's totals, read by the hub stack's alarms (dimensions service, target)."""
+    metrics.add_dimension(name="target", value=name)
+    counts = {
+        "Targets": summary.targets,
+        "TargetsFailed": summary.statuses[FAILED] + missing,
+        "TargetsNoAccess": summary.statuses["no_access"],
+        "TargetsPartial": summary.statuses["partial"],
+        "TargetsIncomplete": summary.statuses["incomplete"],
+        "UploadsAborted": summary.totals["uploads_aborted"],
+        "UploadsStale": summary.totals["uploads_stale"],
+        "AbortFailures": summary.totals["abort_failures"],
+        "OrganizationRuns": 1,
+    }
+    for metric, value in counts.items():
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
+
+
+def publish_per_target(results: list[TargetResult]) -> None:
+    """Metrics with Account and Region dimensions, only where something happened or needs attention:
+    an organization of 1,000 accounts x 20 regions mostly answers "nothing here", and each
+    Account x Region series is a billed custom metric."""
+    for result in results:
+        counts = {
+            "UploadsStale": int(result.result.get("uploads_stale", 0) or 0),
+            "UploadsAborted": int(result.result.get("uploads_aborted", 0) or 0),
+            "AbortFailures": int(result.result.get("abort_failures", 0) or 0),
+        }
+        attention = result.status in ("partial", "incomplete", "vault_not_found", "no_access", FAILED)
+        if not attention and not any(counts.values()):
+            continue
+        target_metrics = EphemeralMetrics(namespace=metrics.namespace, service=SERVICE_NAME)
+        target_metrics.add_dimension(name="Account", value=result.account)
+        target_metrics.add_dimension(name="Region", value=result.region)
+        counts["TargetNeedsAttention"] = 1 if attention else 0
+        for metric, value in counts.items():
+            target_metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
+        target_metrics.flush_metrics()

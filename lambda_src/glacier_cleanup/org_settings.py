@@ -1,0 +1,72 @@
+"""The organization mode's settings (the planner and summary functions): environment variables validated
+once, like glacier_cleanup.settings; an invalid value raises `SettingsError` naming the variable."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from glacier_cleanup.events import ACCOUNT_ID_PATTERN, REGION_PATTERN
+from glacier_cleanup.settings import validate_environ
+
+ORG_SETTINGS_PREFIX = "CLEANUP_ORG_"
+ALL_REGIONS = "all"
+PARENT_ID_PATTERN = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"
+
+
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+def _all_regions(value: object) -> object:
+    return () if isinstance(value, str) and value.strip() == ALL_REGIONS else _comma_separated(value)
+
+
+ParentIds = Annotated[
+    tuple[Annotated[str, StringConstraints(pattern=PARENT_ID_PATTERN)], ...],
+    BeforeValidator(_comma_separated),
+]
+AccountIds = Annotated[
+    tuple[Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)], ...],
+    BeforeValidator(_comma_separated),
+]
+Regions = Annotated[
+    tuple[Annotated[str, StringConstraints(pattern=REGION_PATTERN)], ...], BeforeValidator(_all_regions)
+]
+
+
+class OrganizationSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    parent_ids: ParentIds = Field(
+        alias="CLEANUP_ORG_PARENT_IDS",
+        min_length=1,
+        description="comma-separated root (r-...) or OU (ou-...) ids; nested OUs are included",
+    )
+    regions: Regions = Field(
+        default=(),
+        alias="CLEANUP_ORG_REGIONS",
+        description="comma-separated region names, or 'all' for every region where Glacier exists",
+    )
+    exclude_accounts: AccountIds = Field(
+        default=(), alias="CLEANUP_ORG_EXCLUDE_ACCOUNTS", description="comma-separated 12-digit account ids"
+    )
+    results_bucket: str = Field(
+        alias="CLEANUP_ORG_RESULTS_BUCKET",
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="the results bucket's name",
+    )
+    name: str = Field(
+        default="organization",
+        alias="CLEANUP_ORG_NAME",
+        pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,63}$",
+        description="the `target` metric dimension of the organization's totals",
+    )
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        return validate_environ(cls, environ, prefix=ORG_SETTINGS_PREFIX)
