@@ -1,17 +1,20 @@
-"""Builds the app from a validated config: one stack per target, cdk-nag AwsSolutions on all of them.
+"""Builds the app from a validated config: one stack per target, the organization's hub and member-role
+stacks, cdk-nag AwsSolutions on all of them.
 
 app.py and the tests share this, so the tests synthesize exactly what `cdk synth` does.
 """
 
-from aws_cdk import App, Environment, Validations
+from aws_cdk import App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import AppConfig
+from infra.organization.hub_stack import OrganizationHubStack
+from infra.organization.member_role import MemberRoleStack
 from infra.stack import GlacierCleanupStack
 
 
-def build_app(app: App, config: AppConfig, *, powertools_version: str) -> list[GlacierCleanupStack]:
-    stacks = [
+def build_app(app: App, config: AppConfig, *, powertools_version: str) -> list[Stack]:
+    stacks: list[Stack] = [
         GlacierCleanupStack(
             app,
             target.stack_name,
@@ -23,6 +26,31 @@ def build_app(app: App, config: AppConfig, *, powertools_version: str) -> list[G
         )
         for target in config.targets
     ]
+    organization = config.organization
+    if organization is not None:
+        fan_out = organization.fan_out
+        stacks.append(
+            OrganizationHubStack(
+                app,
+                organization.hub_stack_name,
+                stack_name=organization.hub_stack_name,
+                description=f"Glacier multipart cleanup: organization hub ({fan_out.name})",
+                env=Environment(account=fan_out.hub_account, region=fan_out.hub_region),
+                config=organization,
+                powertools_version=powertools_version,
+            )
+        )
+        # The same template the StackSet deploys, as a stack of its own: for the management account, which
+        # service-managed StackSets skip (docs/organization.md). Environment-agnostic: deploy it anywhere.
+        stacks.append(
+            MemberRoleStack(
+                app,
+                organization.member_stack_name,
+                stack_name=organization.member_stack_name,
+                description=f"Glacier multipart cleanup: member role ({fan_out.name})",
+                config=organization,
+            )
+        )
     # cdk-nag 3 is a policy-validation plugin (not an aspect): unacknowledged findings fail the synth.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stacks

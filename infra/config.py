@@ -4,8 +4,14 @@ Shape (cdk.json `context`)::
 
     "glacier-cleanup": {
       "defaults": {<setting>: <value>, ...},
-      "targets": [{"name": "prod-eu", "account": "111111111111", "region": "eu-west-1", <setting>: ...}]
+      "targets": [{"name": "prod-eu", "account": "111111111111", "region": "eu-west-1", <setting>: ...}],
+      "organization": {"hub_account": ..., "hub_region": ..., "organization_id": "o-...",
+                       "organizational_units": ["r-..."], "regions": [...] | "all", <setting>: ...}
     }
+
+The organization block (docs/organization.md) holds the fan-out keys (`FanOut`) and any run setting, over
+`defaults` like a target's; targets and an organization can coexist. `-c glacier-cleanup:organization:<key>=`
+overrides one of its keys.
 
 A target's own settings override `defaults`; with no targets there is one target named `default` in
 CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION. Single values can be overridden on the command line
@@ -140,6 +146,9 @@ class CleanupSettings(BaseModel):
     prevent_overlap: Switch = True  # reserved concurrency 1
     async_retry_attempts: int = Field(default=1, ge=0, le=1)
     async_max_event_age_minutes: int = Field(default=60, ge=1, le=360)
+
+    # --- continuation: a run stopped by its time budget is invoked again in the same scheduled run ---
+    continuation_rounds: int = Field(default=5, ge=1, le=50)
 
     # --- schedule (EventBridge Scheduler) ---
     schedule_enabled: Switch = True
@@ -288,10 +297,70 @@ class TargetConfig(BaseModel):
         return f"GlacierCleanup-{self.identity.name}"
 
 
+ParentId = Annotated[str, StringConstraints(pattern=r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+RegionName = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")]
+ALL_REGIONS = "all"
+
+
+def _regions(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == ALL_REGIONS:
+        return ALL_REGIONS
+    return _split_list(value)
+
+
+class FanOut(BaseModel):
+    """Where an organization run goes and how it fans out (the `organization` block's own keys)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="organization", pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,40}$")
+    hub_account: AccountId
+    hub_region: RegionName
+    organization_id: str = Field(pattern=r"^o-[a-z0-9]{10,32}$")
+    organizational_units: Annotated[tuple[ParentId, ...], BeforeValidator(_split_list)] = Field(min_length=1)
+    # A list, or "all": every region where Glacier exists (the SDK's list, resolved by the planner).
+    regions: Annotated[tuple[RegionName, ...] | Literal["all"], BeforeValidator(_regions)]
+    exclude_accounts: Annotated[tuple[AccountId, ...], BeforeValidator(_split_list)] = ()
+    member_role_name: str = Field(default="GlacierCleanupMember", pattern=r"^[\w+=,.@-]{1,64}$")
+    max_concurrency: int = Field(default=10, ge=1, le=1000)
+    tolerated_failure_percentage: float = Field(default=10, ge=0, le=100)
+    # The StackSet's owner: the management account (SELF) or a delegated administrator.
+    stackset_call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
+    # Regions the StackSet deploys the (global) role stack in: one.
+    stackset_region: RegionName | None = None
+    results_retention_days: int = Field(default=90, ge=1, le=3650)
+    execution_timeout_hours: int = Field(default=12, ge=1, le=8760)
+
+
+class OrganizationConfig(BaseModel):
+    """The validated `organization` block: fan-out plus the run settings every target event uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fan_out: FanOut
+    settings: CleanupSettings
+
+    @property
+    def hub_stack_name(self) -> str:
+        return f"GlacierCleanup-{self.fan_out.name}-hub"
+
+    @property
+    def member_stack_name(self) -> str:
+        return f"GlacierCleanup-{self.fan_out.name}-member-role"
+
+    @property
+    def hub_role_name(self) -> str:
+        """The hub function's role name: fixed, so that member roles can trust it by ARN before it exists
+        anywhere else."""
+        return f"GlacierCleanup-{self.fan_out.name}-hub-function"
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     targets: tuple[TargetConfig, ...]
+    organization: OrganizationConfig | None = None
 
 
 class _RawConfig(BaseModel):
@@ -301,6 +370,7 @@ class _RawConfig(BaseModel):
 
     defaults: dict[str, Any] = Field(default_factory=dict)
     targets: list[dict[str, Any]] = Field(default_factory=list)
+    organization: dict[str, Any] | None = None
 
 
 _IDENTITY_KEYS = frozenset(TargetIdentity.model_fields)
@@ -336,10 +406,17 @@ def load_config(
         if any(error["type"] != _CONFLICT for error in exc.errors()):
             raise ConfigError(_format(_describe(exc, scope="defaults"))) from exc
 
-    implicit = not raw.targets
-    raw_targets = raw.targets or [
-        {"name": DEFAULT_TARGET_NAME, "account": default_account, "region": default_region}
-    ]
+    organization = None
+    if raw.organization is not None:
+        overrides = target_overrides.pop("organization", {})
+        organization = _build_organization({**raw.organization, **overrides}, defaults, problems)
+    # With only an organization, no implicit `default` target: the app is the hub (and member) stacks.
+    implicit = not raw.targets and raw.organization is None
+    raw_targets = raw.targets or (
+        [{"name": DEFAULT_TARGET_NAME, "account": default_account, "region": default_region}]
+        if implicit
+        else []
+    )
     names = [str(entry.get("name", f"#{index}")) for index, entry in enumerate(raw_targets)]
     for unknown in sorted(set(target_overrides) - set(names)):
         for setting in sorted(target_overrides[unknown]):
@@ -354,7 +431,34 @@ def load_config(
     problems.extend(_cross_target_problems(names, targets))
     if problems:
         raise ConfigError(_format(problems))
-    return AppConfig(targets=tuple(targets))
+    return AppConfig(targets=tuple(targets), organization=organization)
+
+
+_FAN_OUT_KEYS = frozenset(FanOut.model_fields)
+
+
+def _build_organization(
+    entry: Mapping[str, Any], defaults: Mapping[str, Any], problems: list[str]
+) -> OrganizationConfig | None:
+    """The `organization` block: its fan-out keys, and run settings over `defaults` like a target's."""
+    scope = "organization"
+    found = len(problems)
+    fan_out = settings = None
+    try:
+        fan_out = FanOut.model_validate({k: v for k, v in entry.items() if k in _FAN_OUT_KEYS})
+    except ValidationError as exc:
+        problems.extend(_describe(exc, scope=scope))
+    try:
+        own = {k: v for k, v in entry.items() if k not in _FAN_OUT_KEYS}
+        settings = CleanupSettings.model_validate({**defaults, **own})
+    except ValidationError as exc:
+        problems.extend(_describe(exc, scope=scope))
+    if len(problems) > found or fan_out is None or settings is None:
+        return None
+    if settings.glacier_account_id != "-":
+        problems.append(f"{scope}, field 'glacier_account_id': must be '-' (each member's own account)")
+        return None
+    return OrganizationConfig(fan_out=fan_out, settings=settings)
 
 
 def _read_block(context: Mapping[str, Any], problems: list[str]) -> Any:

@@ -1,5 +1,7 @@
 """The cleanup Lambda function: code, runtime, Powertools layer, settings, logs, tracing, async invocation."""
 
+from dataclasses import dataclass
+
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -77,6 +79,11 @@ _APPLICATION_LOG_LEVEL = {
 }
 
 
+def log_retention(days: int) -> logs.RetentionDays:
+    """The validated `log_retention_days` (infra.config) as CDK's enum."""
+    return _LOG_RETENTION[days]
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -85,9 +92,20 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def lambda_environment(settings: CleanupSettings, target_name: str) -> dict[str, str]:
+def lambda_environment(
+    settings: CleanupSettings, target_name: str, *, member_role_name: str | None = None
+) -> dict[str, str]:
     """Environment variables, named as in docs/design.md."""
+    member_role = (
+        {}
+        if member_role_name is None
+        else {
+            # glacier_cleanup Settings: the role a target event assumes in its member account (organization)
+            "CLEANUP_MEMBER_ROLE_NAME": member_role_name
+        }
+    )
     return {
+        **member_role,
         # glacier_cleanup Settings: minimum age of an upload before it is aborted
         "CLEANUP_OLDER_THAN_HOURS": _number(settings.older_than_hours),
         # glacier_cleanup Settings: report only, abort nothing
@@ -123,6 +141,15 @@ def lambda_environment(settings: CleanupSettings, target_name: str) -> dict[str,
     }
 
 
+@dataclass(frozen=True)
+class MemberAccess:
+    """What makes a CleanupFunction the organization hub's (infra/organization)."""
+
+    hub_role_name: str
+    member_role_name: str
+    max_concurrency: int
+
+
 class CleanupFunction(Construct):
     """The Lambda function with its own least-privilege role, log group and async failure destination."""
 
@@ -138,7 +165,10 @@ class CleanupFunction(Construct):
         region: str | None,
         key: kms.IKey,
         target_name: str,
+        member_access: MemberAccess | None = None,
     ) -> None:
+        """`member_access` makes this the organization hub's function: a fixed role name (member roles
+        trust it by ARN), no Glacier permission of its own, and room for the map's concurrency."""
         super().__init__(scope, id_)
 
         # Retained on stack deletion: the log is the audit trail of what was aborted.
@@ -155,12 +185,26 @@ class CleanupFunction(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Glacier multipart cleanup function",
+            role_name=member_access.hub_role_name if member_access else None,
         )
         self.log_group.grant_write(self.role)
-        self.permissions = GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
+        if member_access is None:
+            GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
+            reserved = 1 if settings.prevent_overlap else None
+        else:
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::*]",
+                    reason="Only xray:PutTraceSegments/PutTelemetryRecords (active tracing), which have no "
+                    "resource type. The hub function has no Glacier permission of its own.",
+                )
+            )
+            # The map's concurrency, reserved: the fan-out is never throttled by other functions, and never
+            # runs more than this at once against the members' Glacier.
+            reserved = member_access.max_concurrency if settings.prevent_overlap else None
 
         self.powertools_source = resolve_layer_source(settings.powertools_layer, region)
-        powertools_layer = self._powertools_layer(powertools_version)
+        powertools_layer = powertools_layer_for(self, self.powertools_source, powertools_version)
 
         self.function = lambda_.Function(
             self,
@@ -169,11 +213,15 @@ class CleanupFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=list(ASSET_EXCLUDES)),
+            code=function_code(),
             layers=[powertools_layer],
             memory_size=settings.memory_mb,
             timeout=Duration.seconds(settings.timeout_seconds),
-            environment=lambda_environment(settings, target_name),
+            environment=lambda_environment(
+                settings,
+                target_name,
+                member_role_name=member_access.member_role_name if member_access else None,
+            ),
             environment_encryption=key,
             role=self.role,
             log_group=self.log_group,
@@ -182,7 +230,7 @@ class CleanupFunction(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             tracing=lambda_.Tracing.ACTIVE if settings.tracing else lambda_.Tracing.DISABLED,
             # One run at a time: a slow run and the next schedule (or an on-demand run) never overlap.
-            reserved_concurrent_executions=1 if settings.prevent_overlap else None,
+            reserved_concurrent_executions=reserved,
             # Asynchronous on-demand runs of $LATEST: Lambda's own retries, then the record goes to the queue.
             retry_attempts=settings.async_retry_attempts,
             max_event_age=Duration.minutes(settings.async_max_event_age_minutes),
@@ -242,27 +290,33 @@ class CleanupFunction(Construct):
                 "for accounts whose concurrency quota cannot spare a reservation.",
             )
 
-    def _powertools_layer(self, version: str) -> lambda_.ILayerVersion:
-        """The layer of infra.powertools' chosen source (see its docstring)."""
-        if self.powertools_source == PUBLIC_PARAMETER:
-            name = layer_parameter_name(version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name)
-            # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
-            arn = ssm.StringParameter.value_for_string_parameter(self, name)
-            return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
-        if self.powertools_source == BUNDLED:
-            directory = bundled_layer_directory(
-                version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name
+
+def function_code() -> lambda_.Code:
+    """The glacier_cleanup package (the same asset for every function of a stack)."""
+    return lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=list(ASSET_EXCLUDES))
+
+
+def powertools_layer_for(scope: Construct, source: str, version: str) -> lambda_.ILayerVersion:
+    """The layer of infra.powertools' chosen source (see its docstring)."""
+    if source == PUBLIC_PARAMETER:
+        name = layer_parameter_name(version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name)
+        # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
+        arn = ssm.StringParameter.value_for_string_parameter(scope, name)
+        return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
+    if source == BUNDLED:
+        directory = bundled_layer_directory(
+            version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name
+        )
+        if not (directory / "python").is_dir():
+            raise FileNotFoundError(
+                f"{directory}: the bundled Powertools layer is not built; run `make layer`"
             )
-            if not (directory / "python").is_dir():
-                raise FileNotFoundError(
-                    f"{directory}: the bundled Powertools layer is not built; run `make layer`"
-                )
-            return lambda_.LayerVersion(
-                self,
-                "PowertoolsLayer",
-                code=lambda_.Code.from_asset(str(directory)),
-                compatible_runtimes=[RUNTIME],
-                compatible_architectures=[ARCHITECTURE],
-                description=f"Powertools for AWS Lambda (Python) {version}, bundled",
-            )
-        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", self.powertools_source)
+        return lambda_.LayerVersion(
+            scope,
+            "PowertoolsLayer",
+            code=lambda_.Code.from_asset(str(directory)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=f"Powertools for AWS Lambda (Python) {version}, bundled",
+        )
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", source)

@@ -1,18 +1,19 @@
-"""The EventBridge Scheduler schedule that starts each cleanup run."""
+"""The EventBridge Scheduler schedule that starts each cleanup run: an execution of the stack's state machine
+(which invokes the function and continues an incomplete run, infra/continuation.py)."""
 
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.config import CleanupSettings
 
 
 def schedule_payload() -> dict[str, str]:
-    """The event the function receives from the schedule (docs/design.md, Events)."""
+    """The execution input the schedule sends (docs/design.md, Events): it records when and by whom."""
     return {
         "trigger": "schedule",
         "schedule_arn": scheduler.ContextAttribute.schedule_arn,
@@ -21,14 +22,14 @@ def schedule_payload() -> dict[str, str]:
 
 
 class CleanupSchedule(Construct):
-    """Invokes the function (asynchronously) on the configured rate or cron expression."""
+    """Starts the state machine on the configured rate or cron expression."""
 
     def __init__(
         self,
         scope: Construct,
         id_: str,
         *,
-        function: lambda_.IFunction,  # the live alias: the schedule runs the version it points at
+        state_machine: sfn.IStateMachine,
         settings: CleanupSettings,
         dead_letter_queue: sqs.IQueue,
         description: str,
@@ -51,10 +52,10 @@ class CleanupSchedule(Construct):
                     }
                 },
             ),
-            description="EventBridge Scheduler: invoke the Glacier multipart cleanup function",
+            description="EventBridge Scheduler: start the Glacier multipart cleanup run",
         )
-        target = targets.LambdaInvoke(
-            function,
+        target = targets.StepFunctionsStartExecution(
+            state_machine,
             role=self.role,
             input=scheduler.ScheduleTargetInput.from_object(schedule_payload()),
             retry_attempts=settings.schedule_retry_attempts,

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_cdk import Aws, CfnMapping, CfnOutput, Fn, Stack, Tags
+from aws_cdk import Aws, CfnMapping, CfnOutput, Duration, Fn, Stack, Tags
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -10,10 +10,12 @@ from constructs import Construct
 
 from infra.alarms import CleanupAlarms
 from infra.config import CleanupSettings, TargetConfig
+from infra.continuation import TargetRunStateMachine
 from infra.dashboard import CleanupDashboard
 from infra.dead_letter import FailedRunsQueue
 from infra.encryption import StackKey
-from infra.function import CleanupFunction
+from infra.execution_alarms import ExecutionAlarms
+from infra.function import CleanupFunction, log_retention
 from infra.notifications import AlarmTopic
 from infra.queries import SavedQueries
 from infra.schedule import CleanupSchedule
@@ -58,10 +60,20 @@ class GlacierCleanupStack(Stack):
             key=key,
             target_name=name,
         )
+        # The schedule starts a run that invokes the live alias and continues while the run is incomplete.
+        run = TargetRunStateMachine(
+            self,
+            "Run",
+            function=cleanup.alias,
+            max_rounds=settings.continuation_rounds,
+            round_timeout=cleanup.function.timeout or Duration.minutes(15),
+            key=key,
+            retention=log_retention(settings.log_retention_days),
+        )
         schedule = CleanupSchedule(
             self,
             "Schedule",
-            function=cleanup.alias,
+            state_machine=run.state_machine,
             settings=settings,
             dead_letter_queue=failed_runs.queue,
             description=f"Glacier multipart cleanup run (target {name})",
@@ -78,6 +90,7 @@ class GlacierCleanupStack(Stack):
             target_name=name,
             topics=topics,
         )
+        ExecutionAlarms(self, "ExecutionAlarms", state_machine=run.state_machine, topics=topics)
         dashboard = CleanupDashboard(
             self,
             "Dashboard",
@@ -98,6 +111,12 @@ class GlacierCleanupStack(Stack):
             )
         self._add_outputs(cleanup.function.function_name, cleanup.function.function_arn)
         self._add_operator_outputs(dashboard, cleanup.log_group.log_group_name, failed_runs.queue, topics)
+        CfnOutput(
+            self,
+            "StateMachineArn",
+            value=run.state_machine.state_machine_arn,
+            description="The scheduled run (Start execution runs one now, with continuation)",
+        )
         CfnOutput(
             self,
             "LiveAliasArn",

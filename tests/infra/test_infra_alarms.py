@@ -23,6 +23,9 @@ ALARMS = (
     "VaultsNotFound",
     "FailedRuns",
     "RunIncomplete",
+    "ExecutionsFailed",
+    "ExecutionsTimedOut",
+    "ExecutionsAborted",
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
-from infra_helpers import Synthesized, resources_of_type
+from infra_helpers import Synthesized, cfn_lint_findings
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
@@ -81,22 +81,7 @@ def _lint(template: dict[str, Any], region: str) -> list[Any]:
 )
 def test_cfn_lint_is_clean(every_stack: Synthesized, stack_name: str, region: str) -> None:
     template = every_stack.templates[stack_name]
-    functions = resources_of_type(template, "AWS::Lambda::Function", include_provider=True)
-    roles = {function_id: f["Properties"]["Role"]["Fn::GetAtt"][0] for function_id, f in functions.items()}
-    findings = [
-        match
-        for match in _lint(template, region)
-        # Documented ignore: the Lambda L2 always adds DependsOn on its role (so the role's policy exists
-        # before the first invocation); cfn-lint W3005 notes the GetAtt already implies that one edge.
-        if not (
-            match.rule.id == "W3005"
-            and next(iter(match.path)) == "Resources"
-            and list(match.path)[1] in roles
-            and list(match.path)[2] == "DependsOn"
-            and roles[list(match.path)[1]] in match.message
-        )
-    ]
-    assert [f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}" for m in findings] == []
+    assert cfn_lint_findings(template, _lint(template, region)) == []
 
 
 # The published version's logical id ends with a hash of the function's code and configuration.

@@ -9,7 +9,14 @@ from typing import Any
 import aws_lambda_powertools.shared.version
 import pytest
 from aws_cdk.assertions import Match, Template
-from infra_helpers import REPO_ROOT, Synthesized, logical_id_of, only_resource, resources_of_type
+from infra_helpers import (
+    REPO_ROOT,
+    Synthesized,
+    function_log_group_id,
+    logical_id_of,
+    only_resource,
+    resources_of_type,
+)
 
 from infra.powertools import layer_parameter_name, pinned_powertools_version
 
@@ -50,7 +57,7 @@ def test_runtime_architecture_handler_and_sizing(
                 "LogFormat": "JSON",
                 "ApplicationLogLevel": "INFO",
                 "SystemLogLevel": "INFO",
-                "LogGroup": {"Ref": logical_id_of(shipped_template, "AWS::Logs::LogGroup")},
+                "LogGroup": {"Ref": function_log_group_id(shipped_template)},
             },
         },
     )
@@ -228,7 +235,10 @@ def test_live_alias_on_the_published_version_with_the_async_settings(
 
 def test_log_group_queue_and_environment_use_the_stack_key(shipped_template: dict[str, Any]) -> None:
     key = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::KMS::Key"), "Arn"]}
-    assert only_resource(shipped_template, "AWS::Logs::LogGroup")["Properties"]["KmsKeyId"] == key
+    assert (
+        shipped_template["Resources"][function_log_group_id(shipped_template)]["Properties"]["KmsKeyId"]
+        == key
+    )
     assert only_resource(shipped_template, "AWS::Lambda::Function")["Properties"]["KmsKeyArn"] == key
     stack_key = only_resource(shipped_template, "AWS::KMS::Key")
     assert stack_key["Properties"]["EnableKeyRotation"] is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra_helpers import logical_id_of, only_resource, resources_of_type
+from infra_helpers import function_log_group_id, logical_id_of, only_resource, resources_of_type
 
 
 def dashboard_widgets(template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -56,7 +56,7 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
 
 
 def test_saved_queries(shipped_template: dict[str, Any]) -> None:
-    log_group = {"Ref": logical_id_of(shipped_template, "AWS::Logs::LogGroup")}
+    log_group = {"Ref": function_log_group_id(shipped_template)}
     queries = {
         q["Properties"]["Name"].split("/", 1)[1]: q["Properties"]
         for q in resources_of_type(shipped_template, "AWS::Logs::QueryDefinition").values()
@@ -85,7 +85,7 @@ def test_outputs_lead_to_the_dashboard_logs_queue_and_topic(
 ) -> None:
     outputs = shipped_template["Outputs"]
     assert {"DashboardUrl", "LogGroupName", "FailedRunsQueueUrl"} <= set(outputs)
-    assert outputs["LogGroupName"]["Value"] == {"Ref": logical_id_of(shipped_template, "AWS::Logs::LogGroup")}
+    assert outputs["LogGroupName"]["Value"] == {"Ref": function_log_group_id(shipped_template)}
     assert outputs["FailedRunsQueueUrl"]["Value"] == {
         "Ref": logical_id_of(shipped_template, "AWS::SQS::Queue")
     }

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint
-from infra_helpers import Synthesized, logical_id_of, only_resource, resources_of_type
+from infra_helpers import Synthesized, cfn_lint_findings, logical_id_of, only_resource, resources_of_type
 
 from infra.powertools import partition_of, resolve_layer_source
 
@@ -63,14 +63,8 @@ def test_no_literal_partition_and_console_domain_per_partition(partitions: Synth
 )
 def test_cfn_lint_in_each_partition(partitions: Synthesized, stack: str, region: str) -> None:
     template = partitions.templates[f"GlacierCleanup-{stack}"]
-    functions = resources_of_type(template, "AWS::Lambda::Function", include_provider=True)
-    matches = [
-        m
-        for m in lint(json.dumps(template), config=ManualArgs(regions=[region]))
-        # The Lambda L2's DependsOn on its role (see test_infra_checks.test_cfn_lint_is_clean).
-        if not (m.rule.id == "W3005" and list(m.path)[1] in functions)
-    ]
-    assert [f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}" for m in matches] == []
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    assert cfn_lint_findings(template, matches) == []
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from infra_helpers import (
+    function_log_group_id,
     function_role_id,
     logical_id_of,
     only_resource,
@@ -25,7 +26,7 @@ def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool)
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Effect": "Allow",
-            "Resource": _get_att(template, "AWS::Logs::LogGroup"),
+            "Resource": {"Fn::GetAtt": [function_log_group_id(template), "Arn"]},
         },
         *(
             [
@@ -118,7 +119,7 @@ def test_function_role_has_no_managed_policies_and_trusts_only_lambda(
     ]
 
 
-def test_scheduler_role_invokes_only_this_function_and_sends_only_to_the_queue(
+def test_scheduler_role_starts_only_this_run_and_sends_only_to_the_queue(
     shipped_template: dict[str, Any],
 ) -> None:
     schedule = only_resource(shipped_template, "AWS::Scheduler::Schedule")
@@ -139,10 +140,9 @@ def test_scheduler_role_invokes_only_this_function_and_sends_only_to_the_queue(
             },
         }
     ]
-    # Only the live alias (the version it points at), not $LATEST nor other versions.
-    alias = {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}
+    state_machine = {"Ref": logical_id_of(shipped_template, "AWS::StepFunctions::StateMachine")}
     assert policy_attached_to(shipped_template, role_id)["Statement"] == [
-        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": alias},
+        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": state_machine},
         {
             "Action": "sqs:SendMessage",
             "Effect": "Allow",
@@ -156,9 +156,142 @@ def test_scheduler_role_invokes_only_this_function_and_sends_only_to_the_queue(
     ]
 
 
-def test_only_two_roles_and_no_literal_partition(
+def test_state_machine_role_invokes_only_the_live_alias(shipped_template: dict[str, Any]) -> None:
+    machine = only_resource(shipped_template, "AWS::StepFunctions::StateMachine")
+    role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    # Only the live alias (the version it points at), not $LATEST nor other versions.
+    alias = {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}
+    statements = policy_attached_to(shipped_template, role_id)["Statement"]
+    invoke = [statement for statement in statements if "lambda:InvokeFunction" in statement["Action"]]
+    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": alias}]
+    others = [
+        statement for statement in document["Statement"] if statement not in _glacier_statements(document)
+    ]
+    assert others == _function_policy_without_glacier(shipped_template, tracing=True)
+
+
+def test_vault_list_narrows_resources_and_report_bytes_adds_list_parts(
+    alpha_template: dict[str, Any],
+) -> None:
+    document = policy_attached_to(alpha_template, function_role_id(alpha_template))
+    assert _glacier_statements(document) == [
+        {"Sid": "ListVaults", "Action": "glacier:ListVaults", "Effect": "Allow", "Resource": "*"},
+        {
+            "Sid": "CleanUpVaultUploads",
+            "Action": ["glacier:AbortMultipartUpload", "glacier:ListMultipartUploads", "glacier:ListParts"],
+            "Effect": "Allow",
+            "Resource": [
+                partition_arn(":glacier:eu-central-1:111111111111:vaults/backups"),
+                partition_arn(":glacier:eu-central-1:111111111111:vaults/logs.2024"),
+            ],
+        },
+    ]
+
+
+def test_vaults_of_another_account_when_glacier_account_id_is_set(beta_template: dict[str, Any]) -> None:
+    document = policy_attached_to(beta_template, function_role_id(beta_template))
+    assert _glacier_statements(document)[1]["Resource"] == partition_arn(
+        ":glacier:us-west-2:333333333333:vaults/*"
+    )
+
+
+def test_without_tracing_there_is_no_xray_permission(beta_template: dict[str, Any]) -> None:
+    document = policy_attached_to(beta_template, function_role_id(beta_template))
+    others = [
+        statement for statement in document["Statement"] if statement not in _glacier_statements(document)
+    ]
+    assert others == _function_policy_without_glacier(beta_template, tracing=False)
+
+
+def test_function_role_has_no_managed_policies_and_trusts_only_lambda(
+    shipped_template: dict[str, Any],
+) -> None:
+    role = shipped_template["Resources"][function_role_id(shipped_template)]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ]
+
+
+def test_scheduler_role_starts_only_this_run_and_sends_only_to_the_queue(
+    shipped_template: dict[str, Any],
+) -> None:
+    schedule = only_resource(shipped_template, "AWS::Scheduler::Schedule")
+    role_id = schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]
+    role = shipped_template["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": "123456789012",
+                    "aws:SourceArn": partition_arn(
+                        ":scheduler:us-east-1:123456789012:schedule-group/default"
+                    ),
+                }
+            },
+        }
+    ]
+    state_machine = {"Ref": logical_id_of(shipped_template, "AWS::StepFunctions::StateMachine")}
+    assert policy_attached_to(shipped_template, role_id)["Statement"] == [
+        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": state_machine},
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": _get_att(shipped_template, "AWS::SQS::Queue"),
+        },
+        {
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Effect": "Allow",
+            "Resource": _get_att(shipped_template, "AWS::KMS::Key"),
+        },
+    ]
+
+
+def test_state_machine_role_invokes_only_the_live_alias(shipped_template: dict[str, Any]) -> None:
+    machine = only_resource(shipped_template, "AWS::StepFunctions::StateMachine")
+    role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    # Only the live alias (the version it points at), not $LATEST nor other versions.
+    alias = {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}
+    statements = policy_attached_to(shipped_template, role_id)["Statement"]
+    invoke = [statement for statement in statements if "lambda:InvokeFunction" in statement["Action"]]
+    assert invoke == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": [alias, {"Fn::Join": ["", [alias, ":*"]]}],
+        }
+    ]
+    others = {action for statement in statements for action in _actions(statement)} - {
+        "lambda:InvokeFunction"
+    }
+    assert others == {
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:DescribeLogGroups",
+        "logs:DescribeResourcePolicies",
+        "logs:GetLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:UpdateLogDelivery",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    }
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def test_only_three_roles_and_no_literal_partition(
     shipped_template: dict[str, Any], alpha_template: dict[str, Any]
 ) -> None:
-    assert len(resources_of_type(shipped_template, "AWS::IAM::Role")) == 2
+    # The function's, the schedule's and the state machine's.
+    assert len(resources_of_type(shipped_template, "AWS::IAM::Role")) == 3
     for template in (shipped_template, alpha_template):
         assert "arn:aws:" not in json.dumps(template)

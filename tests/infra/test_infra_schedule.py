@@ -13,8 +13,8 @@ def test_schedule_expression_time_zone_window_and_target(
     shipped_assertions: Template, shipped_template: dict[str, Any]
 ) -> None:
     queue_arn = {"Fn::GetAtt": [logical_id_of(shipped_template, "AWS::SQS::Queue"), "Arn"]}
-    # The schedule runs the live alias (the version the last deploy published), never $LATEST.
-    function_arn = {"Ref": logical_id_of(shipped_template, "AWS::Lambda::Alias")}
+    # The schedule starts the run's state machine (which invokes the live alias and continues the run).
+    state_machine = {"Ref": logical_id_of(shipped_template, "AWS::StepFunctions::StateMachine")}
     shipped_assertions.has_resource_properties(
         "AWS::Scheduler::Schedule",
         {
@@ -24,7 +24,7 @@ def test_schedule_expression_time_zone_window_and_target(
             "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 60},
             "Target": Match.object_like(
                 {
-                    "Arn": function_arn,
+                    "Arn": state_machine,
                     "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
                     "DeadLetterConfig": {"Arn": queue_arn},
                 }

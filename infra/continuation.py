@@ -1,0 +1,138 @@
+"""Continuation: a run that stops at its time budget is invoked again in the same scheduled run.
+
+`ContinuationLoop` is the shared piece: invoke the function synchronously; while its result says
+`more_to_do` and fewer than `max_rounds` rounds ran, invoke it again with `round` + 1. The organization's
+Distributed Map runs it per target; `TargetRunStateMachine` runs it once for a per-target stack.
+"""
+
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+# Lambda answers these when the reserved concurrency is busy or the service hiccups: worth waiting for.
+# (LambdaInvoke's own retry covers ServiceException, AWSLambdaException, SdkClientException and
+# ClientExecutionTimeoutException.)
+THROTTLED = ["Lambda.TooManyRequestsException"]
+
+
+class ContinuationLoop(Construct):
+    """Invoke -> MoreToDo? -> NextRound -> Invoke ... -> Done. The event's own keys (`carry`) are passed on
+    unchanged, `round` counts up; the output is {<carry>, "round", "result": <the last result>}."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        function: lambda_.IFunction,
+        max_rounds: int,
+        carry: Sequence[str],
+    ) -> None:
+        super().__init__(scope, id_)
+        self.invoke = tasks.LambdaInvoke(
+            self,
+            "Clean",
+            lambda_function=function,
+            payload=sfn.TaskInput.from_json_path_at("$"),
+            result_selector={"result.$": "$.Payload"},
+            result_path="$.last",
+            retry_on_service_exceptions=True,
+            comment="One run of the cleanup function for this target (its event is this state's input)",
+        )
+        self.invoke.add_retry(
+            errors=THROTTLED,
+            interval=Duration.seconds(10),
+            max_attempts=8,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        kept = {f"{key}.$": f"$.{key}" for key in carry}
+        next_round = sfn.Pass(
+            self,
+            "NextRound",
+            comment="The same event, one round later",
+            parameters={**kept, "round.$": "States.MathAdd($.round, 1)"},
+        )
+        done = sfn.Pass(
+            self,
+            "Done",
+            parameters={**kept, "round.$": "$.round", "result.$": "$.last.result"},
+        )
+        more_to_do = sfn.Choice(
+            self, "MoreToDo", comment=f"Continue an incomplete run, at most {max_rounds} rounds"
+        )
+        more_to_do.when(
+            sfn.Condition.and_(
+                sfn.Condition.boolean_equals("$.last.result.more_to_do", True),
+                sfn.Condition.number_less_than("$.round", max_rounds),
+            ),
+            next_round.next(self.invoke),
+        ).otherwise(done)
+        self.chain = self.invoke.next(more_to_do)
+
+
+def acknowledge_state_machine_role(state_machine: sfn.StateMachine) -> None:
+    Validations.of(state_machine.role).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="Resource * only where IAM offers no resource type: the CloudWatch Logs delivery actions "
+            "execution logging needs (logs:CreateLogDelivery, ...) and X-Ray's PutTraceSegments.",
+        )
+    )
+
+
+def execution_log_group(
+    scope: Construct, id_: str, *, key: kms.IKey, retention: logs.RetentionDays
+) -> logs.LogGroup:
+    """The state machine's execution log (ALL events, with data: the per-round results)."""
+    return logs.LogGroup(
+        scope, id_, encryption_key=key, retention=retention, removal_policy=RemovalPolicy.RETAIN
+    )
+
+
+class TargetRunStateMachine(Construct):
+    """A per-target stack's scheduled run: the schedule starts this; it invokes the live alias and continues
+    an incomplete run up to `continuation_rounds` times. On-demand runs still invoke the function directly."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        function: lambda_.IFunction,
+        max_rounds: int,
+        round_timeout: Duration,
+        key: kms.IKey,
+        retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id_)
+        first_round = sfn.Pass(
+            self,
+            "FirstRound",
+            comment="The schedule event the function expects; the execution's start time is the run's time",
+            parameters={"trigger": "schedule", "scheduled_time.$": "$$.Execution.StartTime", "round": 1},
+        )
+        loop = ContinuationLoop(
+            self, "Rounds", function=function, max_rounds=max_rounds, carry=("trigger", "scheduled_time")
+        )
+        self.log_group = execution_log_group(self, "ExecutionLog", key=key, retention=retention)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(first_round.next(loop.chain)),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            # Every round may use the function's whole timeout, plus retries' waiting.
+            timeout=Duration.seconds(round_timeout.to_seconds() * max_rounds + 900),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            comment="Glacier multipart cleanup: one scheduled run, continued while incomplete",
+        )
+        acknowledge_state_machine_role(self.state_machine)

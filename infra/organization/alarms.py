@@ -1,0 +1,94 @@
+"""The organization's alarms, on the summary step's metrics (dimensions service and target = the run's
+name) and the failed-runs queue; the executions' alarms are infra/execution_alarms.py's."""
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.alarms import EVENT_PERIOD, RUNBOOK, heartbeat_window
+from infra.config import OrganizationConfig
+
+
+class OrganizationAlarms(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: OrganizationConfig,
+        failed_runs_queue: sqs.IQueue,
+        topics: list[sns.ITopic],
+    ) -> None:
+        super().__init__(scope, id_)
+        self._config = config
+        prefix = Stack.of(self).stack_name
+        above_zero = {
+            "TargetsFailed": (
+                self.metric("TargetsFailed"),
+                "A target (account x region) of the last organization run has no result: its child workflow "
+                "failed (the function raised, or Lambda failed after retries) or was lost. summary.json in "
+                "the results bucket lists it under needs_attention; the next run tries it again.",
+            ),
+            "TargetsNoAccess": (
+                self.metric("TargetsNoAccess"),
+                "The hub could not assume the member role in an account: the StackSet has not reached it "
+                "yet (a new account, a failed stack instance), or the role was changed. Check the StackSet's "
+                "instances; summary.json names the accounts.",
+            ),
+            "AbortFailures": (
+                self.metric("AbortFailures"),
+                "Aborting stale uploads failed after retries in some account (AccessDenied from an SCP, "
+                "throttling, Glacier 5xx). summary.json names the targets; their results name the uploads.",
+            ),
+            "FailedRuns": (
+                failed_runs_queue.metric_number_of_messages_sent(period=EVENT_PERIOD, statistic="Sum"),
+                "Scheduler could not start an organization run: the record is in the failed-runs queue.",
+            ),
+        }
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for name, (metric, description) in above_zero.items():
+            self.alarms[name] = cloudwatch.Alarm(
+                self,
+                name,
+                alarm_name=f"{prefix}-{name}",
+                alarm_description=f"{description} {RUNBOOK}",
+                metric=metric,
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        if config.settings.schedule_enabled:
+            period, periods = heartbeat_window(config.settings)
+            self.alarms["DidNotRun"] = cloudwatch.Alarm(
+                self,
+                "DidNotRun",
+                alarm_name=f"{prefix}-DidNotRun",
+                alarm_description=f"No organization run finished in the last {period * periods} minutes although "
+                f"the schedule ({config.settings.schedule_expression}) should have started one: the schedule "
+                "was disabled outside the stack, or the executions failed (see ExecutionsFailed). "
+                f"{RUNBOOK}",
+                metric=self.metric("OrganizationRuns", Duration.minutes(period)),
+                threshold=1,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                evaluation_periods=periods,
+                datapoints_to_alarm=periods,
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            )
+        for alarm in self.alarms.values():
+            for topic in topics:
+                alarm.add_alarm_action(actions.SnsAction(topic))
+                alarm.add_ok_action(actions.SnsAction(topic))
+
+    def metric(self, name: str, period: Duration = EVENT_PERIOD) -> cloudwatch.Metric:
+        settings = self._config.settings
+        return cloudwatch.Metric(
+            namespace=settings.metrics_namespace,
+            metric_name=name,
+            dimensions_map={"service": settings.service_name, "target": self._config.fan_out.name},
+            statistic="Sum",
+            period=period,
+        )

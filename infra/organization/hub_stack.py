@@ -1,0 +1,140 @@
+"""The hub: the only stack of an organization run that needs `cdk bootstrap` (docs/organization.md)."""
+
+from typing import Any
+
+from aws_cdk import Aws, CfnOutput, Fn, Stack, Tags
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.config import OrganizationConfig
+from infra.dead_letter import FailedRunsQueue
+from infra.encryption import StackKey
+from infra.execution_alarms import ExecutionAlarms
+from infra.function import CleanupFunction, MemberAccess, log_retention
+from infra.notifications import AlarmTopic
+from infra.organization.access import MemberRoleAccess
+from infra.organization.alarms import OrganizationAlarms
+from infra.organization.fan_out import OrganizationRunStateMachine
+from infra.organization.functions import OrganizationFunctions
+from infra.organization.member_role import member_template
+from infra.organization.results_bucket import ResultsBucket
+from infra.organization.stack_set import MemberRoleStackSet
+from infra.queries import SavedQueries
+from infra.schedule import CleanupSchedule
+
+DRY_RUN_INPUT = '{"dry_run": true}'
+
+
+class OrganizationHubStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: OrganizationConfig,
+        powertools_version: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id_, **kwargs)
+        fan_out, settings = config.fan_out, config.settings
+        Tags.of(self).add("project", "glacier-multipart-cleanup")
+        Tags.of(self).add("glacier-cleanup:organization", fan_out.name)
+
+        key = StackKey(self, "StackKey").key
+        failed_runs = FailedRunsQueue(
+            self, "FailedRuns", retention_days=settings.dead_letter_retention_days, key=key
+        )
+        results = ResultsBucket(self, "Results", key=key, retention_days=fan_out.results_retention_days)
+        cleanup = CleanupFunction(
+            self,
+            "Cleanup",
+            settings=settings,
+            powertools_version=powertools_version,
+            failure_queue=failed_runs.queue,
+            description=f"Aborts stale Amazon Glacier multipart uploads in member accounts ({fan_out.name})",
+            region=fan_out.hub_region,
+            key=key,
+            target_name=fan_out.name,
+            member_access=MemberAccess(
+                hub_role_name=config.hub_role_name,
+                member_role_name=fan_out.member_role_name,
+                max_concurrency=fan_out.max_concurrency,
+            ),
+        )
+        MemberRoleAccess(self, "MemberAccess", role=cleanup.role, config=config)
+        functions = OrganizationFunctions(
+            self,
+            "Organization",
+            config=config,
+            bucket=results.bucket,
+            key=key,
+            powertools_version=powertools_version,
+        )
+        run = OrganizationRunStateMachine(
+            self,
+            "Run",
+            config=config,
+            cleanup=cleanup.alias,
+            planner=functions.planner,
+            summary=functions.summary,
+            bucket=results.bucket,
+            key=key,
+            retention=log_retention(settings.log_retention_days),
+        )
+        schedule = CleanupSchedule(
+            self,
+            "Schedule",
+            state_machine=run.state_machine,
+            settings=settings,
+            dead_letter_queue=failed_runs.queue,
+            description=f"Glacier multipart cleanup of the organization ({fan_out.name})",
+        )
+        key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
+        stack_set = MemberRoleStackSet(self, "MemberRoles", config=config, template=member_template(config))
+        # Member roles trust the hub function's role by ARN: IAM wants that role to exist first.
+        stack_set.node.add_dependency(cleanup.role)
+
+        topics: list[sns.ITopic] = []
+        if settings.alarm_emails:
+            topics.append(AlarmTopic(self, "AlarmTopic", emails=settings.alarm_emails, key=key).topic)
+        if settings.alarm_topic_arn:
+            topics.append(sns.Topic.from_topic_arn(self, "ExistingAlarmTopic", settings.alarm_topic_arn))
+        OrganizationAlarms(self, "Alarms", config=config, failed_runs_queue=failed_runs.queue, topics=topics)
+        ExecutionAlarms(self, "ExecutionAlarms", state_machine=run.state_machine, topics=topics)
+        SavedQueries(self, "Queries", prefix=self.stack_name, log_group=cleanup.log_group)
+
+        machine_arn = run.state_machine.state_machine_arn
+        CfnOutput(self, "StateMachineArn", value=machine_arn, description="The organization run")
+        CfnOutput(
+            self,
+            "DryRunCommand",
+            description="Start a dry run of the whole organization now (AWS CLI v2)",
+            value=Fn.join(
+                "",
+                [
+                    "aws stepfunctions start-execution --region ",
+                    Aws.REGION,
+                    " --state-machine-arn ",
+                    machine_arn,
+                    f" --input '{DRY_RUN_INPUT}'",
+                ],
+            ),
+        )
+        CfnOutput(
+            self,
+            "ResultsBucketName",
+            value=results.bucket.bucket_name,
+            description="runs/<execution name>/summary.json: each run's totals and per-target table",
+        )
+        CfnOutput(
+            self, "HubFunctionRoleArn", value=cleanup.role.role_arn, description="What member roles trust"
+        )
+        CfnOutput(
+            self, "FunctionName", value=cleanup.function.function_name, description="The cleanup function"
+        )
+        CfnOutput(
+            self,
+            "MemberRoleStackSetName",
+            value=stack_set.stack_set.stack_set_name or config.member_stack_name,
+            description="The StackSet that puts the member role into every member account",
+        )
