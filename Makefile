@@ -25,10 +25,11 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: help venv node checkov-install layer install-check mutation test lint typecheck pytest demo synth bench drill emulator clean
+.PHONY: help venv node checkov-install layer install-check mutation test lint typecheck pytest demo demo-org synth bench drill emulator clean
 
 help:
 	@echo "make demo   - run the cleanup locally against the Glacier emulator"
+	@echo "make demo-org - the organization mode end to end on the local multi-account AWS"
 	@echo "make test   - lint, type-check and run the whole test suite (installs what it needs)"
 	@echo "make synth  - synthesize the CDK app with the pinned CDK CLI into cdk.out/"
 	@echo "make bench  - benchmarks (JSON on stdout, saved under bench/results/)"
@@ -91,9 +92,15 @@ install-check: $(INSTALLED)
 demo: $(INSTALLED)
 	@if [ -f scripts/demo.py ]; then $(PY) scripts/demo.py; else echo "make demo: not yet available (the cleanup function does not exist yet)"; fi
 
-# By default a two-target example config (infra/examples/two-targets.json): one template per target.
-# `make synth SYNTH_ARGS=` synthesizes the cdk.json config instead.
-synth: SYNTH_ARGS ?= -c glacier-cleanup:config_file=infra/examples/two-targets.json
+# The organization mode on the local multi-account AWS: synthesizes the hub and member templates (Node, from
+# the venv) and runs the hub's state machine with moto's interpreter (docs/organization.md).
+demo-org: $(INSTALLED) $(NODE_INSTALLED)
+	$(PY) scripts/demo_org.py
+
+# By default an example config with two targets and an organization (infra/examples/organization.json): one
+# template per target, the organization's hub and member-role templates. `make synth SYNTH_ARGS=` synthesizes
+# the cdk.json config instead.
+synth: SYNTH_ARGS ?= -c glacier-cleanup:config_file=infra/examples/organization.json
 synth: $(NODE_INSTALLED) $(LAYER_INSTALLED)
 	@if [ -f app.py ] && [ -f cdk.json ]; then \
 	  rm -rf cdk.out && npx --no-install cdk synth --quiet $(SYNTH_ARGS) > /dev/null && \

@@ -15,6 +15,7 @@ from .control import CONTROL, FAULT_KEYS, EmulatorControl, Faults
 from .errors import GlacierError
 from .lambda_runtime import RUNTIME, install_lambda
 from .responses import EmulatorGlacierResponse
+from .stepfunctions import install as install_result_writer
 from .trust import install_sts
 
 # The Glacier routes moto lacks. Same shape as moto's own patterns in moto.glacier.urls.
@@ -27,7 +28,8 @@ _install_lock = threading.Lock()
 
 def install() -> None:
     """Extend moto from outside: every Glacier URL (moto's and the multipart ones) to the extended
-    response class, STS AssumeRole checked against trust policies, Lambda run in-process.
+    response class, STS AssumeRole checked against trust policies, Lambda run in-process, Step Functions'
+    ResultWriter writing the result files (stepfunctions.py).
 
     moto reads ``url_paths`` per request under ``mock_aws()`` and once when its server first routes a
     request of that service, so this must run before the server's first request.
@@ -38,6 +40,7 @@ def install() -> None:
             urls.url_paths[pattern] = handler
         install_sts()
         install_lambda()
+        install_result_writer()
 
 
 __all__ = ["CONTROL", "FAULT_KEYS", "RUNTIME", "EmulatorControl", "Faults", "GlacierError", "install"]

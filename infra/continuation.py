@@ -21,9 +21,21 @@ from constructs import Construct
 THROTTLED = ["Lambda.TooManyRequestsException"]
 
 
+# Counts of what earlier rounds did that the last round's result cannot show (those uploads are gone).
+EARLIER_COUNTS = ("uploads_aborted", "uploads_already_gone", "abort_failures")
+
+
+def no_earlier_rounds() -> dict[str, int]:
+    return dict.fromkeys(EARLIER_COUNTS, 0)
+
+
 class ContinuationLoop(Construct):
-    """Invoke -> MoreToDo? -> NextRound -> Invoke ... -> Done. The event's own keys (`carry`) are passed on
-    unchanged, `round` counts up; the output is {<carry>, "round", "result": <the last result>}."""
+    """Invoke -> MoreToDo? -> NextRound -> Invoke ... -> Done.
+
+    The state holds the event's own keys (`carry`), `round` and `earlier` (EARLIER_COUNTS summed over the
+    rounds before); the function gets only the event. The output is
+    {<carry>, "round", "earlier", "result": <the last round's result>}.
+    """
 
     def __init__(
         self,
@@ -35,11 +47,17 @@ class ContinuationLoop(Construct):
         carry: Sequence[str],
     ) -> None:
         super().__init__(scope, id_)
+        event = {
+            key: sfn.JsonPath.object_at(f"$.{key}")
+            if key == "settings"
+            else sfn.JsonPath.string_at(f"$.{key}")
+            for key in carry
+        }
         self.invoke = tasks.LambdaInvoke(
             self,
             "Clean",
             lambda_function=function,
-            payload=sfn.TaskInput.from_json_path_at("$"),
+            payload=sfn.TaskInput.from_object({**event, "round": sfn.JsonPath.number_at("$.round")}),
             result_selector={"result.$": "$.Payload"},
             result_path="$.last",
             retry_on_service_exceptions=True,
@@ -53,16 +71,20 @@ class ContinuationLoop(Construct):
             jitter_strategy=sfn.JitterType.FULL,
         )
         kept = {f"{key}.$": f"$.{key}" for key in carry}
+        added = {
+            f"{count}.$": f"States.MathAdd($.earlier.{count}, $.last.result.{count})"
+            for count in EARLIER_COUNTS
+        }
         next_round = sfn.Pass(
             self,
             "NextRound",
-            comment="The same event, one round later",
-            parameters={**kept, "round.$": "States.MathAdd($.round, 1)"},
+            comment="The same event, one round later; what this round did is added to `earlier`",
+            parameters={**kept, "round.$": "States.MathAdd($.round, 1)", "earlier": added},
         )
         done = sfn.Pass(
             self,
             "Done",
-            parameters={**kept, "round.$": "$.round", "result.$": "$.last.result"},
+            parameters={**kept, "round.$": "$.round", "earlier.$": "$.earlier", "result.$": "$.last.result"},
         )
         more_to_do = sfn.Choice(
             self, "MoreToDo", comment=f"Continue an incomplete run, at most {max_rounds} rounds"
@@ -116,7 +138,12 @@ class TargetRunStateMachine(Construct):
             self,
             "FirstRound",
             comment="The schedule event the function expects; the execution's start time is the run's time",
-            parameters={"trigger": "schedule", "scheduled_time.$": "$$.Execution.StartTime", "round": 1},
+            parameters={
+                "trigger": "schedule",
+                "scheduled_time.$": "$$.Execution.StartTime",
+                "round": 1,
+                "earlier": no_earlier_rounds(),
+            },
         )
         loop = ContinuationLoop(
             self, "Rounds", function=function, max_rounds=max_rounds, carry=("trigger", "scheduled_time")

@@ -1,4 +1,4 @@
-"""The hub function's way into the members: sts:AssumeRole on the member role name, inside the organization."""
+"""The hub function's way into the members: sts:AssumeRole on the member role name, in the organization."""
 
 from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam

@@ -67,9 +67,9 @@ class OrganizationAlarms(Construct):
                 self,
                 "DidNotRun",
                 alarm_name=f"{prefix}-DidNotRun",
-                alarm_description=f"No organization run finished in the last {period * periods} minutes although "
-                f"the schedule ({config.settings.schedule_expression}) should have started one: the schedule "
-                "was disabled outside the stack, or the executions failed (see ExecutionsFailed). "
+                alarm_description=f"No organization run finished in the last {period * periods} minutes "
+                f"although the schedule ({config.settings.schedule_expression}) should have started one: the "
+                "schedule was disabled outside the stack, or the executions failed (see ExecutionsFailed). "
                 f"{RUNBOOK}",
                 metric=self.metric("OrganizationRuns", Duration.minutes(period)),
                 threshold=1,

@@ -17,7 +17,12 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from infra.config import OrganizationConfig
-from infra.continuation import ContinuationLoop, acknowledge_state_machine_role, execution_log_group
+from infra.continuation import (
+    ContinuationLoop,
+    acknowledge_state_machine_role,
+    execution_log_group,
+    no_earlier_rounds,
+)
 from infra.nag import iam5_resource_finding
 from infra.organization.results_bucket import RESULTS_PREFIX
 
@@ -70,6 +75,7 @@ class OrganizationRunStateMachine(Construct):
                 "run_id": sfn.JsonPath.string_at("$.plan.run_id"),
                 "settings": sfn.JsonPath.object_at("$.plan.settings"),
                 "round": 1,
+                "earlier": no_earlier_rounds(),
             },
             max_concurrency=fan_out.max_concurrency,
             tolerated_failure_percentage=fan_out.tolerated_failure_percentage,

@@ -45,7 +45,7 @@ class MemberRoleStack(Stack):
             self,
             "Role",
             role_name=fan_out.member_role_name,
-            description=f"Glacier multipart cleanup: the hub of organization run {fan_out.name!r} cleans here",
+            description=f"Glacier multipart cleanup: the hub of organization run {fan_out.name!r} works here",
             # Only the hub function's role, and only while it is inside this organization.
             assumed_by=iam.ArnPrincipal(hub_role_arn(config)).with_conditions(
                 {"StringEquals": {"aws:PrincipalOrgID": fan_out.organization_id}}
@@ -71,8 +71,8 @@ class MemberRoleStack(Stack):
             *(
                 Acknowledgment(
                     id=iam5_resource_finding(self, arn),
-                    reason="Every region of the account (one role serves them all); with no `vaults` configured "
-                    "also every vault, whose names are not known at deploy time.",
+                    reason="Every region of the account (one role serves them all); with no `vaults` "
+                    "configured also every vault, whose names are not known at deploy time.",
                 )
                 for arn in vault_arns
                 if "*" in arn

@@ -150,8 +150,18 @@ class TargetResult:
 
     @classmethod
     def from_item_output(cls, output: Mapping[str, Any]) -> TargetResult:
-        """The item processor's output: {"account", "region", "round", "result": <function result>}."""
-        result = output.get("result") or {}
+        """The item processor's output: {"account", "region", "round", "earlier", "result": <the last
+        round's result>}. `earlier` counts what the rounds before did; those uploads are gone, so the last
+        round cannot see them: they are added to its counts, and the uploads they removed to its stale and
+        found counts."""
+        result = dict(output.get("result") or {})
+        earlier = {key: int(value or 0) for key, value in (output.get("earlier") or {}).items()}
+        for key, value in earlier.items():
+            result[key] = int(result.get(key, 0) or 0) + value
+        # Failed aborts left their uploads in place: the last round saw those again.
+        handled = earlier.get("uploads_aborted", 0) + earlier.get("uploads_already_gone", 0)
+        for key in ("uploads_stale", "uploads_found"):
+            result[key] = int(result.get(key, 0) or 0) + handled
         return cls(
             account=str(output.get("account", "?")),
             region=str(output.get("region", "?")),

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Stack, cx_api
+from aws_cdk import Stack, cx_api
 
-from infra.assembly import build_app
-from infra.config import CONTEXT_KEY, load_config
-from infra.powertools import pinned_powertools_version
+from infra.assembly import synthesize_in_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CDK_JSON = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
@@ -76,15 +72,9 @@ class Synthesized:
 
 def synthesize(outdir: Path, glacier_cleanup: Mapping[str, Any] | None) -> Synthesized:
     """What app.py does, with cdk.json's context (feature flags) and the given `glacier-cleanup` block."""
-    context = {key: value for key, value in CDK_JSON["context"].items() if key != CONTEXT_KEY}
-    if glacier_cleanup is not None:
-        context[CONTEXT_KEY] = glacier_cleanup
-    app = App(outdir=str(outdir), context=context)
-    config = load_config(
-        app.node.get_all_context(), default_account=DEFAULT_ACCOUNT, default_region=DEFAULT_REGION
+    stacks, assembly = synthesize_in_process(
+        outdir, glacier_cleanup, default_account=DEFAULT_ACCOUNT, default_region=DEFAULT_REGION
     )
-    stacks = build_app(app, config, powertools_version=pinned_powertools_version())
-    assembly = app.synth()  # raises when cdk-nag reports an unacknowledged finding
     artifacts = {stack.stack_name: assembly.get_stack_by_name(stack.stack_name) for stack in stacks}
     return Synthesized(
         outdir=outdir,

@@ -1,0 +1,81 @@
+"""Step Functions' Distributed Map ResultWriter, completed from outside.
+
+moto's interpreter (derived from LocalStack's) implements ResultWriter by writing ``manifest.json`` with
+empty result-file lists and dropping the children's results ("TODO: generate result files"). Step Functions
+writes the results as JSON files next to the manifest (``SUCCEEDED_0.json``, ``FAILED_0.json``), each a list
+of child executions with their ``Input`` and ``Output`` as JSON strings, and lists them in the manifest
+(https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html). ``install()``
+replaces moto's handler with one that does that, so a summary step can read results as it does in AWS.
+
+Visible differences that remain: moto keeps no input or error of a failed child (its output is ``None``);
+such a child is written to ``FAILED_0.json`` with ``Error: "States.TaskFailed"``, a ``Cause`` saying so, and
+an empty ``Input``. One file per status (AWS splits files at 5 GB).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (  # noqa: E501
+    ResourceEvalS3,
+)
+from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+UNKNOWN_FAILURE = "moto's interpreter keeps no input or error of a failed child execution"
+
+
+def _child(map_run_arn: str, index: int, output: Any) -> dict[str, Any]:
+    name = f"{map_run_arn.rsplit(':', maxsplit=1)[-1]}-{index}"
+    if output is None:
+        return {
+            "Name": name,
+            "Status": "FAILED",
+            "Error": "States.TaskFailed",
+            "Cause": UNKNOWN_FAILURE,
+            "Input": "{}",
+            "InputDetails": {"Included": True},
+        }
+    return {
+        "Name": name,
+        "Status": "SUCCEEDED",
+        # moto's children do not keep their input apart from the output: the output stands for both here.
+        "Input": json.dumps(output),
+        "InputDetails": {"Included": True},
+        "Output": json.dumps(output),
+        "OutputDetails": {"Included": True},
+    }
+
+
+def _handle_put_object(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+    parameters = env.stack.pop()
+    outputs: list[Any] = env.stack.pop()
+    s3: Any = boto_client_for(
+        service="s3", region=resource_runtime_part.region, state_credentials=state_credentials
+    )
+    record = env.map_run_record_pool_manager.get_all().pop()
+    map_run_arn = record.map_run_arn
+    prefix = parameters.get("Prefix", "")
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    folder = f"{prefix}{map_run_arn.split(':')[-1]}/"
+    children = [_child(map_run_arn, index, output) for index, output in enumerate(outputs)]
+    files: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+    for status in ("SUCCEEDED", "FAILED"):
+        chosen = [child for child in children if child["Status"] == status]
+        if not chosen:
+            continue
+        key = f"{folder}{status}_0.json"
+        body = json.dumps(chosen).encode()
+        s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=body)
+        files[status].append({"Key": key, "Size": len(body)})
+    manifest = {"DestinationBucket": parameters["Bucket"], "MapRunArn": map_run_arn, "ResultFiles": files}
+    key = f"{folder}manifest.json"
+    s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=json.dumps(manifest).encode())
+    env.stack.append(
+        {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": key}}
+    )
+
+
+def install() -> None:
+    ResourceEvalS3._handle_put_object = staticmethod(_handle_put_object)  # type: ignore[method-assign]
