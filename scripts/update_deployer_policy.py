@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests" / "infra"), str(REPO)]
 
 from conftest import PARTITIONS_CONFIG  # noqa: E402
-from infra_helpers import CDK_JSON, MULTI_TARGET_CONFIG, synthesize  # noqa: E402
+from infra_helpers import CDK_JSON, MULTI_TARGET_CONFIG, ORGANIZATION_CONFIG, synthesize  # noqa: E402
 
 from infra.config import CONTEXT_KEY  # noqa: E402
 from infra.deployer_policy import policy_document  # noqa: E402
@@ -19,7 +19,12 @@ from infra.deployer_policy import policy_document  # noqa: E402
 
 def main() -> None:
     templates = []
-    for config in (CDK_JSON["context"][CONTEXT_KEY], MULTI_TARGET_CONFIG, PARTITIONS_CONFIG):
+    for config in (
+        CDK_JSON["context"][CONTEXT_KEY],
+        MULTI_TARGET_CONFIG,
+        PARTITIONS_CONFIG,
+        ORGANIZATION_CONFIG,
+    ):
         with tempfile.TemporaryDirectory() as tmp:
             templates += list(synthesize(Path(tmp), config).templates.values())
     document = policy_document(templates)

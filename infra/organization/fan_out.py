@@ -133,10 +133,14 @@ class OrganizationRunStateMachine(Construct):
             )
         )
         reasons = {
-            iam5_resource_finding(self, f"{planner.function_arn}:*"): "CDK's LambdaInvoke grant: the planner "
-            "and its versions.",
-            iam5_resource_finding(self, f"{summary.function_arn}:*"): "CDK's LambdaInvoke grant: the summary "
-            "function and its versions.",
+            iam5_resource_finding(
+                self, f"{planner.function_arn}:*"
+            ): "CDK's LambdaInvoke grant on the planner "
+            "function and its versions: this stack's function, no other.",
+            iam5_resource_finding(
+                self, f"{summary.function_arn}:*"
+            ): "CDK's LambdaInvoke grant on the summary "
+            "function and its versions: this stack's function, no other.",
             iam5_resource_finding(self, bucket.arn_for_objects("*")): "The map's ItemReader (GetObject of "
             "runs/<run>/targets.json) and ResultWriter (PutObject under results/): objects named per run.",
             iam5_resource_finding(self, f"arn:{Aws.PARTITION}:s3:::{bucket.bucket_name}/*"): "The same "

@@ -47,8 +47,3 @@ class ResultsBucket(Construct):
             "CKV_AWS_21",
             "Run files are written once and expire; versions would keep expired results longer for no use.",
         )
-        acknowledge(
-            self.bucket,
-            "CKV_AWS_144",
-            "Results are per-run records that expire; a replica in another region adds cost, not recovery.",
-        )

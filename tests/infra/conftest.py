@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
-from infra_helpers import CDK_JSON, MULTI_TARGET_CONFIG, Synthesized, synthesize
+from infra_helpers import (
+    CDK_JSON,
+    HUB_STACK,
+    MEMBER_STACK,
+    MULTI_TARGET_CONFIG,
+    ORGANIZATION_CONFIG,
+    Synthesized,
+    synthesize,
+)
 
 from infra.config import CONTEXT_KEY
 
@@ -79,3 +87,19 @@ PARTITIONS_CONFIG: dict[str, Any] = {
 @pytest.fixture(scope="session")
 def partitions(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize(tmp_path_factory.mktemp("cdk-partitions"), PARTITIONS_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def organization(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """infra/examples/organization.json: two targets, the hub and the member-role stack."""
+    return synthesize(tmp_path_factory.mktemp("cdk-organization"), ORGANIZATION_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def hub_template(organization: Synthesized) -> dict[str, Any]:
+    return organization.templates[HUB_STACK]
+
+
+@pytest.fixture(scope="session")
+def member_template(organization: Synthesized) -> dict[str, Any]:
+    return organization.templates[MEMBER_STACK]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,13 @@ from aws_cdk import Stack, cx_api
 from infra.assembly import synthesize_in_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CDK_JSON = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))
+# Two targets and an organization (the config `make synth` uses).
+ORGANIZATION_CONFIG: dict[str, Any] = json.loads(
+    (REPO_ROOT / "infra" / "examples" / "organization.json").read_text(encoding="utf-8")
+)
+HUB_STACK = "GlacierCleanup-acme-hub"
+MEMBER_STACK = "GlacierCleanup-acme-member-role"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 

@@ -15,14 +15,16 @@ CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 
 
 @pytest.fixture(scope="module")
-def checkov_report(shipped: Synthesized, multi: Synthesized, partitions: Synthesized) -> list[dict[str, Any]]:
+def checkov_report(
+    shipped: Synthesized, multi: Synthesized, partitions: Synthesized, organization: Synthesized
+) -> list[dict[str, Any]]:
     assert CHECKOV.exists(), "checkov is not installed: run `make checkov-install` (make test does)"
     templates = sorted(
         str(path)
-        for synthesized in (shipped, multi, partitions)
+        for synthesized in (shipped, multi, partitions, organization)
         for path in synthesized.outdir.glob("*.template.json")
     )
-    assert len(templates) == 1 + 2 + 5
+    assert len(templates) == 1 + 2 + 5 + 4
     command = [str(CHECKOV), "--framework", "cloudformation", "--output", "json", "--compact"]
     for template in templates:
         command += ["--file", template]
@@ -48,6 +50,8 @@ def test_every_skip_is_acknowledged_with_a_specific_reason(checkov_report: list[
         "CKV_AWS_115",  # function concurrency: only where prevent_overlap is false, and the CDK provider
         "CKV_AWS_116",  # DLQ: on-failure destinations instead
         "CKV_AWS_117",  # VPC: AWS APIs only
+        "CKV_AWS_18",  # access logging on the results bucket: CloudTrail data events instead
+        "CKV_AWS_21",  # versioning on the results bucket: write-once files that expire
         "CKV_AWS_158",  # KMS on a log group: only the CDK provider's own log
         "CKV_AWS_173",  # KMS on environment variables: only the CDK provider, which has none
     }
