@@ -162,8 +162,8 @@ class OrganizationFunctions(Construct):
                 *(
                     Acknowledgment(
                         id=iam5_resource_finding(self, bucket.arn_for_objects(pattern)),
-                        reason=f"Objects under {pattern} of the results bucket only: their keys hold the run's "
-                        "name, which exists only at run time.",
+                        reason=f"Objects under {pattern} of the results bucket only: their keys hold the "
+                        "run's name, which exists only at run time.",
                     )
                     for pattern in objects
                 ),
