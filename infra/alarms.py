@@ -108,14 +108,20 @@ class CleanupAlarms(Construct):
             self,
             "RunIncomplete",
             alarm_name=f"{self._prefix}-RunIncomplete",
-            alarm_description=f"The last {runs} scheduled run(s) did not reach every vault and stale upload: "
-            "they stopped at the time budget (timeout_seconds minus time_margin_seconds; 900 s is Lambda's "
-            "maximum) or the vault list failed. Usual cause: a backlog larger than one run can abort, often "
-            "slowed by Glacier throttling. The next runs continue it; to clear it sooner run more often "
-            "(schedule_expression), raise concurrency, or run `glacier-cleanup --apply` once. A max_aborts "
-            f"cap does not count as incomplete. {RUNBOOK}",
-            # One scheduled run per period, so N breaching periods are N runs in a row.
-            metric=self.metric("RunIncomplete", Duration.minutes(settings.alarm_period_minutes)),
+            alarm_description=(
+                f"The last {runs} scheduled run(s) did not reach every vault and stale upload, even after "
+                f"{settings.continuation_rounds} rounds each: every round stopped at the time budget "
+                "(timeout_seconds minus time_margin_seconds; 900 s is Lambda's maximum) or the vault list "
+                "failed. Usual cause: a backlog larger than the rounds can abort, often slowed by "
+                "throttling. The next runs continue it; to clear it sooner raise continuation_rounds or "
+                "concurrency, run more often (schedule_expression), or run `glacier-cleanup --apply` once. "
+                f"A max_aborts cap does not count as incomplete. {RUNBOOK}"
+            ),
+            # One scheduled run per period, so N breaching periods are N runs in a row. Minimum: a run's
+            # rounds before its last may be incomplete (1); the run is incomplete only if its last round is.
+            metric=self.metric(
+                "RunIncomplete", Duration.minutes(settings.alarm_period_minutes), statistic="Minimum"
+            ),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=runs,

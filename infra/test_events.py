@@ -58,6 +58,35 @@ def console_schema_content(*, vault: str) -> str:
     return json.dumps(document, sort_keys=True)
 
 
+def target_event_schema_content(*, account: str, region: str) -> str:
+    """The organization hub function's events (glacier_cleanup.events.TargetEvent): one account and region."""
+    settings = on_demand_event_schema()
+    event = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["account", "region", "run_id"],
+        "properties": {
+            "account": {"type": "string", "pattern": "^\\d{12}$"},
+            "region": {"type": "string"},
+            "run_id": {"type": "string", "pattern": "^[A-Za-z0-9_.@=,+-]{1,80}$"},
+            "round": {"type": "integer", "minimum": 1},
+            "settings": settings,
+        },
+    }
+    target = {"account": account, "region": region, "run_id": "console-test"}
+    examples = {
+        "dry-run-one-account": {"value": {**target, "settings": {"dry_run": True}}},
+        "abort-stale-one-account": {"value": {**target, "settings": {"dry_run": False}}},
+    }
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "Event", "version": "1.0.0"},
+        "paths": {},
+        "components": {"schemas": {"Event": event}, "examples": examples},
+    }
+    return json.dumps(document, sort_keys=True)
+
+
 class ConsoleTestEvents(Construct):
     """The dry-run, abort-stale-now and one-vault test events for the function's Test tab."""
 
@@ -69,7 +98,9 @@ class ConsoleTestEvents(Construct):
         function: lambda_.IFunction,
         registry_mode: str,
         example_vault: str | None,
+        content: str | None = None,
     ) -> None:
+        """`content`: the schema and examples (default: the on-demand events of a target's function)."""
         super().__init__(scope, id_)
         # The console creates the registry the first time anyone saves a shareable event: a fresh account
         # or region has none, an older one may. Others' events live in it, so it is never deleted.
@@ -89,7 +120,7 @@ class ConsoleTestEvents(Construct):
             schema_name=Fn.join("", ["_", function.function_name, "-schema"]),
             type="OpenApi3",
             description="Shareable test events for the Glacier multipart cleanup function",
-            content=console_schema_content(vault=example_vault or EXAMPLE_VAULT),
+            content=content or console_schema_content(vault=example_vault or EXAMPLE_VAULT),
         )
         for prerequisite in (self.registry, self.ensure_registry):
             if prerequisite is not None:

@@ -21,6 +21,7 @@ from infra.organization.results_bucket import ResultsBucket
 from infra.organization.stack_set import MemberRoleStackSet
 from infra.queries import SavedQueries
 from infra.schedule import CleanupSchedule
+from infra.test_events import ConsoleTestEvents, target_event_schema_content
 
 DRY_RUN_INPUT = '{"dry_run": true}'
 
@@ -102,6 +103,16 @@ class OrganizationHubStack(Stack):
         OrganizationAlarms(self, "Alarms", config=config, failed_runs_queue=failed_runs.queue, topics=topics)
         ExecutionAlarms(self, "ExecutionAlarms", state_machine=run.state_machine, topics=topics)
         SavedQueries(self, "Queries", prefix=self.stack_name, log_group=cleanup.log_group)
+        if settings.test_events:
+            # Target events for the Test tab: one account and region through its member role.
+            ConsoleTestEvents(
+                self,
+                "ConsoleTestEvents",
+                function=cleanup.function,
+                registry_mode=settings.test_event_registry,
+                example_vault=None,
+                content=target_event_schema_content(account=fan_out.hub_account, region=fan_out.hub_region),
+            )
 
         machine_arn = run.state_machine.state_machine_arn
         CfnOutput(self, "StateMachineArn", value=machine_arn, description="The organization run")
