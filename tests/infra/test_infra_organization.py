@@ -297,3 +297,35 @@ def test_regions_may_be_all_and_the_planner_is_told_so() -> None:
     from infra.organization.functions import organization_environment  # noqa: PLC0415
 
     assert organization_environment(config.organization, "bucket")["CLEANUP_ORG_REGIONS"] == "all"
+
+
+def test_the_hub_functions_console_test_events_are_target_events(hub_template: dict[str, Any]) -> None:
+    from glacier_cleanup.events import TargetEvent, parse_event  # noqa: PLC0415
+
+    schema = only_resource(hub_template, "AWS::EventSchemas::Schema")["Properties"]
+    examples = json.loads(schema["Content"])["components"]["examples"]
+    events = {name: parse_event(example["value"]) for name, example in examples.items()}
+    assert all(isinstance(event, TargetEvent) for event in events.values())
+    assert {(e.account, e.region) for e in events.values() if isinstance(e, TargetEvent)} == {
+        ("222222222222", "eu-west-1")
+    }
+
+
+def test_a_targets_scheduled_run_continues_while_incomplete(shipped_template: dict[str, Any]) -> None:
+    document = definition(shipped_template)
+    states = document["States"]
+    assert document["StartAt"] == "FirstRound"
+    assert states["FirstRound"]["Parameters"] == {
+        "trigger": "schedule",
+        "scheduled_time.$": "$$.Execution.StartTime",
+        "round": 1,
+        "earlier": {"abort_failures": 0, "uploads_aborted": 0, "uploads_already_gone": 0},
+    }
+    assert states["Clean"]["Parameters"]["Payload"] == {
+        "trigger.$": "$.trigger",
+        "scheduled_time.$": "$.scheduled_time",
+        "round.$": "$.round",
+    }
+    assert states["MoreToDo"]["Choices"][0]["And"][1] == {"Variable": "$.round", "NumericLessThan": 5}
+    # Every round may use the function's whole timeout; plus 15 minutes for retries' waiting.
+    assert document["TimeoutSeconds"] == 900 * 5 + 900
