@@ -135,3 +135,43 @@ def asset_size() -> dict[str, Any]:
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
+
+
+# What the handler imports beyond boto3, by module (cumulative import time from -X importtime).
+BREAKDOWN_MODULES = (
+    "pydantic",
+    "aws_lambda_powertools.utilities.parser",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.logging",
+    "glacier_cleanup.models",
+    "glacier_cleanup.settings",
+    "glacier_cleanup.events",
+    "glacier_cleanup.engine",
+)
+
+
+def import_breakdown(runs: int = 5) -> dict[str, Any]:
+    """Medians of `python -X importtime -c "import boto3; import <handler>"`: each module's cumulative
+    import time (its own code plus what it imported first), with boto3 already loaded. For a model
+    module, its own time is mostly pydantic building the models' validators."""
+    env = _environment(LAMBDA_SOURCE)
+    samples: dict[str, list[float]] = defaultdict(list)
+    for _ in range(runs):
+        stderr = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import boto3; import {HANDLER_MODULE}"],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        seen: dict[str, tuple[int, int]] = {}
+        for line in stderr.splitlines():
+            parts = [part.strip() for part in line.removeprefix("import time:").split("|")]
+            if len(parts) == 3 and parts[0].isdigit():
+                seen.setdefault(parts[2], (int(parts[0]), int(parts[1])))
+        for module in BREAKDOWN_MODULES:
+            own, cumulative = seen.get(module, (0, 0))
+            samples[f"{module}_cumulative_ms"].append(cumulative / 1000)
+            samples[f"{module}_own_ms"].append(own / 1000)
+    return {name: round(statistics.median(values), 1) for name, values in samples.items()}

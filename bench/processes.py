@@ -23,9 +23,9 @@ _DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY
 
 
 @contextmanager
-def emulator(latency_ms: float = 0.0) -> Iterator[ServerHandle]:
+def emulator(latency_ms: float = 0.0, *options: str) -> Iterator[ServerHandle]:
     """``python -m glacier_emulator`` on a free loopback port; terminated however the block ends."""
-    options = ["--latency-ms", str(latency_ms)] if latency_ms else []
+    options = (*(["--latency-ms", str(latency_ms)] if latency_ms else []), *options)
     server = ServerProcess(*options)
     try:
         yield server.handle(REGION)
@@ -55,9 +55,11 @@ def isolated_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def function_environment(endpoint_url: str, concurrency: int) -> dict[str, str]:
-    """The function's settings, pointed at the emulator; lambda_src is the import root, as in Lambda."""
+def function_environment(endpoint_url: str, concurrency: int, **settings: str) -> dict[str, str]:
+    """The function's settings, pointed at the emulator; lambda_src is the import root, as in Lambda.
+    `settings`: more CLEANUP_* variables (e.g. CLEANUP_RETRY_MODE)."""
     return isolated_environment(
+        **settings,
         AWS_ENDPOINT_URL_GLACIER=endpoint_url,
         CLEANUP_CONCURRENCY=str(concurrency),
         CLEANUP_DRY_RUN="false",
@@ -71,11 +73,11 @@ def function_environment(endpoint_url: str, concurrency: int) -> dict[str, str]:
 class HandlerWorker:
     """bench/worker.py in a fresh interpreter: one ``invoke()`` = one ``lambda_handler`` call."""
 
-    def __init__(self, endpoint_url: str, concurrency: int) -> None:
+    def __init__(self, endpoint_url: str, concurrency: int, **settings: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(BENCH_DIR / "worker.py")],
             cwd=REPO_ROOT,
-            env=function_environment(endpoint_url, concurrency),
+            env=function_environment(endpoint_url, concurrency, **settings),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

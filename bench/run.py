@@ -20,9 +20,12 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from capacity import measure_capacity, mixed_capacity
-from coldstart import asset_size, import_times
+from coldstart import asset_size, import_breakdown, import_times
 from common import BENCH_DIR, REPO_ROOT, Scenario, calls_check, log, seed
+from glacier_cleanup.settings import Settings
+from orgscale import organization_scale
 from processes import HandlerWorker, emulator
+from ratelimit import rate_limited
 from sequential import estimate_seconds, run_sequential
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -34,12 +37,17 @@ SCHEDULE_EVENT = {
 # A small run in every handler process before anything is measured: imports, client, pool, connections.
 WARMUP = Scenario(vaults=1, stale=150, fresh=0, prefix="warmup")
 TARGETS = {
-    "efficiency_min": 0.80,
+    "efficiency_min": 0.85,
     "speedup_min": 20.0,
     "calls_ratio": 1.0,
     "rss_growth_max_mib": 10.0,
     "import_ratio_max": 1.5,
+    "rate_limit_useful_min": 0.90,
+    "rate_limit_throttled_max": 0.05,
 }
+# The function's shipped defaults (glacier_cleanup.settings): what the rate-limited scenario must meet.
+DEFAULT_RETRY_MODE = str(Settings.model_fields["retry_mode"].default)
+DEFAULT_CONCURRENCY = int(Settings.model_fields["concurrency"].default)
 
 
 def _median(values: list[float]) -> float:
@@ -222,6 +230,20 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def organization_model_at(
+    organization: dict[str, Any], concurrency: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    from orgscale import model  # noqa: PLC0415
+
+    return model(
+        organization["per_target"],
+        organization["planning"],
+        accounts=args.org_accounts,
+        regions=args.org_regions,
+        concurrency=concurrency,
+    )
+
+
 # ----- the document -------------------------------------------------------------------------------------
 
 
@@ -284,6 +306,21 @@ def targets(document: dict[str, Any]) -> dict[str, Any]:
             document["demand_fraction_of_capacity"] < 0.5,
         ),
     }
+    shipped = document["rate_limit"]["shipped_defaults"]
+    checks.update(
+        {
+            "rate_limit_useful_fraction": (
+                shipped["useful_fraction_of_limit"],
+                shipped["useful_fraction_of_limit"] >= TARGETS["rate_limit_useful_min"],
+            ),
+            "rate_limit_throttled_fraction": (
+                shipped["throttled_fraction"],
+                shipped["throttled_fraction"] <= TARGETS["rate_limit_throttled_max"],
+            ),
+            "rate_limit_failed_aborts": (shipped["failed_aborts"], shipped["failed_aborts"] == 0),
+            "rate_limit_runs_to_converge": (shipped["runs_to_converge"], shipped["runs_to_converge"] == 1),
+        }
+    )
     return {name: {"value": value, "met": met} for name, (value, met) in checks.items()}
 
 
@@ -308,6 +345,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scaling-latency-ms", type=float, default=0.0)
     parser.add_argument("--import-runs", type=int, default=10)
     parser.add_argument("--capacity-rounds", type=int, default=3)
+    parser.add_argument("--rate-limit", type=float, default=50.0, help="requests/s per account and region")
+    parser.add_argument("--rate-latency-ms", type=float, default=20.0)
+    parser.add_argument("--rate-vaults", type=int, default=20)
+    parser.add_argument("--rate-stale", type=int, default=100, help="stale uploads per vault")
+    parser.add_argument(
+        "--rate-configurations",
+        type=lambda text: [
+            (mode, int(threads)) for mode, threads in (item.split(":") for item in text.split(","))
+        ],
+        default=[("standard", 16), ("adaptive", 16), ("adaptive", 32)],
+        help="retry_mode:concurrency pairs compared at the rate limit (the shipped defaults are always run)",
+    )
+    parser.add_argument("--org-accounts", type=int, default=1000)
+    parser.add_argument("--org-regions", type=int, default=17)
+    parser.add_argument(
+        "--org-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[10, 100]
+    )
     parser.add_argument(
         "--no-save", action="store_true", help="print the JSON only, keep bench/results as is"
     )
@@ -343,8 +397,37 @@ def main(argv: list[str] | None = None) -> int:
 
     result = throughput(args, scenario, subset)
     scaling_result = scaling(args)
+    configurations = list(
+        dict.fromkeys([(DEFAULT_RETRY_MODE, DEFAULT_CONCURRENCY), *args.rate_configurations])
+    )
+    rate = rate_limited(
+        limit=args.rate_limit,
+        latency_ms=args.rate_latency_ms,
+        scenario=Scenario(args.rate_vaults, args.rate_stale, 0, prefix="rate"),
+        configurations=configurations,
+    )
+    rate["shipped_defaults"] = next(
+        row
+        for row in rate["configurations"]
+        if (row["retry_mode"], row["concurrency"]) == (DEFAULT_RETRY_MODE, DEFAULT_CONCURRENCY)
+    )
+    log("organization scale: per-target costs, planning 1,000 accounts")
+    organization = organization_scale(
+        concurrency=args.org_concurrency[0], accounts=args.org_accounts, regions=args.org_regions
+    )
+    organization["model_at_other_concurrency"] = [
+        organization_model_at(organization, concurrency, args) for concurrency in args.org_concurrency[1:]
+    ]
+    largest = scaling_result["rows"][-1]
+    organization["function_memory"] = {
+        "stale_uploads": largest["stale_uploads"],
+        "peak_rss_kib": largest["peak_rss_kib"],
+        "peak_rss_growth_over_warm_kib": largest["peak_rss_growth_kib"],
+        "source": "scaling (the largest size)",
+    }
     log("cold start: import times")
     cold = import_times(args.import_runs)
+    cold["breakdown"] = import_breakdown()
     log(f"cold start: handler {cold['handler_import_ms']} ms, boto3 {cold['boto3_import_ms']} ms")
 
     document.update(
@@ -359,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
             "demand_fraction_of_capacity": round(demand / capacity["scenario_mix_rps"], 3),
             "throughput": result,
             "scaling": scaling_result,
+            "rate_limit": rate,
+            "organization": organization,
             "cold_start": cold,
             "asset": asset_size(),
         }

@@ -1,0 +1,96 @@
+"""Throughput at an account's rate limit: the emulator meters every request with a token bucket per account
+and region (glacier_emulator/ratelimit.py), as AWS throttles; the handler runs in its own process.
+
+For each client configuration (retry mode, concurrency) on the same scenario: the useful calls per second
+(requests answered ok) divided by the limit, the fraction of requests throttled, failed aborts and the runs
+it takes until nothing stale is left. A throttled request consumes no token, so useful work can reach the
+limit only if the client does not waste its time waiting on throttled answers and backoffs.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from common import ABORT, Scenario, log, seed
+from processes import HandlerWorker, emulator
+
+SCHEDULE_EVENT = {"trigger": "schedule"}
+MAX_RUNS = 3
+
+
+def _throttled(stats: dict[str, Any]) -> int:
+    return sum(ops.get("ThrottlingException", 0) for ops in stats.get("operations", {}).values())
+
+
+def _ok(stats: dict[str, Any]) -> int:
+    return sum(ops.get("ok", 0) for ops in stats.get("operations", {}).values())
+
+
+def measure(
+    *, limit: float, latency_ms: float, scenario: Scenario, retry_mode: str, concurrency: int
+) -> dict[str, Any]:
+    """One configuration: runs until nothing stale is left (at most MAX_RUNS)."""
+    options = ("--rate-limit", str(limit))
+    with emulator(latency_ms, *options) as handle:
+        assert handle.endpoint_url is not None
+        with HandlerWorker(handle.endpoint_url, concurrency, CLEANUP_RETRY_MODE=retry_mode) as worker:
+            seed(handle, scenario)
+            # Seeding went around the meter (the control endpoint); start from a full bucket anyway.
+            handle.configure(rate_limit=limit)
+            runs: list[dict[str, Any]] = []
+            started = time.perf_counter()
+            while len(runs) < MAX_RUNS:
+                reply = worker.invoke(SCHEDULE_EVENT)
+                result = reply["result"]
+                runs.append(
+                    {
+                        "seconds": round(reply["seconds"], 2),
+                        "status": result["status"],
+                        "aborted": result["uploads_aborted"],
+                        "abort_failures": result["abort_failures"],
+                        "stale": result["uploads_stale"],
+                    }
+                )
+                if result["status"] == "ok" and result["uploads_stale"] == result["uploads_aborted"]:
+                    break
+            seconds = time.perf_counter() - started
+            stats = handle.stats()
+    total, throttled, ok = stats["total"], _throttled(stats), _ok(stats)
+    aborts_ok = stats["operations"].get(ABORT, {}).get("ok", 0)
+    row = {
+        "retry_mode": retry_mode,
+        "concurrency": concurrency,
+        "seconds": round(seconds, 2),
+        "requests": total,
+        "useful_requests": ok,
+        "useful_rps": round(ok / seconds, 2),
+        "useful_fraction_of_limit": round(ok / seconds / limit, 3),
+        "throttled_fraction": round(throttled / total, 3) if total else 0.0,
+        "aborts_ok": aborts_ok,
+        "failed_aborts": sum(run["abort_failures"] for run in runs),
+        "runs_to_converge": len(runs) if aborts_ok == scenario.stale_total else None,
+        "runs": runs,
+    }
+    log(
+        f"rate limit {limit}/s, {retry_mode} x{concurrency}: {row['useful_fraction_of_limit']} of the limit, "
+        f"{row['throttled_fraction']:.1%} throttled, {row['failed_aborts']} failed aborts, "
+        f"{len(runs)} run(s), {row['seconds']} s"
+    )
+    return row
+
+
+def rate_limited(
+    *, limit: float, latency_ms: float, scenario: Scenario, configurations: list[tuple[str, int]]
+) -> dict[str, Any]:
+    rows = [
+        measure(limit=limit, latency_ms=latency_ms, scenario=scenario, retry_mode=mode, concurrency=threads)
+        for mode, threads in configurations
+    ]
+    return {
+        "limit_rps": limit,
+        "latency_ms": latency_ms,
+        "scenario": scenario.describe(),
+        "model": "token bucket per account and region, burst = rate, a throttled request consumes nothing",
+        "configurations": rows,
+    }
