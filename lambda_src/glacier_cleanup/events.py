@@ -15,10 +15,10 @@ A bad event raises `InvalidEventError` naming the field, before any Glacier call
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser import parse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from glacier_cleanup.models import MAX_ABORTS_LIMIT, MAX_OLDER_THAN_HOURS, MIN_OLDER_THAN_HOURS, VaultName
 
@@ -80,45 +80,6 @@ class TargetEvent(BaseModel):
 
 CleanupEvent = ScheduleEvent | OnDemandRequest | TargetEvent
 
-AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
-RegionName = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
-
-
-class OrganizationRunRequest(OnDemandRequest):
-    """The organization state machine's input: the schedule's payload, or `{}` / a narrowed on-demand run,
-    e.g. {"dry_run": true, "accounts": ["111111111111"], "regions": ["eu-west-1"]} (docs/organization.md)."""
-
-    trigger: Literal["schedule"] | None = None
-    schedule_arn: str | None = None
-    scheduled_time: datetime | None = Field(default=None, strict=False)
-    accounts: list[AccountId] | None = Field(default=None, min_length=1)
-    regions: list[RegionName] | None = Field(default=None, min_length=1)
-
-    def overrides(self) -> dict[str, Any]:
-        """Only the run settings (what each target event carries), not the scope or the trigger."""
-        return self.model_dump(exclude_none=True, include=set(OnDemandRequest.model_fields))
-
-
-class PlannerEvent(BaseModel):
-    """What the state machine's first step sends the planner: the execution's name and its input."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    run_id: str = Field(pattern=r"^[A-Za-z0-9_.@=,+-]{1,80}$")
-    request: OrganizationRunRequest
-
-
-def parse_planner_event(event: object) -> PlannerEvent:
-    """Parse the planner's event; raises InvalidEventError naming each bad field."""
-    if not isinstance(event, dict):
-        raise InvalidEventError(
-            f"invalid organization run: expected a JSON object, got {type(event).__name__}"
-        )
-    try:
-        return parse(event=event, model=PlannerEvent)
-    except ValidationError as exc:
-        raise InvalidEventError(f"invalid organization run: {_describe(exc)}") from exc
-
 
 def parse_event(event: object) -> CleanupEvent:
     """Parse an invocation's event; raises InvalidEventError naming each bad field."""
@@ -133,7 +94,7 @@ def parse_event(event: object) -> CleanupEvent:
     try:
         return parse(event=event, model=model)
     except ValidationError as exc:
-        raise InvalidEventError(f"invalid {_kind(model)}: {_describe(exc)}") from exc
+        raise InvalidEventError(f"invalid {_kind(model)}: {describe(exc)}") from exc
 
 
 def parse_request(**values: Any) -> OnDemandRequest:
@@ -147,7 +108,7 @@ def _kind(model: type[BaseModel]) -> str:
     return {ScheduleEvent: "schedule event", TargetEvent: "target event"}.get(model, "on-demand request")
 
 
-def _describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or "event"
