@@ -24,6 +24,8 @@ from moto import mock_aws
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from glacier_cleanup.observability import set_log_stream
+
 from glacier_emulator import CONTROL, install
 from glacier_emulator.handles import InProcessHandle
 from scripts import org_harness, org_scenario
@@ -102,7 +104,12 @@ def main() -> int:
         for label, execution_input in (("dry run", {"dry_run": True}), ("run", {}), ("nothing left", {})):
             run_started = time.monotonic()
             with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-                documents[label] = org_harness.run_execution(glacier, hub, execution_input)
+                # The Logger keeps its own stream; the EMF metrics are printed to sys.stdout.
+                set_log_stream(log)
+                try:
+                    documents[label] = org_harness.run_execution(glacier, hub, execution_input)
+                finally:
+                    set_log_stream(sys.__stdout__)
             say(f"\n== {label} ({time.monotonic() - run_started:.1f} s)\n{table(documents[label], names)}")
         aborted = {(a["account"], a["region"], a["upload_id"]) for a in CONTROL.aborts()}
     elapsed = time.monotonic() - started
