@@ -182,3 +182,13 @@ def test_unknown_profile_is_a_setup_error() -> None:
 )
 def test_part_range_size(range_in_bytes: str, size: int) -> None:
     assert part_range_size(range_in_bytes) == size
+
+
+def test_role_session_names_keep_to_sts_limits() -> None:
+    from glacier_cleanup.roles import session_name  # noqa: PLC0415
+
+    assert session_name("glacier-cleanup", "run:2026/11 26", "r2") == "glacier-cleanup-run-2026-11-26-r2"
+    long = session_name("glacier-cleanup", "x" * 100)
+    assert len(long) == 64
+    assert long.startswith("glacier-cleanup-xxx")
+    assert session_name("", "a") == "a-"  # STS wants at least 2 characters
