@@ -28,13 +28,14 @@ def _ok(stats: dict[str, Any]) -> int:
 
 
 def measure(
-    *, limit: float, latency_ms: float, scenario: Scenario, retry_mode: str, concurrency: int
+    *, limit: float, latency_ms: float, scenario: Scenario, retry_mode: str, concurrency: int, pacing: bool
 ) -> dict[str, Any]:
     """One configuration: runs until nothing stale is left (at most MAX_RUNS)."""
     options = ("--rate-limit", str(limit))
     with emulator(latency_ms, *options) as handle:
         assert handle.endpoint_url is not None
-        with HandlerWorker(handle.endpoint_url, concurrency, CLEANUP_RETRY_MODE=retry_mode) as worker:
+        settings = {"CLEANUP_RETRY_MODE": retry_mode, "CLEANUP_PACING": "true" if pacing else "false"}
+        with HandlerWorker(handle.endpoint_url, concurrency, **settings) as worker:
             seed(handle, scenario)
             # Seeding went around the meter (the control endpoint); start from a full bucket anyway.
             handle.configure(rate_limit=limit)
@@ -61,6 +62,7 @@ def measure(
     row = {
         "retry_mode": retry_mode,
         "concurrency": concurrency,
+        "pacing": pacing,
         "seconds": round(seconds, 2),
         "requests": total,
         "useful_requests": ok,
@@ -73,7 +75,8 @@ def measure(
         "runs": runs,
     }
     log(
-        f"rate limit {limit}/s, {retry_mode} x{concurrency}: {row['useful_fraction_of_limit']} of the limit, "
+        f"rate limit {limit}/s, {retry_mode} x{concurrency} {'paced' if pacing else 'unpaced'}: "
+        f"{row['useful_fraction_of_limit']} of the limit, "
         f"{row['throttled_fraction']:.1%} throttled, {row['failed_aborts']} failed aborts, "
         f"{len(runs)} run(s), {row['seconds']} s"
     )
@@ -81,11 +84,18 @@ def measure(
 
 
 def rate_limited(
-    *, limit: float, latency_ms: float, scenario: Scenario, configurations: list[tuple[str, int]]
+    *, limit: float, latency_ms: float, scenario: Scenario, configurations: list[tuple[str, int, bool]]
 ) -> dict[str, Any]:
     rows = [
-        measure(limit=limit, latency_ms=latency_ms, scenario=scenario, retry_mode=mode, concurrency=threads)
-        for mode, threads in configurations
+        measure(
+            limit=limit,
+            latency_ms=latency_ms,
+            scenario=scenario,
+            retry_mode=mode,
+            concurrency=threads,
+            pacing=pacing,
+        )
+        for mode, threads, pacing in configurations
     ]
     return {
         "limit_rps": limit,

@@ -48,6 +48,7 @@ TARGETS = {
 # The function's shipped defaults (glacier_cleanup.settings): what the rate-limited scenario must meet.
 DEFAULT_RETRY_MODE = str(Settings.model_fields["retry_mode"].default)
 DEFAULT_CONCURRENCY = int(Settings.model_fields["concurrency"].default)
+DEFAULT_PACING = bool(Settings.model_fields["pacing"].default)
 
 
 def _median(values: list[float]) -> float:
@@ -352,10 +353,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rate-configurations",
         type=lambda text: [
-            (mode, int(threads)) for mode, threads in (item.split(":") for item in text.split(","))
+            (mode, int(threads), paced == "paced")
+            for mode, threads, paced in (item.split(":") for item in text.split(","))
         ],
-        default=[("standard", 16), ("adaptive", 16), ("adaptive", 32)],
-        help="retry_mode:concurrency pairs compared at the rate limit (the shipped defaults are always run)",
+        default=[("standard", 16, False), ("adaptive", 16, False), ("adaptive", 32, False)],
+        help="retry_mode:concurrency:paced|unpaced to compare at the rate limit (plus the shipped defaults)",
     )
     parser.add_argument("--org-accounts", type=int, default=1000)
     parser.add_argument("--org-regions", type=int, default=17)
@@ -397,9 +399,8 @@ def main(argv: list[str] | None = None) -> int:
 
     result = throughput(args, scenario, subset)
     scaling_result = scaling(args)
-    configurations = list(
-        dict.fromkeys([(DEFAULT_RETRY_MODE, DEFAULT_CONCURRENCY), *args.rate_configurations])
-    )
+    shipped = (DEFAULT_RETRY_MODE, DEFAULT_CONCURRENCY, DEFAULT_PACING)
+    configurations = list(dict.fromkeys([shipped, *args.rate_configurations]))
     rate = rate_limited(
         limit=args.rate_limit,
         latency_ms=args.rate_latency_ms,
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     rate["shipped_defaults"] = next(
         row
         for row in rate["configurations"]
-        if (row["retry_mode"], row["concurrency"]) == (DEFAULT_RETRY_MODE, DEFAULT_CONCURRENCY)
+        if (row["retry_mode"], row["concurrency"], row["pacing"]) == shipped
     )
     log("organization scale: per-target costs, planning 1,000 accounts")
     organization = organization_scale(

@@ -134,6 +134,7 @@ class CleanupSettings(BaseModel):
     report_bytes: Switch = False  # adds glacier:ListParts
     max_attempts: int = Field(default=10, ge=1, le=20)
     retry_mode: Literal["standard", "adaptive"] = "standard"
+    pacing: Switch = True  # glacier_cleanup.pacing: once throttled, pace at the rate that succeeds
     service_name: str = Field(default="glacier-multipart-cleanup", pattern=r"^[A-Za-z0-9._\-]{1,255}$")
     metrics_namespace: str = Field(default="GlacierMultipartCleanup", pattern=r"^[A-Za-z0-9._/#:\-]{1,255}$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

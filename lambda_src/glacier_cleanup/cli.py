@@ -243,6 +243,7 @@ class _Runner:
             max_attempts=settings.max_attempts,
             retry_mode=settings.retry_mode,
             concurrency=plan.concurrency,
+            pacing=settings.pacing,
             region=region,
             session=self._prepared.session,
         )

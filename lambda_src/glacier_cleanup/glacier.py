@@ -8,7 +8,7 @@ retries leaves this module as a domain exception from glacier_cleanup.models, ch
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -23,6 +23,7 @@ from glacier_cleanup.models import (
     RetryMode,
     Upload,
 )
+from glacier_cleanup.pacing import Pacer
 
 if TYPE_CHECKING:
     from mypy_boto3_glacier import GlacierClient
@@ -66,11 +67,33 @@ def create_session(*, region: str | None = None, profile: str | None = None) -> 
         raise ClientSetupError(str(exc)) from exc
 
 
+# botocore's ThrottlingErrorDetector codes that Glacier can answer.
+_THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+
+
+def pace(client: GlacierClient, pacer: Pacer) -> None:
+    """Make every attempt of `client` wait for `pacer`, and tell it each attempt's outcome."""
+
+    def before_send(**_: object) -> None:
+        pacer.before_send()
+
+    def response_received(parsed_response: dict[str, Any] | None = None, **_: object) -> None:
+        code = ((parsed_response or {}).get("Error") or {}).get("Code")
+        pacer.after_response(throttled=code in _THROTTLING_CODES)
+
+    # First: an in-process stub (moto) answers in before-send too, and must see the paced request.
+    client.meta.events.register_first("before-send.glacier", before_send)
+    client.meta.events.register("response-received.glacier", response_received)
+
+
 def create_client(
     *,
     max_attempts: int,
     retry_mode: RetryMode,
     concurrency: int,
+    pacing: bool = False,
     region: str | None = None,
     profile: str | None = None,
     session: boto3.session.Session | None = None,
@@ -89,20 +112,21 @@ def create_client(
         config = config.merge(config_override)
     if session is None:
         session = create_session(region=region, profile=profile)
+    keys: dict[str, Any] = {}
+    if credentials is not None:
+        keys = {
+            "aws_access_key_id": credentials.access_key_id,
+            "aws_secret_access_key": credentials.secret_access_key,
+            "aws_session_token": credentials.session_token,
+        }
     try:
         # `region` picks the client's region even on a given session (one session, many regions).
-        if credentials is None:
-            return session.client("glacier", config=config, region_name=region)
-        return session.client(
-            "glacier",
-            config=config,
-            region_name=region,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-        )
+        client = session.client("glacier", config=config, region_name=region, **keys)
     except BotoCoreError as exc:  # no region, ...
         raise ClientSetupError(str(exc)) from exc
+    if pacing:
+        pace(client, Pacer())
+    return client
 
 
 def to_domain_error(exc: ClientError | BotoCoreError) -> GlacierError:

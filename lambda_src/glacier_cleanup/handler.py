@@ -50,6 +50,7 @@ class Runtime:
             max_attempts=self.settings.max_attempts,
             retry_mode=self.settings.retry_mode,
             concurrency=self.settings.concurrency,
+            pacing=self.settings.pacing,
         )
         return GlacierAdapter(client, account_id=self.settings.account_id)
 

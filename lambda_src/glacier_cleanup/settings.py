@@ -92,6 +92,13 @@ class Settings(BaseModel):
     retry_mode: RetryMode = Field(
         default="standard", alias="CLEANUP_RETRY_MODE", description="standard or adaptive"
     )
+    pacing: bool = Field(
+        default=True,
+        alias="CLEANUP_PACING",
+        # Measured (make bench): at a 50 requests/s token bucket, paced 0.99 of the limit useful with 3.7 %
+        # throttled, unpaced 0.98 with 24 %; under the drills' random throttling never slower than sequential.
+        description="true or false (once throttled, pace requests at the rate that succeeds)",
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
@@ -99,7 +106,7 @@ class Settings(BaseModel):
         description="the IAM role name target events assume in each member account; empty refuses them",
     )
 
-    @field_validator("dry_run", "report_bytes", mode="before")
+    @field_validator("dry_run", "report_bytes", "pacing", mode="before")
     @classmethod
     def _true_or_false(cls, value: object) -> object:
         # Only the two words: "yes", "1" or "on" are more likely mistakes than intent for a safety switch.

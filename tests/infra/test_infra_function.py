@@ -34,6 +34,7 @@ SHIPPED_ENVIRONMENT = {
     "CLEANUP_REPORT_BYTES": "false",
     "CLEANUP_MAX_ATTEMPTS": "10",
     "CLEANUP_RETRY_MODE": "standard",
+    "CLEANUP_PACING": "true",
     "POWERTOOLS_SERVICE_NAME": "glacier-multipart-cleanup",
     "POWERTOOLS_METRICS_NAMESPACE": "GlacierMultipartCleanup",
     "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -115,6 +115,7 @@ def test_vault_exclude_and_threshold_flags(glacier: FakeGlacier, capsys: pytest.
         "retry_mode": "standard",
         "concurrency": 3,
         "region": "eu-west-1",
+        "pacing": True,  # the shipped default, as in Lambda
     }
 
 

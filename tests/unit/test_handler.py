@@ -253,6 +253,7 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
         "concurrency": 24,
         "region": None,  # the session's own region, and its own credentials: no target event here
         "credentials": None,
+        "pacing": True,
     }
     assert built[0]["session"] is not None
 
