@@ -20,6 +20,31 @@ RUNBOOK = "Runbook: docs/operations.md#alarms"
 _MAX_RANGE_MINUTES = 7 * 24 * 60
 
 
+def above_zero_alarm(
+    scope: Construct, name: str, *, prefix: str, metric: cloudwatch.IMetric, description: str
+) -> cloudwatch.Alarm:
+    """An alarm on any occurrence in a period; no data means nothing ran or nothing failed: not breaching."""
+    return cloudwatch.Alarm(
+        scope,
+        name,
+        alarm_name=f"{prefix}-{name}",
+        alarm_description=f"{description} {RUNBOOK}",
+        metric=metric,
+        threshold=0,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=1,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def notify(alarms: dict[str, cloudwatch.Alarm], topics: list[sns.ITopic]) -> None:
+    """Every alarm to every topic, on ALARM and on OK."""
+    for alarm in alarms.values():
+        for topic in topics:
+            alarm.add_alarm_action(actions.SnsAction(topic))
+            alarm.add_ok_action(actions.SnsAction(topic))
+
+
 def heartbeat_window(settings: CleanupSettings) -> tuple[int, int]:
     """(period minutes, periods) for the "did not run" alarm: no run in any of `periods` periods covering
     one schedule interval, the flexible window and one period of slack (capped at CloudWatch's 7 days)."""
@@ -87,10 +112,7 @@ class CleanupAlarms(Construct):
         self._run_incomplete(settings)
         if settings.schedule_enabled:
             self._did_not_run(settings)
-        for alarm in self.alarms.values():
-            for topic in topics:
-                alarm.add_alarm_action(actions.SnsAction(topic))
-                alarm.add_ok_action(actions.SnsAction(topic))
+        notify(self.alarms, topics)
 
     def metric(self, name: str, period: Duration, statistic: str = "Sum") -> cloudwatch.Metric:
         """A metric the function emits with Powertools (EMF), as docs/design.md names it."""
@@ -150,15 +172,6 @@ class CleanupAlarms(Construct):
         )
 
     def _above_zero(self, name: str, metric: cloudwatch.IMetric, description: str) -> None:
-        self.alarms[name] = cloudwatch.Alarm(
-            self,
-            name,
-            alarm_name=f"{self._prefix}-{name}",
-            alarm_description=f"{description} {RUNBOOK}",
-            metric=metric,
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            # No data means nothing ran or nothing failed: not a reason to alarm.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        self.alarms[name] = above_zero_alarm(
+            self, name, prefix=self._prefix, metric=metric, description=description
         )

@@ -1,13 +1,11 @@
 """Alarms on a state machine's executions (both stack shapes): failed, timed out, aborted."""
 
 from aws_cdk import Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.alarms import EVENT_PERIOD, RUNBOOK
+from infra.alarms import EVENT_PERIOD, above_zero_alarm, notify
 
 
 class ExecutionAlarms(Construct):
@@ -33,19 +31,8 @@ class ExecutionAlarms(Construct):
                 "Someone stopped a run's execution: what it had done stays done; the next run continues.",
             ),
         }
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name, (metric, description) in checks.items():
-            self.alarms[name] = cloudwatch.Alarm(
-                self,
-                name,
-                alarm_name=f"{prefix}-{name}",
-                alarm_description=f"{description} {RUNBOOK}",
-                metric=metric,
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            for topic in topics:
-                self.alarms[name].add_alarm_action(actions.SnsAction(topic))
-                self.alarms[name].add_ok_action(actions.SnsAction(topic))
+        self.alarms = {
+            name: above_zero_alarm(self, name, prefix=prefix, metric=metric, description=description)
+            for name, (metric, description) in checks.items()
+        }
+        notify(self.alarms, topics)

@@ -41,3 +41,15 @@ class AlarmTopic(Construct):
         )
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
+
+
+def alarm_destinations(
+    scope: Construct, *, emails: Sequence[str], existing_topic_arn: str | None, key: kms.IKey
+) -> list[sns.ITopic]:
+    """The e-mail topic (when addresses are configured) and an existing topic (when its ARN is)."""
+    topics: list[sns.ITopic] = []
+    if emails:
+        topics.append(AlarmTopic(scope, "AlarmTopic", emails=emails, key=key).topic)
+    if existing_topic_arn:
+        topics.append(sns.Topic.from_topic_arn(scope, "ExistingAlarmTopic", existing_topic_arn))
+    return topics

@@ -3,20 +3,19 @@
 from typing import Any
 
 from aws_cdk import Aws, CfnMapping, CfnOutput, Duration, Fn, Stack, Tags
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.alarms import CleanupAlarms
-from infra.config import CleanupSettings, TargetConfig
+from infra.config import TargetConfig
 from infra.continuation import TargetRunStateMachine
 from infra.dashboard import CleanupDashboard
 from infra.dead_letter import FailedRunsQueue
 from infra.encryption import StackKey
 from infra.execution_alarms import ExecutionAlarms
 from infra.function import CleanupFunction, log_retention
-from infra.notifications import AlarmTopic
+from infra.notifications import alarm_destinations
 from infra.queries import SavedQueries
 from infra.schedule import CleanupSchedule
 from infra.test_events import ConsoleTestEvents
@@ -80,7 +79,9 @@ class GlacierCleanupStack(Stack):
         )
         # Scheduler writes undeliverable runs to the KMS-encrypted queue: what SQS needs of the key, no more.
         key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
-        topics = self._alarm_destinations(settings, key)
+        topics = alarm_destinations(
+            self, emails=settings.alarm_emails, existing_topic_arn=settings.alarm_topic_arn, key=key
+        )
         alarms = CleanupAlarms(
             self,
             "Alarms",
@@ -123,15 +124,6 @@ class GlacierCleanupStack(Stack):
             value=cleanup.alias.function_arn,
             description="The alias the schedule invokes (roll back: point it at an earlier version)",
         )
-
-    def _alarm_destinations(self, settings: CleanupSettings, key: kms.IKey) -> list[sns.ITopic]:
-        """The e-mail topic (when addresses are configured) and an existing topic (when its ARN is)."""
-        topics: list[sns.ITopic] = []
-        if settings.alarm_emails:
-            topics.append(AlarmTopic(self, "AlarmTopic", emails=settings.alarm_emails, key=key).topic)
-        if settings.alarm_topic_arn:
-            topics.append(sns.Topic.from_topic_arn(self, "ExistingAlarmTopic", settings.alarm_topic_arn))
-        return topics
 
     def _add_operator_outputs(
         self, dashboard: CleanupDashboard, log_group: str, queue: sqs.IQueue, topics: list[sns.ITopic]

@@ -3,12 +3,11 @@ name) and the failed-runs queue; the executions' alarms are infra/execution_alar
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import EVENT_PERIOD, RUNBOOK, heartbeat_window
+from infra.alarms import EVENT_PERIOD, RUNBOOK, above_zero_alarm, heartbeat_window, notify
 from infra.config import OrganizationConfig
 
 
@@ -48,19 +47,10 @@ class OrganizationAlarms(Construct):
                 "Scheduler could not start an organization run: the record is in the failed-runs queue.",
             ),
         }
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name, (metric, description) in above_zero.items():
-            self.alarms[name] = cloudwatch.Alarm(
-                self,
-                name,
-                alarm_name=f"{prefix}-{name}",
-                alarm_description=f"{description} {RUNBOOK}",
-                metric=metric,
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+        self.alarms = {
+            name: above_zero_alarm(self, name, prefix=prefix, metric=metric, description=description)
+            for name, (metric, description) in above_zero.items()
+        }
         if config.settings.schedule_enabled:
             period, periods = heartbeat_window(config.settings)
             self.alarms["DidNotRun"] = cloudwatch.Alarm(
@@ -78,10 +68,7 @@ class OrganizationAlarms(Construct):
                 datapoints_to_alarm=periods,
                 treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
             )
-        for alarm in self.alarms.values():
-            for topic in topics:
-                alarm.add_alarm_action(actions.SnsAction(topic))
-                alarm.add_ok_action(actions.SnsAction(topic))
+        notify(self.alarms, topics)
 
     def metric(self, name: str, period: Duration = EVENT_PERIOD) -> cloudwatch.Metric:
         settings = self._config.settings

@@ -3,7 +3,6 @@
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Fn, Stack, Tags
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.config import OrganizationConfig
@@ -11,7 +10,7 @@ from infra.dead_letter import FailedRunsQueue
 from infra.encryption import StackKey
 from infra.execution_alarms import ExecutionAlarms
 from infra.function import CleanupFunction, MemberAccess, log_retention
-from infra.notifications import AlarmTopic
+from infra.notifications import alarm_destinations
 from infra.organization.access import MemberRoleAccess
 from infra.organization.alarms import OrganizationAlarms
 from infra.organization.fan_out import OrganizationRunStateMachine
@@ -95,11 +94,9 @@ class OrganizationHubStack(Stack):
         # Member roles trust the hub function's role by ARN: IAM wants that role to exist first.
         stack_set.node.add_dependency(cleanup.role)
 
-        topics: list[sns.ITopic] = []
-        if settings.alarm_emails:
-            topics.append(AlarmTopic(self, "AlarmTopic", emails=settings.alarm_emails, key=key).topic)
-        if settings.alarm_topic_arn:
-            topics.append(sns.Topic.from_topic_arn(self, "ExistingAlarmTopic", settings.alarm_topic_arn))
+        topics = alarm_destinations(
+            self, emails=settings.alarm_emails, existing_topic_arn=settings.alarm_topic_arn, key=key
+        )
         OrganizationAlarms(self, "Alarms", config=config, failed_runs_queue=failed_runs.queue, topics=topics)
         ExecutionAlarms(self, "ExecutionAlarms", state_machine=run.state_machine, topics=topics)
         SavedQueries(self, "Queries", prefix=self.stack_name, log_group=cleanup.log_group)

@@ -9,30 +9,24 @@ from typing import Annotated, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from glacier_cleanup.events import ACCOUNT_ID_PATTERN, REGION_PATTERN
-from glacier_cleanup.settings import validate_environ
+from glacier_cleanup.settings import split_list, validate_environ
 
 ORG_SETTINGS_PREFIX = "CLEANUP_ORG_"
 ALL_REGIONS = "all"
 PARENT_ID_PATTERN = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"
 
 
-def _comma_separated(value: object) -> object:
-    if isinstance(value, str):
-        return tuple(item.strip() for item in value.split(",") if item.strip())
-    return value
-
-
 def _all_regions(value: object) -> object:
-    return () if isinstance(value, str) and value.strip() == ALL_REGIONS else _comma_separated(value)
+    return () if isinstance(value, str) and value.strip() == ALL_REGIONS else split_list(value)
 
 
 ParentIds = Annotated[
     tuple[Annotated[str, StringConstraints(pattern=PARENT_ID_PATTERN)], ...],
-    BeforeValidator(_comma_separated),
+    BeforeValidator(split_list),
 ]
 AccountIds = Annotated[
     tuple[Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)], ...],
-    BeforeValidator(_comma_separated),
+    BeforeValidator(split_list),
 ]
 Regions = Annotated[
     tuple[Annotated[str, StringConstraints(pattern=REGION_PATTERN)], ...], BeforeValidator(_all_regions)

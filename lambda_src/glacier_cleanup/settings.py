@@ -29,7 +29,7 @@ class SettingsError(ValueError):
     """A setting (environment variable) has a value the function cannot run with."""
 
 
-def _split_list(value: object) -> object:
+def split_list(value: object) -> object:
     """Comma-separated environment value -> tuple of non-empty, stripped items."""
     if isinstance(value, str):
         return tuple(item.strip() for item in value.split(",") if item.strip())
@@ -120,7 +120,7 @@ class Settings(BaseModel):
     @field_validator("vaults", "exclude_vaults", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
-        return _split_list(value)
+        return split_list(value)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Self:
