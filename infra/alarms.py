@@ -3,6 +3,8 @@
 two targets in one account and region never read each other's series. Every alarm notifies on ALARM and OK.
 """
 
+from collections.abc import Callable
+
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -34,6 +36,32 @@ def above_zero_alarm(
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluation_periods=1,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def did_not_run_alarm(
+    scope: Construct,
+    *,
+    prefix: str,
+    settings: CleanupSettings,
+    metric_for: Callable[[Duration], cloudwatch.IMetric],
+    description: Callable[[int], str],
+) -> cloudwatch.Alarm:
+    """The heartbeat: `metric_for(period)` saw no run over the schedule's interval (heartbeat_window).
+    `description(minutes)` says what that means here."""
+    period, periods = heartbeat_window(settings)
+    return cloudwatch.Alarm(
+        scope,
+        "DidNotRun",
+        alarm_name=f"{prefix}-DidNotRun",
+        alarm_description=f"{description(period * periods)} {RUNBOOK}",
+        metric=metric_for(Duration.minutes(period)),
+        threshold=1,
+        comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluation_periods=periods,
+        datapoints_to_alarm=periods,
+        # The heartbeat: no data is exactly what this alarm looks for.
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
     )
 
 
@@ -153,22 +181,17 @@ class CleanupAlarms(Construct):
         )
 
     def _did_not_run(self, settings: CleanupSettings) -> None:
-        period, periods = heartbeat_window(settings)
-        self.alarms["DidNotRun"] = cloudwatch.Alarm(
+        self.alarms["DidNotRun"] = did_not_run_alarm(
             self,
-            "DidNotRun",
-            alarm_name=f"{self._prefix}-DidNotRun",
-            alarm_description=f"No run finished in the last {period * periods} minutes although the schedule "
-            f"({settings.schedule_expression}) should have started one: the schedule was disabled or deleted "
-            "outside the stack, Scheduler could not invoke the function (see FailedRuns), or every run "
-            f"failed before its end (see Errors). {RUNBOOK}",
-            metric=self.metric("Runs", Duration.minutes(period)),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=periods,
-            datapoints_to_alarm=periods,
-            # The heartbeat: no data is exactly what this alarm looks for.
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            prefix=self._prefix,
+            settings=settings,
+            metric_for=lambda period: self.metric("Runs", period),
+            description=lambda minutes: (
+                f"No run finished in the last {minutes} minutes although the schedule "
+                f"({settings.schedule_expression}) should have started one: the schedule was disabled or "
+                "deleted outside the stack, Scheduler could not invoke the function (see FailedRuns), or "
+                "every run failed before its end (see Errors)."
+            ),
         )
 
     def _above_zero(self, name: str, metric: cloudwatch.IMetric, description: str) -> None:

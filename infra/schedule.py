@@ -77,3 +77,6 @@ class CleanupSchedule(Construct):
             if window
             else scheduler.TimeWindow.off(),
         )
+        # Scheduler writes undeliverable runs to the KMS-encrypted queue: what SQS needs of the key, no more.
+        if dead_letter_queue.encryption_master_key is not None:
+            dead_letter_queue.encryption_master_key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey")

@@ -69,7 +69,7 @@ class GlacierCleanupStack(Stack):
             key=key,
             retention=log_retention(settings.log_retention_days),
         )
-        schedule = CleanupSchedule(
+        CleanupSchedule(
             self,
             "Schedule",
             state_machine=run.state_machine,
@@ -77,8 +77,6 @@ class GlacierCleanupStack(Stack):
             dead_letter_queue=failed_runs.queue,
             description=f"Glacier multipart cleanup run (target {name})",
         )
-        # Scheduler writes undeliverable runs to the KMS-encrypted queue: what SQS needs of the key, no more.
-        key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
         topics = alarm_destinations(
             self, emails=settings.alarm_emails, existing_topic_arn=settings.alarm_topic_arn, key=key
         )

@@ -7,7 +7,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import EVENT_PERIOD, RUNBOOK, above_zero_alarm, heartbeat_window, notify
+from infra.alarms import EVENT_PERIOD, above_zero_alarm, did_not_run_alarm, notify
 from infra.config import OrganizationConfig
 
 
@@ -52,21 +52,16 @@ class OrganizationAlarms(Construct):
             for name, (metric, description) in above_zero.items()
         }
         if config.settings.schedule_enabled:
-            period, periods = heartbeat_window(config.settings)
-            self.alarms["DidNotRun"] = cloudwatch.Alarm(
+            self.alarms["DidNotRun"] = did_not_run_alarm(
                 self,
-                "DidNotRun",
-                alarm_name=f"{prefix}-DidNotRun",
-                alarm_description=f"No organization run finished in the last {period * periods} minutes "
-                f"although the schedule ({config.settings.schedule_expression}) should have started one: the "
-                "schedule was disabled outside the stack, or the executions failed (see ExecutionsFailed). "
-                f"{RUNBOOK}",
-                metric=self.metric("OrganizationRuns", Duration.minutes(period)),
-                threshold=1,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=periods,
-                datapoints_to_alarm=periods,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+                prefix=prefix,
+                settings=config.settings,
+                metric_for=lambda period: self.metric("OrganizationRuns", period),
+                description=lambda minutes: (
+                    f"No organization run finished in the last {minutes} minutes although the schedule "
+                    f"({config.settings.schedule_expression}) should have started one: the schedule was "
+                    "disabled outside the stack, or the executions failed (see ExecutionsFailed)."
+                ),
             )
         notify(self.alarms, topics)
 

@@ -81,7 +81,7 @@ class OrganizationHubStack(Stack):
             key=key,
             retention=log_retention(settings.log_retention_days),
         )
-        schedule = CleanupSchedule(
+        CleanupSchedule(
             self,
             "Schedule",
             state_machine=run.state_machine,
@@ -89,7 +89,6 @@ class OrganizationHubStack(Stack):
             dead_letter_queue=failed_runs.queue,
             description=f"Glacier multipart cleanup of the organization ({fan_out.name})",
         )
-        key.grant(schedule.role, "kms:Decrypt", "kms:GenerateDataKey")
         stack_set = MemberRoleStackSet(self, "MemberRoles", config=config, template=member_template(config))
         # Member roles trust the hub function's role by ARN: IAM wants that role to exist first.
         stack_set.node.add_dependency(cleanup.role)
