@@ -29,6 +29,15 @@ def org_env(monkeypatch: pytest.MonkeyPatch, glacier_in_process: InProcessHandle
     org_handler.get_settings.cache_clear()
 
 
+DIMENSIONS = ("service", "target", "function_name", "Account", "Region")
+PER_TARGET_METRICS = ("UploadsStale", "UploadsAborted", "AbortFailures", "TargetNeedsAttention")
+
+
+def per_target_values(*, stale: int, aborted: int, failures: int, attention: int) -> dict[str, list[float]]:
+    values = (stale, aborted, failures, attention)
+    return {name: [float(value)] for name, value in zip(PER_TARGET_METRICS, values, strict=True)}
+
+
 def read_json(key: str) -> Any:
     return json.loads(boto3.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
@@ -108,6 +117,8 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
     s3 = boto3.client("s3")
     succeeded = [
         child(target_output("111111111111", "eu-west-1", "ok", uploads_stale=3, uploads_aborted=3)),
+        child(target_output("555555555555", "eu-west-1", "partial", uploads_stale=5, abort_failures=2)),
+        child(target_output("555555555555", "us-east-1", "incomplete", uploads_stale=4, uploads_aborted=1)),
         child(target_output("111111111111", "us-east-1", "ok")),  # nothing happened: no per-target metric
         child(target_output("222222222222", "eu-west-1", "glacier_unavailable")),
         child(target_output("333333333333", "eu-west-1", "no_access")),
@@ -135,31 +146,59 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
     answer = org_handler.summary_handler(
         {
             "run_id": "run-7",
-            "targets_planned": 6,
+            "targets_planned": 8,
             "results_bucket": BUCKET,
             "manifest_key": "results/m/manifest.json",
         },
         FakeLambdaContext(),
     )
 
-    assert (answer["targets"], answer["targets_missing"], answer["uploads_aborted"]) == (5, 1, 3)
-    assert answer["statuses"] == {"failed": 1, "glacier_unavailable": 1, "no_access": 1, "ok": 2}
-    assert [(a["account"], a["status"]) for a in answer["needs_attention"]] == [
-        ("333333333333", "no_access"),
-        ("444444444444", "failed"),
+    assert (answer["targets"], answer["targets_missing"], answer["uploads_aborted"]) == (7, 1, 4)
+    assert answer["statuses"] == {
+        "failed": 1,
+        "glacier_unavailable": 1,
+        "incomplete": 1,
+        "no_access": 1,
+        "ok": 2,
+        "partial": 1,
+    }
+    assert [(a["account"], a["region"], a["status"]) for a in answer["needs_attention"]] == [
+        ("555555555555", "eu-west-1", "partial"),  # in the order the results were read
+        ("555555555555", "us-east-1", "incomplete"),
+        ("333333333333", "eu-west-1", "no_access"),
+        ("444444444444", "eu-west-1", "failed"),
     ]
     summary = read_json("runs/run-7/summary.json")
-    assert len(summary["results"]) == 5
+    assert len(summary["results"]) == 7
     assert "results" not in answer  # the execution's output stays small
     metrics, lines = emitted(capsys.readouterr().out)
     totals = next(m for m in metrics if m.get("target") == "acme")
     # Failed: the failed child and the one planned target with no result at all.
-    assert (totals["Targets"], totals["TargetsFailed"], totals["TargetsNoAccess"]) == ([5.0], [2.0], [1.0])
-    per_target = sorted((m["Account"], m["Region"]) for m in metrics if "Account" in m)
-    assert per_target == [
-        ("111111111111", "eu-west-1"),
-        ("333333333333", "eu-west-1"),
-        ("444444444444", "eu-west-1"),
-    ]
+    published = {name: totals[name] for name in totals if not name.startswith("_") and name not in DIMENSIONS}
+    assert published == {
+        "Targets": [7.0],
+        "TargetsFailed": [2.0],
+        "TargetsNoAccess": [1.0],
+        "TargetsPartial": [1.0],
+        "TargetsIncomplete": [1.0],
+        "UploadsAborted": [4.0],
+        "UploadsStale": [12.0],
+        "AbortFailures": [2.0],
+        "OrganizationRuns": [1.0],
+    }
+    per_target = {
+        (m["Account"], m["Region"]): {name: m[name] for name in PER_TARGET_METRICS}
+        for m in metrics
+        if "Account" in m
+    }
+    assert per_target == {
+        # something happened
+        ("111111111111", "eu-west-1"): per_target_values(stale=3, aborted=3, failures=0, attention=0),
+        # needs attention: no access, the failed child, partial and incomplete
+        ("333333333333", "eu-west-1"): per_target_values(stale=0, aborted=0, failures=0, attention=1),
+        ("444444444444", "eu-west-1"): per_target_values(stale=0, aborted=0, failures=0, attention=1),
+        ("555555555555", "eu-west-1"): per_target_values(stale=5, aborted=0, failures=2, attention=1),
+        ("555555555555", "us-east-1"): per_target_values(stale=4, aborted=1, failures=0, attention=1),
+    }
     finished = next(line for line in lines if line.get("message") == "organization run finished")
-    assert finished["uploads_aborted"] == 3
+    assert finished["uploads_aborted"] == 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -215,3 +216,16 @@ def test_an_incomplete_run_exits_one(glacier: FakeGlacier, monkeypatch: pytest.M
     result = json.loads(capsys.readouterr().out)
     assert status == 1
     assert result["complete"] is False
+
+
+HELP_TEXT = Path(__file__).resolve().parents[2] / "docs" / "cli-help.txt"
+
+
+def test_help_text_is_the_documented_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/cli-help.txt is the operator's reference (linked from the README): every flag, metavar, default
+    # and exit status it names must be what --help prints. After a deliberate change: UPDATE_SNAPSHOTS=1.
+    monkeypatch.setenv("COLUMNS", "100")
+    text = cli.build_parser().format_help()
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        HELP_TEXT.write_text(text, encoding="utf-8")
+    assert text == HELP_TEXT.read_text(encoding="utf-8"), "--help changed: review, then UPDATE_SNAPSHOTS=1"
