@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -229,3 +231,112 @@ def test_help_text_is_the_documented_one(monkeypatch: pytest.MonkeyPatch) -> Non
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         HELP_TEXT.write_text(text, encoding="utf-8")
     assert text == HELP_TEXT.read_text(encoding="utf-8"), "--help changed: review, then UPDATE_SNAPSHOTS=1"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def run_on_a_terminal(monkeypatch: pytest.MonkeyPatch, answer: str, *argv: str) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), _Terminal()
+    monkeypatch.setattr(sys, "stdin", _Terminal(answer))
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.delenv("POWERTOOLS_LOG_LEVEL", raising=False)
+    try:
+        status = cli.main(list(argv))
+    finally:
+        cli.logger.setLevel("INFO")
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+def test_on_a_terminal_apply_shows_the_stale_uploads_then_asks(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", "^keep")
+    protected = glacier.add_upload("backups", "2020-01-01T00:00:00.000Z", "keep: tape")
+
+    status, out, err = run_on_a_terminal(monkeypatch, "y\n", "--apply")
+
+    preview, _, after = err.partition("Abort 5 stale uploads in account 123456789012, eu-west-1? [y/N] ")
+    assert status == 0
+    assert preview.startswith("account 123456789012 (arn:aws:iam::123456789012:user/op)\nregions eu-west-1\n")
+    assert "Looking for stale uploads first (nothing is aborted yet)...\n" in preview
+    assert preview.count("would abort") == 5
+    assert protected not in preview  # the question lists the stale uploads only
+    assert after, "the question was not asked"
+    assert glacier.calls["AbortMultipartUpload"] == 5
+    assert out.count("aborted") >= 5
+    assert '"level":"INFO"' not in err  # on a terminal the listing says what INFO lines would
+
+
+@pytest.mark.parametrize("answer", ["n\n", "", "yes please\n"])
+def test_on_a_terminal_anything_but_yes_aborts_nothing(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    status, out, err = run_on_a_terminal(monkeypatch, answer, "--apply")
+
+    assert status == 0
+    assert err.endswith("? [y/N] Nothing aborted.\n")
+    assert glacier.calls["AbortMultipartUpload"] == 0
+    assert out == ""
+
+
+def test_on_a_terminal_nothing_stale_means_no_question(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, out, err = run_on_a_terminal(monkeypatch, "y\n", "--apply", "--older-than-hours", "87600")
+
+    assert (status, out) == (0, "")
+    assert err.endswith("Nothing to abort.\n")
+    assert "[y/N]" not in err
+    assert glacier.calls["AbortMultipartUpload"] == 0
+
+
+def test_on_a_terminal_yes_skips_the_question_and_the_log_level_can_be_chosen(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
+    stdout, stderr = io.StringIO(), _Terminal()
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", stdout)
+
+    status = cli.main(["--apply", "--yes"])
+
+    assert status == 0
+    assert "[y/N]" not in stderr.getvalue()
+    assert glacier.calls["AbortMultipartUpload"] == 5
+    assert '"message":"aborted stale upload"' in stderr.getvalue()
+
+
+def test_an_interrupted_run_stops_aborting_and_exits_130(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    installed: list[cli.Interrupts] = []
+
+    class Recorded(cli.Interrupts):
+        def install(self) -> None:  # no process-wide handler in a test: the fake presses Ctrl-C itself
+            installed.append(self)
+
+    monkeypatch.setattr(cli, "Interrupts", Recorded)
+    glacier.before_abort = lambda vault, upload_id: installed[0]._handle(signal.SIGINT, None)
+
+    status = cli.main(["--apply", "--json", "--concurrency", "1"])
+
+    result = json.loads(capsys.readouterr().out)
+    assert status == 130
+    assert glacier.calls["AbortMultipartUpload"] == 1
+    assert result["complete"] is False
+
+
+def test_only_both_ends_on_a_terminal_make_it_interactive(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", _Terminal("n\n"))  # stderr piped: never asks, never waits for input
+
+    status = cli.main(["--apply", "--json"])
+
+    assert status == 0
+    assert glacier.calls["AbortMultipartUpload"] == 5

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import time
 
-from glacier_cleanup.cli_terminal import CountingGlacier, Progress, Tally, confirm
+import pytest
+from glacier_cleanup.cli_terminal import CountingGlacier, Interrupts, Progress, Tally, confirm
 from glacier_cleanup.models import Upload, UploadOutcome
+from glacier_cleanup.stopping import Stop
 
 from .conftest import FakeGlacier
 
@@ -50,3 +54,22 @@ def test_only_y_or_yes_confirms() -> None:
         out = io.StringIO()
         assert confirm("Abort 3?", io.StringIO(answer), out) is expected
         assert out.getvalue() == "Abort 3? [y/N] "
+
+
+def test_the_first_signal_stops_the_run_and_the_second_quits_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    stop, err = Stop(), io.StringIO()
+    interrupts = Interrupts(stop, err)
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+
+    interrupts._handle(signal.SIGTERM, None)
+
+    assert (stop.requested, stop.reason, exits) == (True, "interrupted", [])
+    assert err.getvalue() == (
+        "\nSIGTERM: stopping; no new Glacier calls, waiting for the ones in flight "
+        "(press Ctrl-C again to quit at once)\n"
+    )
+    interrupts._handle(signal.SIGINT, None)
+    assert exits == [130]
+    assert err.getvalue().endswith("(press Ctrl-C again to quit at once)\nquitting now\n")
+    assert interrupts.received == 2

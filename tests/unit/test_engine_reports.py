@@ -1,0 +1,248 @@
+"""What the engine tells about each upload: the outcome the terminal lists, and the log line an operator
+queries in Logs Insights. The messages and keys are a contract: the saved queries (infra/queries.py) filter on
+them, and docs/operations.md lists them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from glacier_cleanup.engine import run_cleanup
+from glacier_cleanup.models import (
+    AccessDeniedError,
+    CleanupPlan,
+    GlacierUnavailableError,
+    ResourceGoneError,
+    UploadOutcome,
+)
+
+from .conftest import NOW, FakeGlacier, hours_ago
+from .support import emitted
+
+
+def run(glacier: FakeGlacier, **overrides: Any) -> tuple[list[tuple[str, float | None, str]], Any]:
+    values: dict[str, Any] = {"dry_run": False, "older_than": timedelta(hours=168), "concurrency": 1}
+    values.update(overrides)
+    outcomes: list[UploadOutcome] = []
+    summary = run_cleanup(glacier, CleanupPlan(**values), clock=lambda: NOW, on_upload=outcomes.append)
+    told = sorted((o.upload.upload_id, o.age_hours, o.action) for o in outcomes)
+    return told, summary
+
+
+def log_lines(capsys: pytest.CaptureFixture[str], *keys: str) -> list[dict[str, Any]]:
+    _, lines = emitted(capsys.readouterr().out)
+    picked = [
+        {key: line[key] for key in ("level", "message", *keys) if key in line}
+        for line in lines
+        if "upload_id" in line
+    ]
+    return sorted(picked, key=lambda line: (line["upload_id"], line["message"]))
+
+
+@pytest.fixture
+def every_kind() -> tuple[FakeGlacier, dict[str, str]]:
+    glacier = FakeGlacier()
+    ids = {
+        "aborted": glacier.add_upload("vault", hours_ago(200), "nightly"),
+        "young": glacier.add_upload("vault", hours_ago(2)),
+        "protected": glacier.add_upload("vault", hours_ago(300), "keep: tape"),
+        "unreadable": glacier.add_upload("vault", "yesterday"),
+        "denied": glacier.add_upload("vault", hours_ago(400)),
+        "gone": glacier.add_upload("vault", hours_ago(500)),
+    }
+    glacier.abort_errors[ids["denied"]] = AccessDeniedError("AccessDeniedException", "not yours")
+    glacier.abort_errors[ids["gone"]] = ResourceGoneError("ResourceNotFoundException", "no such upload")
+    return glacier, ids
+
+
+def test_each_upload_is_told_with_its_age_and_what_happened(
+    every_kind: tuple[FakeGlacier, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glacier, ids = every_kind
+    told, summary = run(glacier, protect_description=re.compile("^keep"))
+
+    assert told == sorted(
+        [
+            (ids["aborted"], 200.0, "aborted"),
+            (ids["protected"], 300.0, "protected"),
+            (ids["unreadable"], None, "skipped: unusable CreationDate"),
+            (ids["denied"], 400.0, "abort failed: AccessDeniedException"),
+            (ids["gone"], 500.0, "already gone"),
+        ]
+    )
+    result = summary.to_result()
+    assert (result["uploads_aborted"], result["uploads_already_gone"], result["abort_failures"]) == (1, 1, 1)
+    assert (result["uploads_protected"], result["uploads_skipped"], result["uploads_stale"]) == (1, 1, 3)
+
+
+def test_each_upload_leaves_the_documented_log_line(
+    every_kind: tuple[FakeGlacier, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    glacier, ids = every_kind
+    capsys.readouterr()
+
+    run(glacier)
+
+    vault = {"vault": "vault"}
+    assert log_lines(
+        capsys, "vault", "upload_id", "age_hours", "error", "error_code", "creation_date"
+    ) == sorted(
+        [
+            {
+                "level": "INFO",
+                "message": "aborted stale upload",
+                **vault,
+                "upload_id": ids["aborted"],
+                "age_hours": 200.0,
+                "creation_date": hours_ago(200),
+            },
+            {
+                "level": "INFO",
+                "message": "aborted stale upload",
+                **vault,
+                "upload_id": ids["protected"],  # nothing protects it in this run
+                "age_hours": 300.0,
+                "creation_date": hours_ago(300),
+            },
+            {
+                "level": "WARNING",
+                "message": "upload skipped: unusable CreationDate",
+                **vault,
+                "upload_id": ids["unreadable"],
+                "creation_date": "yesterday",
+            },
+            {
+                "level": "ERROR",
+                "message": "abort failed",
+                **vault,
+                "upload_id": ids["denied"],
+                "error": "AccessDeniedException: not yours",
+                "error_code": "AccessDeniedException",
+            },
+            {"level": "INFO", "message": "stale upload already gone", **vault, "upload_id": ids["gone"]},
+        ],
+        key=lambda line: (line["upload_id"], line["message"]),
+    )
+
+
+def test_the_released_line_carries_what_an_operator_needs_to_find_the_upload(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    glacier = FakeGlacier()
+    upload_id = glacier.add_upload("media", hours_ago(250), "reel 7", parts=3)
+    capsys.readouterr()
+
+    run(glacier, dry_run=True, report_bytes=True)
+
+    [line] = log_lines(
+        capsys, "vault", "upload_id", "age_hours", "archive_description", "creation_date", "dry_run", "bytes"
+    )
+    assert line == {
+        "level": "INFO",
+        "message": "would abort stale upload",
+        "vault": "media",
+        "upload_id": upload_id,
+        "age_hours": 250.0,
+        "archive_description": "reel 7",
+        "creation_date": hours_ago(250),
+        "dry_run": True,
+        "bytes": 3 * 1024 * 1024,
+    }
+
+
+def test_an_upload_that_cannot_be_measured_is_still_aborted_and_says_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glacier = FakeGlacier()
+    upload_id = glacier.add_upload("media", hours_ago(250))
+
+    def denied(vault: str, upload: str) -> int:
+        raise AccessDeniedError("AccessDeniedException", "no ListParts")
+
+    monkeypatch.setattr(glacier, "upload_size_bytes", denied)
+    capsys.readouterr()
+
+    told, summary = run(glacier, report_bytes=True)
+
+    assert told == [(upload_id, 250.0, "aborted")]
+    assert summary.to_result()["bytes_released"] == 0
+    assert log_lines(capsys, "vault", "upload_id", "error", "bytes") == [
+        {
+            "level": "INFO",
+            "message": "aborted stale upload",
+            "vault": "media",
+            "upload_id": upload_id,
+            # no "bytes": unknown sizes are left out
+        },
+        {
+            "level": "WARNING",
+            "message": "could not measure upload",
+            "vault": "media",
+            "upload_id": upload_id,
+            "error": "AccessDeniedException: no ListParts",
+        },
+    ]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_uploads_past_the_cap_or_the_budget_are_told_so(dry_run: bool) -> None:
+    glacier = FakeGlacier()
+    for age in (200, 300, 400):
+        glacier.add_upload("vault", hours_ago(age))
+
+    told, _ = run(glacier, dry_run=dry_run, max_aborts=1)
+
+    assert sorted(action for _, _, action in told) == sorted(
+        ["aborted" if not dry_run else "would abort", *["not aborted: max_aborts reached"] * 2]
+    )
+
+
+def test_uploads_left_when_time_runs_out_are_not_reached(capsys: pytest.CaptureFixture[str]) -> None:
+    glacier = FakeGlacier()
+    ages = {glacier.add_upload("vault", hours_ago(age)): float(age) for age in (200, 300)}
+    left = [60.0]
+    glacier.before_abort = lambda vault, upload_id: left.__setitem__(0, 5.0)  # after the first abort: 5 s
+    outcomes: list[UploadOutcome] = []
+    plan = CleanupPlan(
+        dry_run=False, older_than=timedelta(hours=168), concurrency=1, time_margin=timedelta(seconds=10)
+    )
+    capsys.readouterr()
+
+    summary = run_cleanup(
+        glacier, plan, clock=lambda: NOW, seconds_remaining=lambda: left[0], on_upload=outcomes.append
+    )
+
+    assert sorted(o.action for o in outcomes) == ["aborted", "not reached: run stopped"]
+    assert all(o.age_hours == ages[o.upload.upload_id] for o in outcomes)
+    assert summary.to_result()["uploads_not_reached"] == 1
+    _, lines = emitted(capsys.readouterr().out)
+    budget = [
+        line for line in lines if line["message"] == "time budget reached: starting no new Glacier calls"
+    ]
+    assert [(line["level"], line["time_margin_seconds"]) for line in budget] == [("WARNING", 10.0)]
+
+
+def test_glacier_going_away_mid_run_is_said_once(capsys: pytest.CaptureFixture[str]) -> None:
+    glacier = FakeGlacier()
+    for age in (200, 300, 400):
+        glacier.add_upload("vault", hours_ago(age))
+    for upload_id in list(glacier.vaults["vault"]):
+        glacier.abort_errors[upload_id] = GlacierUnavailableError(
+            "NoLongerSupportedException", "gone for good"
+        )
+    capsys.readouterr()
+
+    _, summary = run(glacier, concurrency=4)
+
+    _, lines = emitted(capsys.readouterr().out)
+    said = [
+        line
+        for line in lines
+        if line["message"] == "Glacier is not available to this account: nothing to clean"
+    ]
+    assert [(line["level"], line["error"]) for line in said] == [
+        ("WARNING", "NoLongerSupportedException: gone for good")
+    ]
+    assert summary.to_result()["status"] == "glacier_unavailable"
