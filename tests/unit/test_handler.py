@@ -10,7 +10,8 @@ import pytest
 from glacier_cleanup import handler
 from glacier_cleanup.events import InvalidEventError
 from glacier_cleanup.handler import Runtime, lambda_handler
-from glacier_cleanup.models import GlacierError
+from glacier_cleanup.models import GlacierError, NoAccessError, ResourceGoneError
+from glacier_cleanup.roles import TemporaryCredentials
 from glacier_cleanup.settings import Settings, SettingsError
 
 from .conftest import FakeGlacier
@@ -270,3 +271,94 @@ def test_a_misspelled_configured_vault_is_a_status_and_a_metric(
     assert (values["VaultsNotFound"], values["RunIncomplete"], values["Runs"]) == (1, 0, 1)
     run_blob = next(blob for blob in blobs if "VaultsNotFound" in blob)
     assert run_blob["target"] == "prod-eu"
+
+
+@pytest.fixture
+def member_role(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Target events with a member role setting; the role assumption recorded instead of calling STS."""
+    monkeypatch.setenv("CLEANUP_MEMBER_ROLE_NAME", "GlacierCleanupMember")
+    assumed: list[dict[str, object]] = []
+
+    def assume_member_role(session: object, **kwargs: object) -> TemporaryCredentials:
+        assumed.append(kwargs)
+        return TemporaryCredentials("ASIAX", "secret", "token")
+
+    monkeypatch.setattr(handler, "assume_member_role", assume_member_role)
+    return assumed
+
+
+TARGET_EVENT = {"account": "222222222222", "region": "eu-west-2", "run_id": "run-7", "round": 3}
+
+
+def test_a_target_event_assumes_the_member_role_for_the_rest_of_the_run(
+    glacier: FakeGlacier, member_role: list[dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = lambda_handler(TARGET_EVENT, FakeLambdaContext(remaining_ms=600_500))
+
+    assert member_role == [
+        {
+            "account_id": "222222222222",
+            "role_name": "GlacierCleanupMember",
+            "session_name": "glacier-cleanup-run-7-r3",
+            "duration_seconds": 660,  # the function's time left, plus a minute
+        }
+    ]
+    assert (result["account"], result["region"], result["uploads_stale"]) == ("222222222222", "eu-west-2", 5)
+    _, logs = emitted(capsys.readouterr().out)
+    finished = next(line for line in logs if line["message"] == "cleanup finished")
+    assert {key: finished[key] for key in ("trigger", "account", "region", "run_id", "round")} == {
+        "trigger": "target",
+        "account": "222222222222",
+        "region": "eu-west-2",
+        "run_id": "run-7",
+        "round": 3,
+    }
+
+
+def test_a_target_whose_role_cannot_be_assumed_says_so_and_touches_nothing(
+    glacier: FakeGlacier, member_role: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    def refused(session: object, **kwargs: object) -> TemporaryCredentials:
+        raise NoAccessError(
+            "222222222222", "AccessDenied", "cannot assume arn:aws:iam::222222222222:role/R: no"
+        )
+
+    monkeypatch.setattr(handler, "assume_member_role", refused)
+
+    result = lambda_handler(TARGET_EVENT, FakeLambdaContext())
+
+    assert (result["status"], result["account"], result["region"]) == (
+        "no_access",
+        "222222222222",
+        "eu-west-2",
+    )
+    assert sum(glacier.calls.values()) == 0
+    blobs, logs = emitted(capsys.readouterr().out)
+    [warning] = [line for line in logs if line["level"] == "WARNING"]
+    assert (warning["message"], warning["error"]) == (
+        "no access to the member account: nothing was done there",
+        "AccessDenied: cannot assume arn:aws:iam::222222222222:role/R: no",
+    )
+    assert metric_values(blobs)["NoAccess"] == 1
+
+
+def test_without_a_member_role_setting_a_target_event_is_refused_naming_it(glacier: FakeGlacier) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        lambda_handler(TARGET_EVENT, FakeLambdaContext())
+
+    assert str(raised.value) == (
+        "invalid target event: this function has no CLEANUP_MEMBER_ROLE_NAME, so it cannot enter other "
+        "accounts (allowed here: schedule events and on-demand requests)"
+    )
+    assert sum(glacier.calls.values()) == 0
+
+
+def test_a_vault_deleted_mid_run_is_not_a_vault_not_found(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Listed, then gone before its uploads were listed: fine when no vault list was configured.
+    glacier.list_errors["media"] = ResourceGoneError("ResourceNotFoundException", "vault media gone")
+
+    lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+
+    assert metric_values(emitted(capsys.readouterr().out)[0])["VaultsNotFound"] == 0
