@@ -1,0 +1,192 @@
+"""What the terminal tool prints, character for character: the upload table, the summary, CSV and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from glacier_cleanup.cli_output import (
+    Row,
+    render_csv,
+    render_json,
+    render_rows_table,
+    render_summary_table,
+    shown,
+    totals,
+)
+from glacier_cleanup.models import Upload, UploadOutcome
+
+ACCOUNT = "123456789012"
+
+
+def row(region: str, vault: str, upload_id: str, age: float | None, action: str, **upload: Any) -> Row:
+    created = upload.pop("created", "2026-11-01T00:00:00.000Z")
+    return Row(ACCOUNT, region, UploadOutcome(Upload(vault, upload_id, created, **upload), age, action))
+
+
+ROWS = [
+    row("eu-west-1", "backups", "id-1", 400.0, "aborted", archive_description="nightly 2026-10-30"),
+    row("eu-west-1", "media-archive", "id-22", 900.04, "protected", archive_description="keep: tape"),
+    row("us-east-1", "b", "id-3", None, "skipped: unusable CreationDate", created=None),
+]
+
+
+def region_result(**overrides: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "status": "ok",
+        "dry_run": False,
+        "complete": True,
+        "duration_ms": 52,
+        "cutoff": "2026-11-19T14:03:37.718Z",
+        "older_than_hours": 168.0,
+        "failures": [],
+        **dict.fromkeys(("vaults_scanned", "uploads_found", "uploads_stale", "uploads_aborted"), 0),
+    }
+    result.update(overrides)
+    return result
+
+
+def test_the_upload_table_aligns_columns_and_leaves_the_description_unpadded() -> None:
+    assert render_rows_table(ROWS) == (
+        "REGION     VAULT          UPLOAD ID  CREATED                "
+        "   AGE (H)  ACTION                          "
+        "DESCRIPTION\n"
+        "eu-west-1  backups        id-1       2026-11-01T00:00:00.000"
+        "Z  400.0    aborted                         "
+        "nightly 2026-10-30\n"
+        "eu-west-1  media-archive  id-22      2026-11-01T00:00:00.000"
+        "Z  900.0    protected                       "
+        "keep: tape\n"
+        "us-east-1  b              id-3       -                      "
+        "   -        skipped: unusable CreationDate\n"
+    )
+    assert render_rows_table([]) == "No stale uploads.\n"
+
+
+def test_csv_and_json_carry_every_field_of_each_row() -> None:
+    assert render_csv(ROWS[:1] + ROWS[2:]) == (
+        "account,region,vault,upload_id,created,age_hours,description,action\n"
+        "123456789012,eu-west-1,backups,id-1,2026-11-01T00:00:00.000Z,400.0,nightly 2026-10-30,aborted\n"
+        "123456789012,us-east-1,b,id-3,,,,skipped: unusable CreationDate\n"
+    )
+    results = {"eu-west-1": region_result(uploads_aborted=1)}
+    document = json.loads(render_json(ACCOUNT, "arn:aws:iam::123456789012:user/op", results, ROWS[:1]))
+    assert document["uploads"] == [
+        {
+            "account": ACCOUNT,
+            "region": "eu-west-1",
+            "vault": "backups",
+            "upload_id": "id-1",
+            "created": "2026-11-01T00:00:00.000Z",
+            "age_hours": 400.0,
+            "description": "nightly 2026-10-30",
+            "action": "aborted",
+        }
+    ]
+    assert (document["account"], document["caller_arn"], document["regions"]) == (
+        ACCOUNT,
+        "arn:aws:iam::123456789012:user/op",
+        results,
+    )
+    assert (document["status"], document["uploads_aborted"]) == ("ok", 1)
+
+
+def test_stale_uploads_are_always_shown_the_others_only_when_asked_sorted_by_place() -> None:
+    stale = [row("eu-west-1", "z", f"id-{action}", 200.0, action) for action in STALE_ACTIONS]
+    kept = [
+        row("eu-west-1", "a", "id-p", 200.0, "protected"),
+        row("eu-west-1", "a", "id-s", None, "skipped: x"),
+    ]
+
+    assert {r.outcome.action for r in shown(stale + kept, show_all=False)} == set(STALE_ACTIONS)
+    assert [r.outcome.upload.upload_id for r in shown(list(reversed(stale + kept)), show_all=True)] == [
+        "id-p",
+        "id-s",
+        *sorted(f"id-{action}" for action in STALE_ACTIONS),
+    ]
+
+
+STALE_ACTIONS = [
+    "would abort",
+    "aborted",
+    "already gone",
+    "abort failed: AccessDeniedException",
+    "not reached: run stopped",
+    "not aborted: max_aborts reached",
+]
+
+
+def test_totals_sum_the_regions_and_keep_the_worst_status() -> None:
+    results = {
+        "eu-west-1": region_result(status="partial", uploads_found=3, failures=[{"vault": "v"}]),
+        "us-east-1": region_result(status="incomplete", complete=False, uploads_found=4, dry_run=True),
+        "ap-east-1": region_result(status="region_not_enabled", uploads_found=0),
+    }
+
+    combined = totals(results)
+
+    assert (combined["status"], combined["complete"], combined["dry_run"]) == ("partial", False, False)
+    assert (combined["uploads_found"], combined["failures"]) == (7, [{"vault": "v"}])
+    assert (
+        totals({"a": region_result(status="vault_not_found"), "b": region_result(status="incomplete")})[
+            "status"
+        ]
+        == "incomplete"
+    )
+    assert totals({"a": region_result(status="glacier_unavailable")})["status"] == "ok"
+
+
+def test_the_summary_names_the_mode_each_region_the_cutoff_every_count_and_the_failures() -> None:
+    results = {
+        "eu-west-1": region_result(
+            vaults_scanned=2,
+            uploads_found=5,
+            uploads_stale=3,
+            uploads_aborted=2,
+            uploads_already_gone=1,
+            uploads_protected=4,
+            uploads_skipped=6,
+            uploads_capped=7,
+            uploads_not_reached=8,
+            vaults_gone=9,
+            vaults_not_reached=10,
+            abort_failures=11,
+            vault_failures=12,
+            failures=[{"vault": "backups", "upload_id": "id-9", "error": "AccessDeniedException: no"}],
+        ),
+        "us-east-1": region_result(
+            status="incomplete",
+            complete=False,
+            duration_ms=2905,
+            stopped_by="interrupted",
+            failures=[{"vault": None, "upload_id": None, "error": "ThrottlingException: slow down"}],
+        ),
+    }
+
+    assert render_summary_table(ACCOUNT, results) == (
+        "Glacier multipart cleanup: APPLIED\n"
+        "  account 123456789012\n"
+        "  eu-west-1: status ok, complete true, 52 ms\n"
+        "  us-east-1: status incomplete, complete false, 2905 ms, stopped: interrupted\n"
+        "  stale means created before 2026-11-19T14:03:37.718Z (168 h old)\n"
+        "  vaults scanned                     2\n"
+        "  uploads found                      5\n"
+        "  uploads stale                      3\n"
+        "  uploads aborted                    2\n"
+        "  uploads already gone               1\n"
+        "  uploads protected                  4\n"
+        "  uploads skipped (bad date)         6\n"
+        "  uploads over max_aborts            7\n"
+        "  uploads not reached                8\n"
+        "  vaults not found                   9\n"
+        "  vaults not reached                10\n"
+        "  abort failures                    11\n"
+        "  vault failures                    12\n"
+        "  failures (first ones):\n"
+        "    backups id-9: AccessDeniedException: no\n"
+        "    - -: ThrottlingException: slow down\n"
+    )
+    dry = render_summary_table(ACCOUNT, {"eu-west-1": region_result(dry_run=True, older_than_hours=1.5)})
+    assert dry.startswith("Glacier multipart cleanup: DRY RUN (nothing aborted)\n")
+    assert "(1.5 h old)\n" in dry
+    assert "failures (first ones)" not in dry
