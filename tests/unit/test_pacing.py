@@ -117,3 +117,48 @@ def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
     CONTROL.configure(throttle_rate=0.0)
     client.list_vaults()
     assert seen == [True, True, True, False]  # every attempt botocore made, then a success
+
+
+def test_the_latency_floor_is_a_moving_average_of_measured_attempts(time: FakeTime) -> None:
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    attempt(pacer, time, latency=0.0)  # answered in the same instant: no sample
+    attempt(pacer, time, latency=0.2)
+    attempt(pacer, time, latency=0.4)  # average 0.2 + 0.1 * (0.4 - 0.2) = 0.22 s
+    time.now += 5  # the successes have left the window: the floor decides
+    attempt(pacer, time, latency=0.22, throttled=True)
+    assert pacer.rate == pytest.approx(1 / 0.22)
+
+
+def test_without_any_measured_attempt_the_floor_is_one_per_second(time: FakeTime) -> None:
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    pacer.after_response(throttled=True)  # a thread that never sent through this pacer: no latency known
+    assert pacer.rate == 1.0
+
+
+def test_the_window_holds_successes_exactly_one_second_old(time: FakeTime) -> None:
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    time.now = 0.0
+    for _ in range(3):
+        pacer.before_send()
+        pacer.after_response(throttled=False)  # no latency sample: the floor is 1.0
+    time.now = 1.0
+    pacer.after_response(throttled=True)  # the three at 0.0 are exactly WINDOW old: still counted
+    assert pacer.rate == 3.0  # (and the attempt sent at 0.0 took 1 s: the floor is now 1/s)
+    time.now = 2.0
+    attempt(pacer, time, latency=0.0, throttled=True)  # one window after the last decrease: decreases again
+    assert pacer.rate == 1.0
+
+
+def test_requests_in_flight_are_counted_down_to_zero_again(time: FakeTime) -> None:
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    time.now = 0.0
+    pacer.after_response(throttled=True)  # paced at 1 request/s from here
+    pacer.before_send()  # a lone request: not held, takes the slot until 1.0
+    pacer.before_send()  # a second one in flight: waits for its slot
+    assert time.slept == [1.0]
+    pacer.after_response(throttled=False)
+    pacer.after_response(throttled=False)
+    pacer.after_response(throttled=False)  # one answer too many (never below zero in flight)
+    time.now = 10.0
+    pacer.before_send()  # alone again: not held
+    assert time.slept == [1.0]
