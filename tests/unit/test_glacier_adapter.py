@@ -9,10 +9,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
+from glacier_cleanup import glacier as glacier_module
 from glacier_cleanup.glacier import (
     ClientSetupError,
     GlacierAdapter,
     create_client,
+    create_session,
     part_range_size,
     to_domain_error,
 )
@@ -20,6 +22,7 @@ from glacier_cleanup.models import (
     AccessDeniedError,
     GlacierError,
     GlacierUnavailableError,
+    RegionNotEnabledError,
     ResourceGoneError,
     Upload,
 )
@@ -109,6 +112,7 @@ def test_upload_size_sums_every_parts_page(client, stubber: Stubber) -> None:
         ("NoLongerSupportedException", 400, GlacierUnavailableError),
         ("ThrottlingException", 400, GlacierError),
         ("ServiceUnavailableException", 500, GlacierError),
+        ("UnrecognizedClientException", 403, RegionNotEnabledError),
     ],
 )
 def test_client_errors_become_domain_errors_chained_to_the_client_error(
@@ -192,3 +196,61 @@ def test_role_session_names_keep_to_sts_limits() -> None:
     assert len(long) == 64
     assert long.startswith("glacier-cleanup-xxx")
     assert session_name("", "a") == "a-"  # STS wants at least 2 characters
+
+
+def test_pages_without_their_list_are_empty_pages(client, stubber: Stubber) -> None:
+    stubber.add_response("list_vaults", {}, {"accountId": "-"})
+    stubber.add_response("list_multipart_uploads", {}, {"accountId": "-", "vaultName": "v", "limit": "50"})
+    stubber.add_response(
+        "list_parts", {}, {"accountId": "-", "vaultName": "v", "uploadId": "u", "limit": "50"}
+    )
+
+    adapter = GlacierAdapter(client)
+    assert list(adapter.iter_vault_pages()) == [[]]
+    assert list(adapter.iter_upload_pages("v")) == [[]]
+    assert adapter.upload_size_bytes("v", "u") == 0
+
+
+def test_a_failed_parts_listing_is_mapped(client, stubber: Stubber) -> None:
+    stubber.add_client_error("list_parts", "ResourceNotFoundException", "upload gone", 404)
+
+    with pytest.raises(ResourceGoneError) as raised:
+        GlacierAdapter(client).upload_size_bytes("v", "u")
+
+    assert str(raised.value) == "ResourceNotFoundException: upload gone"
+
+
+def test_an_error_without_details_is_of_unknown_code() -> None:
+    error = to_domain_error(ClientError({}, "AbortMultipartUpload"))
+
+    assert (type(error), error.code, error.message, str(error)) == (GlacierError, "Unknown", "", "Unknown")
+
+
+def test_a_connection_error_keeps_its_message() -> None:
+    error = to_domain_error(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
+
+    assert (
+        str(error) == 'EndpointConnectionError: Could not connect to the endpoint URL: "http://127.0.0.1:1"'
+    )
+
+
+def test_sessions_take_the_region_and_name_an_unknown_profile() -> None:
+    assert create_session(region="ap-south-1").region_name == "ap-south-1"
+    with pytest.raises(ClientSetupError) as raised:
+        create_session(profile="no-such-profile")
+    assert str(raised.value) == "The config profile (no-such-profile) could not be found"
+
+
+def test_clients_say_who_they_are_and_are_paced_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    paced: list[object] = []
+    monkeypatch.setattr(glacier_module, "pace", lambda client, pacer: paced.append(client))
+
+    plain = create_client(max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1")
+    assert paced == []
+    assert plain.meta.config.user_agent_extra == "glacier-multipart-cleanup"
+    with_pacer = create_client(
+        max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1", pacing=True
+    )
+    assert paced == [with_pacer]

@@ -100,9 +100,13 @@ def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
 
     from glacier_emulator import CONTROL  # noqa: PLC0415
 
-    seen: list[bool] = []
+    seen: list[str | bool] = []
 
     class Recording(Pacer):
+        def before_send(self) -> None:
+            seen.append("send")
+            super().before_send()
+
         def after_response(self, *, throttled: bool) -> None:
             seen.append(throttled)
             super().after_response(throttled=throttled)
@@ -116,7 +120,8 @@ def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
         client.list_vaults()
     CONTROL.configure(throttle_rate=0.0)
     client.list_vaults()
-    assert seen == [True, True, True, False]  # every attempt botocore made, then a success
+    # every attempt botocore made, each waiting for its slot first, then a success
+    assert seen == ["send", True, "send", True, "send", True, "send", False]
 
 
 def test_the_latency_floor_is_a_moving_average_of_measured_attempts(time: FakeTime) -> None:
