@@ -47,7 +47,14 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
         cli, "caller_identity", lambda session: ("123456789012", "arn:aws:iam::123456789012:user/op")
     )
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setattr(cli, "GlacierAdapter", lambda client, account_id: fake)
+    adapters: list[str] = []
+
+    def adapter(client: object, account_id: str) -> FakeGlacier:
+        adapters.append(account_id)
+        return fake
+
+    monkeypatch.setattr(cli, "GlacierAdapter", adapter)
+    fake.adapter_accounts = adapters  # type: ignore[attr-defined]
     fake.client_kwargs = built  # type: ignore[attr-defined]
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_VAULTS", "CLEANUP_EXCLUDE_VAULTS", "CLEANUP_CONCURRENCY"):
         monkeypatch.delenv(variable, raising=False)
@@ -323,12 +330,17 @@ def test_an_interrupted_run_stops_aborting_and_exits_130(
     monkeypatch.setattr(cli, "Interrupts", Recorded)
     glacier.before_abort = lambda vault, upload_id: installed[0]._handle(signal.SIGINT, None)
 
-    status = cli.main(["--apply", "--json", "--concurrency", "1"])
+    status = cli.main(
+        ["--apply", "--json", "--concurrency", "1", "--region", "eu-west-1", "--region", "us-east-1"]
+    )
 
-    result = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
     assert status == 130
     assert glacier.calls["AbortMultipartUpload"] == 1
     assert result["complete"] is False
+    assert list(result["regions"]) == ["eu-west-1"]
+    assert "us-east-1: not started (stopped)\n" in captured.err
 
 
 def test_only_both_ends_on_a_terminal_make_it_interactive(
@@ -340,3 +352,116 @@ def test_only_both_ends_on_a_terminal_make_it_interactive(
 
     assert status == 0
     assert glacier.calls["AbortMultipartUpload"] == 5
+
+
+def test_csv_rows_on_stdout_and_the_summary_on_stderr(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli.main(["--output", "csv", "--apply"])
+
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert status == 0
+    assert lines[0] == "account,region,vault,upload_id,created,age_hours,description,action"
+    assert len(lines) == 6
+    assert all(line.startswith("123456789012,eu-west-1,") and line.endswith(",aborted") for line in lines[1:])
+    assert "Glacier multipart cleanup: APPLIED\n  account 123456789012\n" in captured.err
+
+
+def test_the_table_is_followed_by_a_blank_line_and_the_summary(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main([])
+
+    out = capsys.readouterr().out
+    table, _, summary = out.partition("\n\n")
+    assert table.startswith("REGION     VAULT    UPLOAD ID")
+    assert len(table.splitlines()) == 6
+    assert summary.startswith(
+        "Glacier multipart cleanup: DRY RUN (nothing aborted)\n  account 123456789012\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"), [("1", True), ("64", True), ("0", False), ("65", False), ("x", False)]
+)
+def test_concurrency_is_an_integer_from_1_to_64(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str], value: str, accepted: bool
+) -> None:
+    if accepted:
+        assert cli.main(["--concurrency", value, "--json"]) == 0
+        assert glacier.client_kwargs["concurrency"] == int(value)  # type: ignore[attr-defined]
+        return
+    with pytest.raises(SystemExit):
+        cli.main(["--concurrency", value])
+    got = repr(value) if value == "x" else value
+    assert f"argument --concurrency: expected an integer 1-64, got {got}\n" in capsys.readouterr().err
+
+
+def test_without_any_region_the_error_says_how_to_give_one(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "create_session", lambda **_: type("Session", (), {"region_name": None})())
+
+    with pytest.raises(SystemExit) as raised:
+        cli.main([])
+
+    assert raised.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "glacier-cleanup: error: no region: pass --region or configure one (AWS_REGION, ~/.aws/config)\n"
+    )
+    assert sum(glacier.calls.values()) == 0
+
+
+def test_all_regions_asks_the_sdk_with_the_session_and_runs_each_once(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: list[object] = []
+    monkeypatch.setattr(
+        cli, "glacier_regions", lambda session: asked.append(session) or ["eu-west-1", "us-east-1"]
+    )
+
+    cli.main(["--all-regions", "--json"])
+
+    result = json.loads(capsys.readouterr().out)
+    assert asked == [glacier.sessions[0][2]]  # type: ignore[attr-defined]
+    assert list(result["regions"]) == ["eu-west-1", "us-east-1"]
+
+
+def test_account_assumes_the_role_with_a_named_session_in_the_same_region(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assumed: list[dict[str, object]] = []
+    sessions: list[tuple[object, object]] = []
+
+    def assume_member_role(session: object, **kwargs: object) -> object:
+        assumed.append(kwargs)
+        return "credentials"
+
+    def session_with(credentials: object, *, region: object) -> object:
+        sessions.append((credentials, region))
+        return type("Session", (), {"region_name": region})()
+
+    monkeypatch.setattr(cli, "assume_member_role", assume_member_role)
+    monkeypatch.setattr(cli, "session_with", session_with)
+
+    cli.main(["--account", "222222222222", "--region", "ap-south-1", "--json"])
+
+    assert assumed == [
+        {
+            "account_id": "222222222222",
+            "role_name": "OrganizationAccountAccessRole",
+            "session_name": f"glacier-cleanup-cli-{os.getpid()}",
+        }
+    ]
+    assert sessions == [("credentials", "ap-south-1")]
+
+
+def test_the_configured_account_id_reaches_the_adapter(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLEANUP_ACCOUNT_ID", "123456789012")
+
+    cli.main(["--json"])
+
+    assert glacier.adapter_accounts == ["123456789012"]  # type: ignore[attr-defined]

@@ -221,3 +221,59 @@ def test_bad_events_are_rejected_naming_the_field(event: object, field: str) -> 
 
 def test_parse_request_ignores_unset_values() -> None:
     assert parse_request(dry_run=None, vaults=["a"]).overrides() == {"vaults": ["a"]}
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ([1], "invalid event: expected a JSON object, got list"),
+        ({"trigger": "schedule", "bogus": 1}, "invalid schedule event: bogus: unknown key"),
+        (
+            {"account": "111111111111", "region": "eu-west-1", "run_id": "r", "extra": 1},
+            "invalid target event: extra: unknown key",
+        ),
+        (
+            {"older_than_hours": 0.1, "vaults": 5},
+            "invalid on-demand request: older_than_hours: Input should be greater than or equal to 1 (got "
+            "0.1); "
+            "vaults: Input should be a valid list (got 5)",
+        ),
+    ],
+)
+def test_bad_events_get_one_exact_line_per_problem(event: object, message: str) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        parse_event(event)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"CLEANUP_DRY_RUN": "maybe", "CLEANUP_CONCURRENCY": "0"},
+            "invalid settings: CLEANUP_DRY_RUN='maybe': Value error, must be true or false (allowed: true or "
+            "false); CLEANUP_CONCURRENCY='0': Input should be greater than or equal to 1 (allowed: an "
+            "integer 1-64)",
+        ),
+        (
+            {"CLEANUP_BOGUS": "1", "CLEANUP_DRYRUN": "x"},
+            "invalid settings: unknown variable(s) CLEANUP_BOGUS, CLEANUP_DRYRUN (allowed: "
+            "CLEANUP_ACCOUNT_ID, "
+            "CLEANUP_CONCURRENCY, CLEANUP_DRY_RUN, CLEANUP_EXCLUDE_VAULTS, CLEANUP_MAX_ABORTS, "
+            "CLEANUP_MAX_ATTEMPTS, "
+            "CLEANUP_MEMBER_ROLE_NAME, CLEANUP_OLDER_THAN_HOURS, CLEANUP_PACING, "
+            "CLEANUP_PROTECT_DESCRIPTION_REGEX, "
+            "CLEANUP_REPORT_BYTES, CLEANUP_RETRY_MODE, CLEANUP_TARGET, CLEANUP_TIME_MARGIN_SECONDS, "
+            "CLEANUP_VAULTS)",
+        ),
+    ],
+)
+def test_bad_settings_get_one_exact_line(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_environ(environ)
+    assert str(raised.value) == message
+
+
+def test_the_plan_carries_the_time_margin() -> None:
+    plan = Settings.from_environ({"CLEANUP_TIME_MARGIN_SECONDS": "45"}).to_plan()
+    assert plan.time_margin == timedelta(seconds=45)
