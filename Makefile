@@ -118,7 +118,7 @@ $(MUTATION_INSTALLED): requirements.txt requirements-dev.txt
 	@touch $@
 
 mutation: $(MUTATION_INSTALLED)
-	scripts/mutation.sh
+	scripts/mutation.sh $(MUTANTS)
 
 drill: $(INSTALLED)
 	$(PY) -m pytest tests/reliability -m "drill or not drill" $(PYTEST_ARGS)
