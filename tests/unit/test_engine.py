@@ -600,7 +600,7 @@ class StreamingGlacier:
         return 0
 
 
-@pytest.mark.slow  # 4 s of tracemalloc; `make mutation` leaves it out (the other engine tests cover behaviour)
+@pytest.mark.slow  # 4 s of tracemalloc; `make mutation` leaves it out (other engine tests cover behaviour)
 def test_memory_stays_flat_as_the_account_grows() -> None:
     def peak_bytes(vaults: int) -> int:
         glacier = StreamingGlacier(vaults, 200)

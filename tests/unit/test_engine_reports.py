@@ -9,14 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from glacier_cleanup.engine import run_cleanup
+from glacier_cleanup.engine import no_access_summary, run_cleanup
 from glacier_cleanup.models import (
     AccessDeniedError,
     CleanupPlan,
     GlacierUnavailableError,
+    NoAccessError,
     ResourceGoneError,
     UploadOutcome,
 )
+from glacier_cleanup.observability import logger
 
 from .conftest import NOW, FakeGlacier, hours_ago
 from .support import emitted
@@ -246,3 +248,73 @@ def test_glacier_going_away_mid_run_is_said_once(capsys: pytest.CaptureFixture[s
         ("WARNING", "NoLongerSupportedException: gone for good")
     ]
     assert summary.to_result()["status"] == "glacier_unavailable"
+
+
+def test_a_run_that_could_not_enter_its_account_says_so_whole() -> None:
+    plan = CleanupPlan(dry_run=False, older_than=timedelta(hours=36), concurrency=1)
+    error = NoAccessError("222222222222", "AccessDenied", "cannot assume the role")
+
+    result = no_access_summary(plan, error, clock=lambda: NOW).to_result()
+
+    assert {key: result[key] for key in ("status", "dry_run", "older_than_hours", "cutoff", "complete")} == {
+        "status": "no_access",
+        "dry_run": False,
+        "older_than_hours": 36.0,
+        "cutoff": "2025-05-31T00:00:00.000Z",
+        "complete": False,
+    }
+    assert (result["account"], result["more_to_do"], result["uploads_found"]) == ("222222222222", False, 0)
+    assert result["failures"] == [
+        {
+            "vault": None,
+            "upload_id": None,
+            "error": "account 222222222222: AccessDenied: cannot assume the role",
+        }
+    ]
+
+
+def test_a_bug_while_aborting_is_that_uploads_failure_and_the_run_goes_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    glacier = FakeGlacier()
+    broken = glacier.add_upload("vault", hours_ago(200))
+    fine = glacier.add_upload("vault", hours_ago(300))
+    glacier.abort_errors[broken] = RuntimeError("bug")  # type: ignore[assignment]
+    capsys.readouterr()
+
+    told, summary = run(glacier)
+
+    result = summary.to_result()
+    assert result["failures"] == [{"vault": "vault", "upload_id": broken, "error": "RuntimeError: bug"}]
+    assert (result["abort_failures"], result["uploads_aborted"]) == (1, 1)
+    assert (fine, 300.0, "aborted") in told
+    _, lines = emitted(capsys.readouterr().out)
+    [line] = [line for line in lines if line["level"] == "ERROR"]
+    assert (line["message"], line["vault"], line["upload_id"]) == (
+        "unexpected error while aborting",
+        "vault",
+        broken,
+    )
+
+
+def test_protected_uploads_are_logged_at_debug_with_their_description(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    glacier = FakeGlacier()
+    kept = glacier.add_upload("vault", hours_ago(300), "keep: tape")
+    logger.setLevel("DEBUG")
+    capsys.readouterr()
+    try:
+        run(glacier, protect_description=re.compile("^keep"))
+    finally:
+        logger.setLevel("INFO")
+
+    assert log_lines(capsys, "vault", "upload_id", "archive_description") == [
+        {
+            "level": "DEBUG",
+            "message": "stale upload protected",
+            "vault": "vault",
+            "upload_id": kept,
+            "archive_description": "keep: tape",
+        }
+    ]
