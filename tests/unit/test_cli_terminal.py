@@ -8,6 +8,7 @@ import signal
 import time
 
 import pytest
+from glacier_cleanup import cli_terminal
 from glacier_cleanup.cli_terminal import CountingGlacier, Interrupts, Progress, Tally, confirm
 from glacier_cleanup.models import Upload, UploadOutcome
 from glacier_cleanup.stopping import Stop
@@ -45,7 +46,7 @@ def test_progress_writes_only_to_a_terminal() -> None:
     terminal = FakeTerminal()
     with Progress(terminal, glacier, tally, "r"):
         time.sleep(0.6)
-    assert "r: vaults scanned 0" in terminal.getvalue()
+    assert terminal.getvalue().startswith("\r\033[Kr: vaults scanned 0 | ")  # each refresh rewrites the line
     assert terminal.getvalue().endswith("\r\033[K")  # the line is cleared at the end
 
 
@@ -73,3 +74,36 @@ def test_the_first_signal_stops_the_run_and_the_second_quits_at_once(monkeypatch
     assert exits == [130]
     assert err.getvalue().endswith("(press Ctrl-C again to quit at once)\nquitting now\n")
     assert interrupts.received == 2
+
+
+def test_the_counting_glacier_counts_each_call_and_passes_it_through() -> None:
+    fake = FakeGlacier()
+    upload_id = fake.add_upload("vault", "2020-01-01T00:00:00.000Z", parts=2)
+    glacier = CountingGlacier(fake)
+
+    assert list(glacier.iter_vault_pages()) == [["vault"]]
+    assert glacier.upload_size_bytes("vault", upload_id) == 2 * 1024 * 1024
+    assert glacier.calls == 2
+    assert fake.call_log == [("ListVaults", "0"), ("ListParts", upload_id)]
+
+
+def test_the_tally_counts_every_stale_verdict_and_each_abort() -> None:
+    tally = Tally()
+    upload = Upload("vault", "u1", "2020-01-01T00:00:00Z")
+    for action in ("aborted", "aborted", "already gone", "would abort", "protected", "skipped: x"):
+        tally.see(UploadOutcome(upload, 1.0, action))
+    assert (tally.stale, tally.aborted) == (4, 2)
+
+
+def test_the_progress_line_shows_calls_per_second_since_it_began(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter([100.0, 104.0])
+    monkeypatch.setattr(cli_terminal.time, "monotonic", lambda: next(clock))
+    fake = FakeGlacier()
+    fake.add_uploads("vault", 3, age_hours=300)
+    glacier = CountingGlacier(fake)
+    list(glacier.iter_vault_pages())
+    list(glacier.iter_upload_pages("vault"))
+
+    line = Progress(io.StringIO(), glacier, Tally(), "eu-west-1").line()
+
+    assert line == "eu-west-1: vaults scanned 1 | uploads found 3 | stale 0 | aborted 0 | 0.5 calls/s"
