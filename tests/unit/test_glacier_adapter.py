@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError, ProfileNotFound
 from botocore.stub import Stubber
 from glacier_cleanup import glacier as glacier_module
 from glacier_cleanup.glacier import (
@@ -234,8 +234,15 @@ def test_a_connection_error_keeps_its_message() -> None:
     )
 
 
-def test_sessions_take_the_region_and_name_an_unknown_profile() -> None:
+def test_sessions_take_the_region_and_name_an_unknown_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     assert create_session(region="ap-south-1").region_name == "ap-south-1"
+
+    def unknown_profile(**kwargs: object) -> None:
+        raise ProfileNotFound(profile=kwargs["profile_name"])
+
+    # (boto3 raises this lazily, when it first reads the profile; whether that is in the constructor depends
+    # on the process's environment, so the constructor is made to raise here.)
+    monkeypatch.setattr(glacier_module.boto3.session, "Session", unknown_profile)
     with pytest.raises(ClientSetupError) as raised:
         create_session(profile="no-such-profile")
     assert str(raised.value) == "The config profile (no-such-profile) could not be found"
