@@ -95,8 +95,11 @@ def test_the_tally_counts_every_stale_verdict_and_each_abort() -> None:
     assert (tally.stale, tally.aborted) == (4, 2)
 
 
-def test_the_progress_line_shows_calls_per_second_since_it_began(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = iter([100.0, 104.0])
+@pytest.mark.parametrize(("seconds", "rate"), [(4.0, "0.5"), (0.5, "4.0")])
+def test_the_progress_line_shows_calls_per_second_since_it_began(
+    monkeypatch: pytest.MonkeyPatch, seconds: float, rate: str
+) -> None:
+    clock = iter([100.0, 100.0 + seconds])
     monkeypatch.setattr(cli_terminal.time, "monotonic", lambda: next(clock))
     fake = FakeGlacier()
     fake.add_uploads("vault", 3, age_hours=300)
@@ -106,4 +109,4 @@ def test_the_progress_line_shows_calls_per_second_since_it_began(monkeypatch: py
 
     line = Progress(io.StringIO(), glacier, Tally(), "eu-west-1").line()
 
-    assert line == "eu-west-1: vaults scanned 1 | uploads found 3 | stale 0 | aborted 0 | 0.5 calls/s"
+    assert line == f"eu-west-1: vaults scanned 1 | uploads found 3 | stale 0 | aborted 0 | {rate} calls/s"
