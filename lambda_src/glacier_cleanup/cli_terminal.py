@@ -137,9 +137,11 @@ class Progress:
             self._stream.flush()
 
     def _loop(self) -> None:
-        while not self._done.wait(0.5):
+        while True:  # at once, then twice a second
             self._stream.write("\r\033[K" + self.line())
             self._stream.flush()
+            if self._done.wait(0.5):
+                return
 
 
 def confirm(question: str, stdin: TextIO, stream: TextIO) -> bool:

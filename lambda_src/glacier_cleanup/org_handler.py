@@ -130,9 +130,9 @@ def publish_per_target(results: list[TargetResult]) -> None:
     Account x Region series is a billed custom metric."""
     for result in results:
         counts = {
-            "UploadsStale": int(result.result.get("uploads_stale", 0) or 0),
-            "UploadsAborted": int(result.result.get("uploads_aborted", 0) or 0),
-            "AbortFailures": int(result.result.get("abort_failures", 0) or 0),
+            "UploadsStale": int(result.result.get("uploads_stale") or 0),
+            "UploadsAborted": int(result.result.get("uploads_aborted") or 0),
+            "AbortFailures": int(result.result.get("abort_failures") or 0),
         }
         attention = result.status in ("partial", "incomplete", "vault_not_found", "no_access", FAILED)
         if not attention and not any(counts.values()):

@@ -122,7 +122,7 @@ class OrganizationSummary:
         self.statuses[target.status] += 1
         self.rounds += target.rounds
         for key in TOTAL_KEYS:
-            self.totals[key] += int(target.result.get(key, 0) or 0)
+            self.totals[key] += int(target.result.get(key) or 0)
         if target.status in NEEDS_ATTENTION:
             self.attention.append((target.account, target.region, target.status))
 
@@ -157,11 +157,11 @@ class TargetResult:
         result = dict(output.get("result") or {})
         earlier = {key: int(value or 0) for key, value in (output.get("earlier") or {}).items()}
         for key, value in earlier.items():
-            result[key] = int(result.get(key, 0) or 0) + value
+            result[key] = int(result.get(key) or 0) + value
         # Failed aborts left their uploads in place: the last round saw those again.
         handled = earlier.get("uploads_aborted", 0) + earlier.get("uploads_already_gone", 0)
         for key in ("uploads_stale", "uploads_found"):
-            result[key] = int(result.get(key, 0) or 0) + handled
+            result[key] = int(result.get(key) or 0) + handled
         return cls(
             account=str(output.get("account", "?")),
             region=str(output.get("region", "?")),
@@ -189,7 +189,7 @@ class TargetResult:
             "status": self.status,
             "rounds": self.rounds,
             **{
-                key: int(self.result.get(key, 0) or 0)
+                key: int(self.result.get(key) or 0)
                 for key in ("uploads_found", "uploads_stale", "uploads_aborted")
             },
         }

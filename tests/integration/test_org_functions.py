@@ -119,6 +119,7 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
         child(target_output("111111111111", "eu-west-1", "ok", uploads_stale=3, uploads_aborted=3)),
         child(target_output("555555555555", "eu-west-1", "partial", uploads_stale=5, abort_failures=2)),
         child(target_output("555555555555", "us-east-1", "incomplete", uploads_stale=4, uploads_aborted=1)),
+        child(target_output("666666666666", "eu-west-1", "vault_not_found")),
         child(target_output("111111111111", "us-east-1", "ok")),  # nothing happened: no per-target metric
         child(target_output("222222222222", "eu-west-1", "glacier_unavailable")),
         child(target_output("333333333333", "eu-west-1", "no_access")),
@@ -146,14 +147,14 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
     answer = org_handler.summary_handler(
         {
             "run_id": "run-7",
-            "targets_planned": 8,
+            "targets_planned": 9,
             "results_bucket": BUCKET,
             "manifest_key": "results/m/manifest.json",
         },
         FakeLambdaContext(),
     )
 
-    assert (answer["targets"], answer["targets_missing"], answer["uploads_aborted"]) == (7, 1, 4)
+    assert (answer["targets"], answer["targets_missing"], answer["uploads_aborted"]) == (8, 1, 4)
     assert answer["statuses"] == {
         "failed": 1,
         "glacier_unavailable": 1,
@@ -161,22 +162,24 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
         "no_access": 1,
         "ok": 2,
         "partial": 1,
+        "vault_not_found": 1,
     }
     assert [(a["account"], a["region"], a["status"]) for a in answer["needs_attention"]] == [
         ("555555555555", "eu-west-1", "partial"),  # in the order the results were read
         ("555555555555", "us-east-1", "incomplete"),
+        ("666666666666", "eu-west-1", "vault_not_found"),
         ("333333333333", "eu-west-1", "no_access"),
         ("444444444444", "eu-west-1", "failed"),
     ]
     summary = read_json("runs/run-7/summary.json")
-    assert len(summary["results"]) == 7
+    assert len(summary["results"]) == 8
     assert "results" not in answer  # the execution's output stays small
     metrics, lines = emitted(capsys.readouterr().out)
     totals = next(m for m in metrics if m.get("target") == "acme")
     # Failed: the failed child and the one planned target with no result at all.
     published = {name: totals[name] for name in totals if not name.startswith("_") and name not in DIMENSIONS}
     assert published == {
-        "Targets": [7.0],
+        "Targets": [8.0],
         "TargetsFailed": [2.0],
         "TargetsNoAccess": [1.0],
         "TargetsPartial": [1.0],
@@ -199,6 +202,15 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
         ("444444444444", "eu-west-1"): per_target_values(stale=0, aborted=0, failures=0, attention=1),
         ("555555555555", "eu-west-1"): per_target_values(stale=5, aborted=0, failures=2, attention=1),
         ("555555555555", "us-east-1"): per_target_values(stale=4, aborted=1, failures=0, attention=1),
+        ("666666666666", "eu-west-1"): per_target_values(stale=0, aborted=0, failures=0, attention=1),
     }
+    # Every blob: the stack's namespace, the service dimension, counts.
+    for blob in metrics:
+        [directive] = blob["_aws"]["CloudWatchMetrics"]
+        assert (directive["Namespace"], blob["service"]) == (
+            "GlacierMultipartCleanup",
+            "glacier-multipart-cleanup",
+        )
+        assert {metric["Unit"] for metric in directive["Metrics"]} == {"Count"}
     finished = next(line for line in lines if line.get("message") == "organization run finished")
     assert finished["uploads_aborted"] == 4

@@ -268,8 +268,11 @@ def test_on_a_terminal_apply_shows_the_stale_uploads_then_asks(
 
     preview, _, after = err.partition("Abort 5 stale uploads in account 123456789012, eu-west-1? [y/N] ")
     assert status == 0
-    assert preview.startswith("account 123456789012 (arn:aws:iam::123456789012:user/op)\nregions eu-west-1\n")
-    assert "Looking for stale uploads first (nothing is aborted yet)...\n" in preview
+    assert preview.startswith(
+        "account 123456789012 (arn:aws:iam::123456789012:user/op)\nregions eu-west-1\n"
+        "Looking for stale uploads first (nothing is aborted yet)...\n"
+    )
+    assert "\r\033[Keu-west-1: vaults scanned " in preview  # the progress line, drawn at once
     assert preview.count("would abort") == 5
     assert protected not in preview  # the question lists the stale uploads only
     assert after, "the question was not asked"
@@ -465,3 +468,71 @@ def test_the_configured_account_id_reaches_the_adapter(
     cli.main(["--json"])
 
     assert glacier.adapter_accounts == ["123456789012"]  # type: ignore[attr-defined]
+
+
+def test_the_question_names_every_region(glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch) -> None:
+    status, _, err = run_on_a_terminal(
+        monkeypatch, "n\n", "--apply", "--region", "eu-west-1", "--region", "us-east-1"
+    )
+
+    assert status == 0
+    assert "regions eu-west-1, us-east-1\n" in err
+    assert "Abort 10 stale uploads in account 123456789012, eu-west-1, us-east-1? [y/N] " in err
+
+
+def test_ctrl_c_at_the_question_exits_130_and_aborts_nothing(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed: list[cli.Interrupts] = []
+
+    class Recorded(cli.Interrupts):
+        def install(self) -> None:
+            installed.append(self)
+
+    def interrupted(question: str, stdin: object, stream: object) -> bool:
+        installed[0]._handle(signal.SIGINT, None)
+        return False  # readline() returns at the signal with no answer
+
+    monkeypatch.setattr(cli, "Interrupts", Recorded)
+    monkeypatch.setattr(cli, "confirm", interrupted)
+
+    status, out, _ = run_on_a_terminal(monkeypatch, "", "--apply")
+
+    assert (status, out) == (130, "")
+    assert glacier.calls["AbortMultipartUpload"] == 0
+
+
+def test_show_all_adds_the_protected_uploads(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", "^keep")
+    protected = glacier.add_upload("backups", "2020-01-01T00:00:00.000Z", "keep: tape")
+
+    cli.main(["--json"])
+    without = json.loads(capsys.readouterr().out)["uploads"]
+    cli.main(["--json", "--show-all"])
+    with_all = json.loads(capsys.readouterr().out)["uploads"]
+
+    assert protected not in {row["upload_id"] for row in without}
+    assert {row["upload_id"]: row["action"] for row in with_all}[protected] == "protected"
+    assert len(with_all) == len(without) + 1
+
+
+def test_version_names_the_program_and_the_installed_version(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.metadata, "version", lambda name: {"glacier-multipart-cleanup": "1.2.3"}[name])
+
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["--version"])
+
+    assert raised.value.code == 0
+    assert capsys.readouterr().out == "glacier-cleanup 1.2.3\n"
+
+
+def test_without_an_installed_distribution_the_version_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> str:
+        raise cli.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(cli.metadata, "version", missing)
+    assert cli.version() == "unknown (not installed)"

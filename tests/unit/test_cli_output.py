@@ -190,3 +190,18 @@ def test_the_summary_names_the_mode_each_region_the_cutoff_every_count_and_the_f
     assert dry.startswith("Glacier multipart cleanup: DRY RUN (nothing aborted)\n")
     assert "(1.5 h old)\n" in dry
     assert "failures (first ones)" not in dry
+
+
+def test_json_is_indented_by_two_and_ends_with_a_newline() -> None:
+    text = render_json(ACCOUNT, "arn", {"eu-west-1": region_result()}, [])
+
+    assert text.startswith('{\n  "status": "ok",\n  "dry_run": false,\n')
+    assert text.endswith("\n}\n")
+
+
+def test_a_summary_of_no_region_at_all_has_no_cutoff_line() -> None:
+    # Every region "not started (stopped)": Ctrl-C before the first one began.
+    text = render_summary_table(ACCOUNT, {})
+
+    assert text.splitlines()[1:3] == ["  account 123456789012", "  vaults scanned                     0"]
+    assert "stale means" not in text

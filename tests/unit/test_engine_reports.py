@@ -5,11 +5,12 @@ them, and docs/operations.md lists them."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import time
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
-from glacier_cleanup.engine import no_access_summary, run_cleanup
+from glacier_cleanup.engine import no_access_summary, run_cleanup, utc_now
 from glacier_cleanup.models import (
     AccessDeniedError,
     CleanupPlan,
@@ -318,3 +319,72 @@ def test_protected_uploads_are_logged_at_debug_with_their_description(
             "archive_description": "keep: tape",
         }
     ]
+
+
+def test_the_clock_is_utc() -> None:
+    assert utc_now().tzinfo is UTC
+
+
+def test_the_no_access_cutoff_is_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        plan = CleanupPlan(dry_run=True, older_than=timedelta(hours=1), concurrency=1)
+        error = NoAccessError("222222222222", "AccessDenied", "no")
+        result = no_access_summary(plan, error, clock=lambda: NOW).to_result()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert result["cutoff"] == "2025-06-01T11:00:00.000Z"
+
+
+def test_capped_uploads_are_told_with_their_age() -> None:
+    glacier = FakeGlacier()
+    ages = {glacier.add_upload("vault", hours_ago(age)): float(age) for age in (200, 300)}
+
+    told, _ = run(glacier, max_aborts=1)
+
+    capped = [
+        (upload_id, age) for upload_id, age, action in told if action == "not aborted: max_aborts reached"
+    ]
+    assert len(capped) == 1
+    assert capped[0][1] == ages[capped[0][0]]
+
+
+def test_measuring_first_still_stops_at_the_time_budget() -> None:
+    glacier = FakeGlacier()
+    ages = {glacier.add_upload("vault", hours_ago(age)): float(age) for age in (200, 300)}
+    left = [60.0]
+    glacier.before_abort = lambda vault, upload_id: left.__setitem__(0, 5.0)
+    outcomes: list[UploadOutcome] = []
+    plan = CleanupPlan(
+        dry_run=False,
+        older_than=timedelta(hours=168),
+        concurrency=1,
+        report_bytes=True,
+        time_margin=timedelta(seconds=10),
+    )
+
+    run_cleanup(
+        glacier, plan, clock=lambda: NOW, seconds_remaining=lambda: left[0], on_upload=outcomes.append
+    )
+
+    assert sorted(o.action for o in outcomes) == ["aborted", "not reached: run stopped"]
+    assert all(o.age_hours == ages[o.upload.upload_id] for o in outcomes)
+    assert glacier.calls["ListParts"] == 1  # the second upload was not measured either
+
+
+def test_glacier_going_away_under_parallel_aborts_is_said_once(capsys: pytest.CaptureFixture[str]) -> None:
+    glacier = FakeGlacier(latency=0.05)  # every abort in flight before the first answer
+    for age in (200, 300, 400, 500):
+        glacier.add_upload("vault", hours_ago(age))
+    for upload_id in list(glacier.vaults["vault"]):
+        glacier.abort_errors[upload_id] = GlacierUnavailableError("NoLongerSupportedException", "gone")
+    capsys.readouterr()
+
+    run(glacier, concurrency=8)
+
+    _, lines = emitted(capsys.readouterr().out)
+    said = [line for line in lines if line["message"].startswith("Glacier is not available")]
+    assert glacier.calls["AbortMultipartUpload"] > 1
+    assert len(said) == 1

@@ -362,3 +362,31 @@ def test_a_vault_deleted_mid_run_is_not_a_vault_not_found(
     lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
 
     assert metric_values(emitted(capsys.readouterr().out)[0])["VaultsNotFound"] == 0
+
+
+def test_the_runtime_builds_a_client_per_run_for_the_configured_account(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[dict[str, object]] = []
+    adapters: list[tuple[object, str]] = []
+    monkeypatch.setattr(handler, "create_client", lambda **kwargs: built.append(kwargs) or "client")
+    monkeypatch.setattr(
+        handler, "GlacierAdapter", lambda client, account_id: adapters.append((client, account_id))
+    )
+    settings = Settings.from_environ({"CLEANUP_ACCOUNT_ID": "123456789012", "CLEANUP_CONCURRENCY": "4"})
+    credentials = TemporaryCredentials("ASIAX", "secret", "token")
+
+    Runtime(settings=settings, session="session").open_glacier(region="eu-west-2", credentials=credentials)  # type: ignore[arg-type]
+
+    assert adapters == [("client", "123456789012")]
+    assert built == [
+        {
+            "session": "session",
+            "region": "eu-west-2",
+            "credentials": credentials,
+            "max_attempts": settings.max_attempts,
+            "retry_mode": settings.retry_mode,
+            "concurrency": 4,
+            "pacing": settings.pacing,
+        }
+    ]

@@ -277,3 +277,11 @@ def test_bad_settings_get_one_exact_line(environ: dict[str, str], message: str) 
 def test_the_plan_carries_the_time_margin() -> None:
     plan = Settings.from_environ({"CLEANUP_TIME_MARGIN_SECONDS": "45"}).to_plan()
     assert plan.time_margin == timedelta(seconds=45)
+
+
+def test_a_planner_event_that_is_not_an_object_is_named() -> None:
+    from glacier_cleanup.org_events import parse_planner_event  # noqa: PLC0415
+
+    with pytest.raises(InvalidEventError) as raised:
+        parse_planner_event(["run"])
+    assert str(raised.value) == "invalid organization run: expected a JSON object, got list"
