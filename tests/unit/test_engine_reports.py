@@ -5,11 +5,13 @@ them, and docs/operations.md lists them."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
+from glacier_cleanup import engine
 from glacier_cleanup.engine import no_access_summary, run_cleanup, utc_now
 from glacier_cleanup.models import (
     AccessDeniedError,
@@ -388,3 +390,116 @@ def test_glacier_going_away_under_parallel_aborts_is_said_once(capsys: pytest.Ca
     said = [line for line in lines if line["message"].startswith("Glacier is not available")]
     assert glacier.calls["AbortMultipartUpload"] > 1
     assert len(said) == 1
+
+
+def test_the_run_says_when_it_starts_and_what_each_vault_gave(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glacier = FakeGlacier()
+    glacier.add_upload("a", hours_ago(200))
+    for vault in ("denied", "buggy", "excluded-1"):
+        glacier.create_vault(vault)
+    glacier.list_errors["denied"] = AccessDeniedError("AccessDeniedException", "no list")
+    glacier.list_errors["buggy"] = KeyError("MultipartUploadId")  # type: ignore[assignment]
+    glacier.list_errors["gone"] = ResourceGoneError("ResourceNotFoundException", "Vault not found: gone")
+    clock = [100.0]
+    monkeypatch.setattr(engine.time, "monotonic", lambda: clock[0])
+    glacier.before_list_page = lambda vault, page: clock.__setitem__(0, clock[0] + 1.5)  # 1.5 s per page
+    plan = CleanupPlan(
+        dry_run=True,
+        older_than=timedelta(hours=168),
+        vaults=("a", "denied", "buggy", "gone", "a", "excluded-1"),
+        exclude_vaults=("excluded-*",),
+        max_aborts=9,
+        concurrency=1,  # one vault at a time: each vault's duration is its own pages
+    )
+    logger.setLevel("DEBUG")
+    capsys.readouterr()
+    try:
+        summary = run_cleanup(glacier, plan, clock=lambda: NOW)
+    finally:
+        logger.setLevel("INFO")
+
+    _, lines = emitted(capsys.readouterr().out)
+    by_message = {line["message"]: line for line in lines}
+    started = by_message["cleanup started"]
+    assert {
+        key: started[key] for key in ("dry_run", "older_than_hours", "cutoff", "vaults", "concurrency")
+    } == {
+        "dry_run": True,
+        "older_than_hours": 168.0,
+        "cutoff": "2025-05-25T12:00:00.000Z",
+        "vaults": ["a", "denied", "buggy", "gone", "a", "excluded-1"],
+        "concurrency": 1,
+    }
+    assert started["max_aborts"] == 9
+    scanned = by_message["vault scanned"]
+    assert (scanned["vault"], scanned["uploads_found"], scanned["duration_ms"]) == ("a", 1, 1500)
+    assert (by_message["vault not found"]["vault"], by_message["vault not found"]["level"]) == (
+        "gone",
+        "WARNING",
+    )
+    assert by_message["vault not found"]["error"] == "ResourceNotFoundException: Vault not found: gone"
+    failed = by_message["listing uploads failed"]
+    assert (failed["level"], failed["vault"], failed["error"], failed["error_code"]) == (
+        "ERROR",
+        "denied",
+        "AccessDeniedException: no list",
+        "AccessDeniedException",
+    )
+    bug = by_message["unexpected error while scanning vault"]
+    assert (bug["level"], bug["vault"]) == ("ERROR", "buggy")
+    assert (by_message["vault excluded"]["level"], by_message["vault excluded"]["vault"]) == (
+        "DEBUG",
+        "excluded-1",
+    )
+    result = summary.to_result()
+    assert result["failures"] == [
+        {"vault": "denied", "upload_id": None, "error": "AccessDeniedException: no list"},
+        {"vault": "buggy", "upload_id": None, "error": "KeyError: 'MultipartUploadId'"},
+    ]
+    assert (result["vault_failures"], result["vaults_gone"], result["vaults_scanned"]) == (2, 1, 1)
+    assert result["duration_ms"] == 4 * 1500  # a, denied, buggy, gone: one listing each
+
+
+def test_without_configured_vaults_the_start_line_says_all(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    run(FakeGlacier())
+    _, lines = emitted(capsys.readouterr().out)
+    [started] = [line for line in lines if line["message"] == "cleanup started"]
+    assert started["vaults"] == "all"
+
+
+def test_the_work_queue_is_bounded_at_twice_the_concurrency_on_named_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bounds: list[int] = []
+
+    class Recording(engine._BoundedTasks):
+        def __init__(self, pool: Any, *, max_pending: int) -> None:
+            bounds.append(max_pending)
+            super().__init__(pool, max_pending=max_pending)
+
+    monkeypatch.setattr(engine, "_BoundedTasks", Recording)
+    glacier = FakeGlacier()
+    for age in (200, 300, 400):
+        glacier.add_upload("vault", hours_ago(age))
+    threads: list[str] = []
+    glacier.before_abort = lambda vault, upload_id: threads.append(threading.current_thread().name)
+
+    run(glacier, concurrency=3)
+
+    assert bounds == [6]
+    assert len(threads) == 3
+    assert all(name.startswith("glacier-cleanup_") for name in threads)
+
+
+def test_a_run_judges_ages_in_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        _, summary = run(FakeGlacier())
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert summary.to_result()["cutoff"] == "2025-05-25T12:00:00.000Z"
