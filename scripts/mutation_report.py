@@ -15,7 +15,6 @@ from pathlib import Path
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
 
-
 # What counts as caught: a failing test, and also a test run that hangs past the time bound (timeout) or
 # dies abnormally (suspicious exit code, segfault): CI would fail on those too, as Stryker and mutmut count.
 DETECTED = ("killed", "caught by type check", "timeout", "suspicious", "segfault")
