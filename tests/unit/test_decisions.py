@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 
-from glacier_cleanup.decisions import Verdict, decide
+import pytest
+from glacier_cleanup.decisions import Verdict, decide, parse_creation_date
 from glacier_cleanup.models import CleanupPlan, Upload
 from hypothesis import given
 from hypothesis import strategies as st
@@ -101,3 +104,40 @@ def test_a_creation_date_without_offset_is_read_as_utc() -> None:
     decision = decide(Upload("v", "u", naive), plan(timedelta(hours=9)), NOW)
     assert decision == decide(Upload("v", "u", iso(NOW - timedelta(hours=10))), plan(timedelta(hours=9)), NOW)
     assert decision.age_hours == 10.0
+
+
+@pytest.fixture
+def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's zone 8 hours behind UTC: nothing may depend on it."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_from_utc")
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2025-05-01T12:00:00",  # no offset: Glacier's dates are UTC
+        "2025-05-01T12:00:00.000Z",
+        "2025-05-01T14:00:00+02:00",
+        datetime(2025, 5, 1, 12, 0, tzinfo=UTC),
+        datetime(2025, 5, 1, 5, 0, tzinfo=timezone(timedelta(hours=-7))),
+    ],
+)
+def test_creation_dates_are_read_as_utc_instants_whatever_the_machines_zone(raw: object) -> None:
+    parsed = parse_creation_date(raw)
+
+    assert parsed == datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+    assert parsed is not None
+    assert parsed.utcoffset() == timedelta(0)
+
+
+def test_a_pattern_for_an_empty_description_protects_uploads_without_one() -> None:
+    plan = CleanupPlan(dry_run=False, older_than=timedelta(hours=1), protect_description=re.compile("^$"))
+    old = "2020-01-01T00:00:00.000Z"
+
+    assert decide(Upload("v", "u1", old, None), plan, NOW).verdict is Verdict.PROTECT
+    assert decide(Upload("v", "u2", old, "nightly"), plan, NOW).verdict is Verdict.RELEASE

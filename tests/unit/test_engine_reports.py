@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -16,8 +17,10 @@ from glacier_cleanup.engine import no_access_summary, run_cleanup, utc_now
 from glacier_cleanup.models import (
     AccessDeniedError,
     CleanupPlan,
+    GlacierError,
     GlacierUnavailableError,
     NoAccessError,
+    RegionNotEnabledError,
     ResourceGoneError,
     UploadOutcome,
 )
@@ -503,3 +506,71 @@ def test_a_run_judges_ages_in_utc_whatever_the_machines_zone(monkeypatch: pytest
         monkeypatch.undo()
         time.tzset()
     assert summary.to_result()["cutoff"] == "2025-05-25T12:00:00.000Z"
+
+
+def test_a_vault_of_several_pages_counts_every_upload_once(capsys: pytest.CaptureFixture[str]) -> None:
+    glacier = FakeGlacier()
+    glacier.add_uploads("big", 120, age_hours=2)  # three pages of 50, all young
+    capsys.readouterr()
+
+    _, summary = run(glacier)
+
+    _, lines = emitted(capsys.readouterr().out)
+    [scanned] = [line for line in lines if line["message"] == "vault scanned"]
+    assert scanned["uploads_found"] == summary.to_result()["uploads_found"] == 120
+
+
+def test_a_vault_whose_listing_was_cut_short_is_not_reached_not_scanned() -> None:
+    glacier = FakeGlacier()
+    glacier.add_uploads("big", 120, age_hours=2)
+    left = [60.0]
+    glacier.before_list_page = lambda vault, page: page == 1 and left.__setitem__(0, 5.0)  # after page 1
+    plan = CleanupPlan(
+        dry_run=True, older_than=timedelta(hours=168), concurrency=1, time_margin=timedelta(seconds=10)
+    )
+
+    result = run_cleanup(glacier, plan, clock=lambda: NOW, seconds_remaining=lambda: left[0]).to_result()
+
+    assert (result["vaults_scanned"], result["vaults_not_reached"], result["complete"]) == (0, 1, False)
+    assert result["uploads_found"] == 100
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "level"),
+    [
+        (
+            RegionNotEnabledError("UnrecognizedClientException", "token not valid"),
+            "region not enabled for this account: nothing to clean",
+            "WARNING",
+        ),
+        (
+            GlacierUnavailableError("NoLongerSupportedException", "no longer supported"),
+            "Glacier is not available to this account: nothing to clean",
+            "WARNING",
+        ),
+        (AccessDeniedError("AccessDeniedException", "no ListVaults"), "listing vaults failed", "ERROR"),
+    ],
+)
+def test_a_vault_list_that_fails_is_said_with_its_error(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    error: GlacierError,
+    message: str,
+    level: str,
+) -> None:
+    glacier = FakeGlacier()
+
+    def refused() -> Iterator[list[str]]:
+        raise error
+        yield []
+
+    monkeypatch.setattr(glacier, "iter_vault_pages", refused)
+    capsys.readouterr()
+
+    _, summary = run(glacier)
+
+    _, lines = emitted(capsys.readouterr().out)
+    [said] = [line for line in lines if line["message"] == message]
+    assert (said["level"], said["error"]) == (level, str(error))
+    failures = summary.to_result()["failures"]
+    assert failures == ([{"vault": None, "upload_id": None, "error": str(error)}] if level == "ERROR" else [])

@@ -74,7 +74,7 @@ def test_every_recorded_item_becomes_one_target_result(store: RunStore, s3: Memo
     s3.put(
         "r/FAILED_0.json",
         [
-            child("FAILED", Input=json.dumps(target), Error="Lambda.Unknown", Cause="boom"),
+            child("FAILED", Input=json.dumps(target), Error="Lambda.Unknown", Cause="boom at X"),
             child("TIMED_OUT", Error="States.Timeout"),
             child("FAILED", Cause="only a cause"),
             child("FAILED"),
@@ -99,7 +99,7 @@ def test_every_recorded_item_becomes_one_target_result(store: RunStore, s3: Memo
     assert results == [
         TargetResult.from_item_output(output),
         TargetResult.from_item_output({}),  # succeeded without output: a failed target, of unknown place
-        failed(target, "Lambda.Unknown: boom"),
+        failed(target, "Lambda.Unknown: boom at X"),  # only the joining ": " is trimmed
         failed({}, "States.Timeout"),
         failed({}, "Failed: only a cause"),
         failed({}, "Failed"),
