@@ -333,9 +333,8 @@ def test_an_interrupted_run_stops_aborting_and_exits_130(
     monkeypatch.setattr(cli, "Interrupts", Recorded)
     glacier.before_abort = lambda vault, upload_id: installed[0]._handle(signal.SIGINT, None)
 
-    status = cli.main(
-        ["--apply", "--json", "--concurrency", "1", "--region", "eu-west-1", "--region", "us-east-1"]
-    )
+    regions = ["--region", "eu-west-1", "--region", "us-east-1", "--region", "ap-south-1"]
+    status = cli.main(["--apply", "--json", "--concurrency", "1", *regions])
 
     captured = capsys.readouterr()
     result = json.loads(captured.out)
@@ -343,7 +342,7 @@ def test_an_interrupted_run_stops_aborting_and_exits_130(
     assert glacier.calls["AbortMultipartUpload"] == 1
     assert result["complete"] is False
     assert list(result["regions"]) == ["eu-west-1"]
-    assert "us-east-1: not started (stopped)\n" in captured.err
+    assert "us-east-1: not started (stopped)\nap-south-1: not started (stopped)\n" in captured.err
 
 
 def test_only_both_ends_on_a_terminal_make_it_interactive(
