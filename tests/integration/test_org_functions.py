@@ -114,6 +114,9 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
     org_env: InProcessHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("CLEANUP_ORG_PARENT_IDS", "r-abcd")
+    # Without Powertools' variables (the stack sets them) the per-target metrics keep the package's own names.
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME", raising=False)
     s3 = boto3.client("s3")
     succeeded = [
         child(target_output("111111111111", "eu-west-1", "ok", uploads_stale=3, uploads_aborted=3)),

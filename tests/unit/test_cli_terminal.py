@@ -41,11 +41,12 @@ def test_progress_writes_only_to_a_terminal() -> None:
     glacier, tally = CountingGlacier(FakeGlacier()), Tally()
     piped = io.StringIO()
     with Progress(piped, glacier, tally, "r"):
-        time.sleep(0.6)
+        time.sleep(0.1)
     assert piped.getvalue() == ""
     terminal = FakeTerminal()
     with Progress(terminal, glacier, tally, "r"):
-        time.sleep(0.6)
+        time.sleep(0.75)
+    assert terminal.getvalue().count("\r\033[Kr: ") >= 2  # drawn at once, and again half a second later
     assert terminal.getvalue().startswith("\r\033[Kr: vaults scanned 0 | ")  # each refresh rewrites the line
     assert terminal.getvalue().endswith("\r\033[K")  # the line is cleared at the end
 
