@@ -572,5 +572,23 @@ def test_a_vault_list_that_fails_is_said_with_its_error(
     _, lines = emitted(capsys.readouterr().out)
     [said] = [line for line in lines if line["message"] == message]
     assert (said["level"], said["error"]) == (level, str(error))
+    if level == "ERROR":
+        assert said["error_code"] == error.code
     failures = summary.to_result()["failures"]
     assert failures == ([{"vault": None, "upload_id": None, "error": str(error)}] if level == "ERROR" else [])
+
+
+def test_glacier_going_away_while_listing_uploads_is_said_with_its_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    glacier = FakeGlacier()
+    glacier.add_upload("vault", hours_ago(200))
+    glacier.list_errors["vault"] = GlacierUnavailableError("NoLongerSupportedException", "retired")
+    capsys.readouterr()
+
+    _, summary = run(glacier)
+
+    _, lines = emitted(capsys.readouterr().out)
+    [said] = [line for line in lines if line["message"].startswith("Glacier is not available")]
+    assert said["error"] == "NoLongerSupportedException: retired"
+    assert summary.to_result()["status"] == "glacier_unavailable"

@@ -130,7 +130,7 @@ def test_the_latency_floor_is_a_moving_average_of_measured_attempts(time: FakeTi
     attempt(pacer, time, latency=0.2)
     attempt(pacer, time, latency=0.4)  # average 0.2 + 0.1 * (0.4 - 0.2) = 0.22 s
     time.now += 5  # the successes have left the window: the floor decides
-    attempt(pacer, time, latency=0.22, throttled=True)
+    attempt(pacer, time, latency=0.0, throttled=True)  # answered at once: no sample, the average stays
     assert pacer.rate == pytest.approx(1 / 0.22)
 
 
@@ -157,13 +157,13 @@ def test_the_window_holds_successes_exactly_one_second_old(time: FakeTime) -> No
 def test_requests_in_flight_are_counted_down_to_zero_again(time: FakeTime) -> None:
     pacer = Pacer(clock=time.clock, sleep=time.sleep)
     time.now = 0.0
-    pacer.after_response(throttled=True)  # paced at 1 request/s from here
-    pacer.before_send()  # a lone request: not held, takes the slot until 1.0
-    pacer.before_send()  # a second one in flight: waits for its slot
-    assert time.slept == [1.0]
+    attempt(pacer, time, latency=0.0, throttled=True)  # paced at 1 request/s from here
+    pacer.before_send()  # a: alone, not held; takes the slot until 1.0
+    pacer.before_send()  # b: a is in flight, so b waits for its slot
+    pacer.after_response(throttled=False)  # one of them answers at 1.0; the other is still in flight
+    pacer.before_send()  # c: not alone, waits for the slot at 2.0
     pacer.after_response(throttled=False)
-    pacer.after_response(throttled=False)
-    pacer.after_response(throttled=False)  # one answer too many (never below zero in flight)
-    time.now = 10.0
-    pacer.before_send()  # alone again: not held
-    assert time.slept == [1.0]
+    pacer.after_response(throttled=False)  # nothing in flight any more
+    pacer.before_send()  # d: alone again: sent at once although its slot is at 3.0
+    assert time.slept == [1.0, 1.0]
+    assert time.now == 2.0
