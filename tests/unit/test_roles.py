@@ -83,37 +83,32 @@ def test_a_refusal_is_no_access_naming_the_account_code_and_role(
     assert str(raised.value) == f"AccessDenied: cannot assume {ARN}: not trusted"
 
 
-def test_an_error_without_details_is_no_access_of_unknown_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Refusing:
+@pytest.mark.parametrize(
+    ("error", "code", "text"),
+    [
+        (ClientError({}, "AssumeRole"), "Unknown", f"Unknown: cannot assume {ARN}: "),  # no details at all
+        (
+            EndpointConnectionError(endpoint_url="https://sts.eu-west-1.amazonaws.com"),
+            "EndpointConnectionError",
+            f"EndpointConnectionError: cannot assume {ARN}: "
+            'Could not connect to the endpoint URL: "https://sts.eu-west-1.amazonaws.com"',
+        ),
+    ],
+)
+def test_errors_without_details_or_a_connection_are_no_access_too(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, code: str, text: str
+) -> None:
+    class Failing:
         def assume_role(self, **_: Any) -> None:
-            raise ClientError({}, "AssumeRole")
+            raise error
 
     session = boto3.session.Session(region_name="eu-west-1")
-    monkeypatch.setattr(session, "client", lambda name, **kwargs: Refusing())
+    monkeypatch.setattr(session, "client", lambda name, **kwargs: Failing())
 
     with pytest.raises(NoAccessError) as raised:
         assume(session, 900)
 
-    assert (raised.value.account_id, raised.value.code) == (ACCOUNT, "Unknown")
-    assert str(raised.value) == f"Unknown: cannot assume {ARN}: "
-
-
-def test_no_connection_is_no_access_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Unreachable:
-        def assume_role(self, **_: Any) -> None:
-            raise EndpointConnectionError(endpoint_url="https://sts.eu-west-1.amazonaws.com")
-
-    session = boto3.session.Session(region_name="eu-west-1")
-    monkeypatch.setattr(session, "client", lambda name, **kwargs: Unreachable())
-
-    with pytest.raises(NoAccessError) as raised:
-        assume(session, 900)
-
-    assert (raised.value.account_id, raised.value.code) == (ACCOUNT, "EndpointConnectionError")
-    assert str(raised.value) == (
-        f"EndpointConnectionError: cannot assume {ARN}: "
-        'Could not connect to the endpoint URL: "https://sts.eu-west-1.amazonaws.com"'
-    )
+    assert (raised.value.account_id, raised.value.code, str(raised.value)) == (ACCOUNT, code, text)
 
 
 @pytest.mark.parametrize(
