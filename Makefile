@@ -118,7 +118,7 @@ $(MUTATION_INSTALLED): requirements.txt requirements-dev.txt
 	@touch $@
 
 mutation: $(MUTATION_INSTALLED)
-	scripts/mutation.sh $(MUTANTS)
+	set -f; scripts/mutation.sh $(MUTANTS)  # -f: the globs are mutmut's, not the shell's
 
 drill: $(INSTALLED)
 	$(PY) -m pytest tests/reliability -m "drill or not drill" $(PYTEST_ARGS)
