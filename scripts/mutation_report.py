@@ -51,7 +51,7 @@ def main(workspace: str) -> None:
             statuses[key] = status_by_exit_code[code]
             sources[key] = source
     areas: dict[str, Counter[str]] = defaultdict(Counter)
-    survivors: list[str] = []
+    survivors: list[tuple[str, str]] = []  # (status, mutant)
     for key, status in sorted(statuses.items()):
         area = "lambda_src" if key.startswith("glacier_cleanup.") else "emulator"
         if key in equivalent:
@@ -62,16 +62,16 @@ def main(workspace: str) -> None:
             continue
         areas[area][status] += 1
         if status not in DETECTED:
-            survivors.append(f"{status:9}  {key}")
+            survivors.append((status, key))
     for area, counts in sorted(areas.items()):
         considered = sum(c for s, c in counts.items() if s not in ("equivalent", "not run"))
         killed = sum(counts[status] for status in DETECTED)
         score = killed / considered if considered else 0.0
         print(f"{area}: {killed} of {considered} non-equivalent mutants killed ({score:.1%}); {dict(counts)}")  # noqa: T201
     print(f"survivors ({len(survivors)}):")  # noqa: T201
-    for line in survivors:
-        print(f"  {line}")  # noqa: T201
-        for change in changed_lines(line.split()[-1], sources[line.split()[-1]]):
+    for status, key in survivors:
+        print(f"  {status:9}  {key}")  # noqa: T201
+        for change in changed_lines(key, sources[key]):
             print(f"      {change}")  # noqa: T201
     print(f"equivalent ({len(equivalent)}), each with its reason in tests/mutation-equivalent.txt")  # noqa: T201
     stale = sorted(name for name in equivalent if name not in statuses)

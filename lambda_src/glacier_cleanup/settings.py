@@ -95,8 +95,9 @@ class Settings(BaseModel):
     pacing: bool = Field(
         default=True,
         alias="CLEANUP_PACING",
-        # Measured (make bench): at a 50 requests/s token bucket, paced 0.99 of the limit useful with 3.7 %
-        # throttled, unpaced 0.98 with 24 %; under the drills' random throttling never slower than sequential.
+        # Measured by `make bench` at a 50 requests/s token bucket (README, Performance): paced 1.02 of the
+        # limit useful with 4.0 % throttled, unpaced 0.99 with 23.8 %; under the drills' random throttling
+        # never slower than a sequential client.
         description="true or false (once throttled, pace requests at the rate that succeeds)",
     )
     member_role_name: str | None = Field(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from typing import Any
 
@@ -14,6 +13,8 @@ from botocore.exceptions import ClientError
 from glacier_emulator import RUNTIME
 from glacier_emulator.handles import EmulatorHandle, InProcessHandle
 from glacier_emulator.organization import LocalOrganization, deploy_stack
+
+from .helpers import finished_execution
 
 OLD = "2020-01-01T00:00:00.000Z"
 
@@ -291,11 +292,7 @@ def test_step_functions_interpreter_invokes_the_in_process_lambda(
     execution = states.start_execution(
         stateMachineArn=machine["stateMachineArn"], input=json.dumps({"targets": targets})
     )
-    for _ in range(200):
-        described = states.describe_execution(executionArn=execution["executionArn"])
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(0.05)
+    described = finished_execution(states, execution["executionArn"])
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == [
         {"target": "a", "left": 0, "complete": True},

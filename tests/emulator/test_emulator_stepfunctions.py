@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import boto3
 
 from glacier_emulator.handles import InProcessHandle
 from glacier_emulator.stepfunctions import UNKNOWN_FAILURE
+
+from .helpers import finished_execution
 
 
 def run(definition: dict[str, object], execution_input: dict[str, object]) -> dict[str, object]:
@@ -25,11 +26,7 @@ def run(definition: dict[str, object], execution_input: dict[str, object]) -> di
     started = states.start_execution(
         stateMachineArn=machine["stateMachineArn"], name="e", input=json.dumps(execution_input)
     )
-    for _ in range(200):
-        described = states.describe_execution(executionArn=started["executionArn"])
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(0.02)
+    described = finished_execution(states, started["executionArn"])
     assert described["status"] == "SUCCEEDED", described
     output: dict[str, object] = json.loads(described["output"])
     return output

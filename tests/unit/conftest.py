@@ -161,6 +161,16 @@ def clock() -> Callable[[], datetime]:
     return lambda: NOW
 
 
+@pytest.fixture
+def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's zone 8 hours behind UTC: nothing may depend on it."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture(autouse=True)
 def powertools_for_tests() -> Iterator[None]:
     with fresh_powertools():

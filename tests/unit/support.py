@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "glacier-multipart-cleanup")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GlacierMultipartCleanup")
 
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,13 @@ from glacier_cleanup.engine import GlacierPort
 from glacier_cleanup.handler import Runtime
 from glacier_cleanup.observability import metrics, set_log_stream
 from glacier_cleanup.settings import SETTINGS_PREFIX
+
+
+class FakeTerminal(io.StringIO):
+    """A stream that says it is a terminal (the CLI asks and draws its progress line only on one)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from glacier_cleanup import cli
 from glacier_cleanup.models import GlacierError
 
 from .conftest import FakeGlacier
+from .support import FakeTerminal
 
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 
@@ -240,17 +242,17 @@ def test_help_text_is_the_documented_one(monkeypatch: pytest.MonkeyPatch) -> Non
     assert text == HELP_TEXT.read_text(encoding="utf-8"), "--help changed: review, then UPDATE_SNAPSHOTS=1"
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def run_on_a_terminal(monkeypatch: pytest.MonkeyPatch, answer: str, *argv: str) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), _Terminal()
-    monkeypatch.setattr(sys, "stdin", _Terminal(answer))
+def run_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, answer: str, *argv: str, log_level: str | None = None
+) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), FakeTerminal()
+    monkeypatch.setattr(sys, "stdin", FakeTerminal(answer))
     monkeypatch.setattr(sys, "stderr", stderr)
     monkeypatch.setattr(sys, "stdout", stdout)
-    monkeypatch.delenv("POWERTOOLS_LOG_LEVEL", raising=False)
+    if log_level is None:
+        monkeypatch.delenv("POWERTOOLS_LOG_LEVEL", raising=False)
+    else:
+        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", log_level)
     try:
         status = cli.main(list(argv))
     finally:
@@ -307,31 +309,31 @@ def test_on_a_terminal_nothing_stale_means_no_question(
 def test_on_a_terminal_yes_skips_the_question_and_the_log_level_can_be_chosen(
     glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
-    stdout, stderr = io.StringIO(), _Terminal()
-    monkeypatch.setattr(sys, "stdin", _Terminal(""))
-    monkeypatch.setattr(sys, "stderr", stderr)
-    monkeypatch.setattr(sys, "stdout", stdout)
-
-    status = cli.main(["--apply", "--yes"])
+    status, _, err = run_on_a_terminal(monkeypatch, "", "--apply", "--yes", log_level="INFO")
 
     assert status == 0
-    assert "[y/N]" not in stderr.getvalue()
+    assert "[y/N]" not in err
     assert glacier.calls["AbortMultipartUpload"] == 5
-    assert '"message":"aborted stale upload"' in stderr.getvalue()
+    assert '"message":"aborted stale upload"' in err
 
 
-def test_an_interrupted_run_stops_aborting_and_exits_130(
-    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def press_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Ctrl-C as the run's signal handler receives it, without a process-wide handler in the test run."""
     installed: list[cli.Interrupts] = []
 
     class Recorded(cli.Interrupts):
-        def install(self) -> None:  # no process-wide handler in a test: the fake presses Ctrl-C itself
+        def install(self) -> None:
             installed.append(self)
 
     monkeypatch.setattr(cli, "Interrupts", Recorded)
-    glacier.before_abort = lambda vault, upload_id: installed[0]._handle(signal.SIGINT, None)
+    return lambda: installed[0]._handle(signal.SIGINT, None)
+
+
+def test_an_interrupted_run_stops_aborting_and_exits_130(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str], press_ctrl_c: Callable[[], None]
+) -> None:
+    glacier.before_abort = lambda vault, upload_id: press_ctrl_c()
 
     regions = ["--region", "eu-west-1", "--region", "us-east-1", "--region", "ap-south-1"]
     status = cli.main(["--apply", "--json", "--concurrency", "1", *regions])
@@ -348,7 +350,7 @@ def test_an_interrupted_run_stops_aborting_and_exits_130(
 def test_only_both_ends_on_a_terminal_make_it_interactive(
     glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", _Terminal("n\n"))  # stderr piped: never asks, never waits for input
+    monkeypatch.setattr(sys, "stdin", FakeTerminal("n\n"))  # stderr piped: never asks, never waits for input
 
     status = cli.main(["--apply", "--json"])
 
@@ -480,19 +482,12 @@ def test_the_question_names_every_region(glacier: FakeGlacier, monkeypatch: pyte
 
 
 def test_ctrl_c_at_the_question_exits_130_and_aborts_nothing(
-    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, press_ctrl_c: Callable[[], None]
 ) -> None:
-    installed: list[cli.Interrupts] = []
-
-    class Recorded(cli.Interrupts):
-        def install(self) -> None:
-            installed.append(self)
-
     def interrupted(question: str, stdin: object, stream: object) -> bool:
-        installed[0]._handle(signal.SIGINT, None)
+        press_ctrl_c()
         return False  # readline() returns at the signal with no answer
 
-    monkeypatch.setattr(cli, "Interrupts", Recorded)
     monkeypatch.setattr(cli, "confirm", interrupted)
 
     status, out, _ = run_on_a_terminal(monkeypatch, "", "--apply")

@@ -14,11 +14,7 @@ from glacier_cleanup.models import Upload, UploadOutcome
 from glacier_cleanup.stopping import Stop
 
 from .conftest import FakeGlacier
-
-
-class FakeTerminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from .support import FakeTerminal
 
 
 def test_progress_line_counts_calls_vaults_uploads_stale_and_aborted() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -104,16 +102,6 @@ def test_a_creation_date_without_offset_is_read_as_utc() -> None:
     decision = decide(Upload("v", "u", naive), plan(timedelta(hours=9)), NOW)
     assert decision == decide(Upload("v", "u", iso(NOW - timedelta(hours=10))), plan(timedelta(hours=9)), NOW)
     assert decision.age_hours == 10.0
-
-
-@pytest.fixture
-def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The machine's zone 8 hours behind UTC: nothing may depend on it."""
-    monkeypatch.setenv("TZ", "America/Los_Angeles")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.usefixtures("far_from_utc")

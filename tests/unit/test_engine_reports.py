@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from typing import Any
@@ -330,16 +329,11 @@ def test_the_clock_is_utc() -> None:
     assert utc_now().tzinfo is UTC
 
 
-def test_the_no_access_cutoff_is_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "Asia/Kolkata")
-    time.tzset()
-    try:
-        plan = CleanupPlan(dry_run=True, older_than=timedelta(hours=1), concurrency=1)
-        error = NoAccessError("222222222222", "AccessDenied", "no")
-        result = no_access_summary(plan, error, clock=lambda: NOW).to_result()
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+@pytest.mark.usefixtures("far_from_utc")
+def test_the_no_access_cutoff_is_utc_whatever_the_machines_zone() -> None:
+    plan = CleanupPlan(dry_run=True, older_than=timedelta(hours=1), concurrency=1)
+    error = NoAccessError("222222222222", "AccessDenied", "no")
+    result = no_access_summary(plan, error, clock=lambda: NOW).to_result()
     assert result["cutoff"] == "2025-06-01T11:00:00.000Z"
 
 
@@ -497,14 +491,9 @@ def test_the_work_queue_is_bounded_at_twice_the_concurrency_on_named_threads(
     assert all(name.startswith("glacier-cleanup_") for name in threads)
 
 
-def test_a_run_judges_ages_in_utc_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "America/Los_Angeles")
-    time.tzset()
-    try:
-        _, summary = run(FakeGlacier())
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+@pytest.mark.usefixtures("far_from_utc")
+def test_a_run_judges_ages_in_utc_whatever_the_machines_zone() -> None:
+    _, summary = run(FakeGlacier())
     assert summary.to_result()["cutoff"] == "2025-05-25T12:00:00.000Z"
 
 
