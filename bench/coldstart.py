@@ -143,10 +143,10 @@ BREAKDOWN_MODULES = (
     "aws_lambda_powertools.utilities.parser",
     "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.logging",
-    "glacier_cleanup.models",
-    "glacier_cleanup.settings",
-    "glacier_cleanup.events",
-    "glacier_cleanup.engine",
+    "glacier_cleanup.core.models",
+    "glacier_cleanup.inputs.settings",
+    "glacier_cleanup.inputs.events",
+    "glacier_cleanup.core.engine",
 )
 
 

@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.clear()
         os.environ.update(function_environment(handle.endpoint_url, args.concurrency))
         sys.path.insert(0, os.environ["PYTHONPATH"])
-        from glacier_cleanup import glacier, handler  # noqa: PLC0415 - after the environment is set
+        from glacier_cleanup import handler  # noqa: PLC0415 - after the environment is set
+        from glacier_cleanup.aws import glacier  # noqa: PLC0415
         from glacier_cleanup.observability import set_log_stream  # noqa: PLC0415
 
         devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115

@@ -76,11 +76,11 @@ def local_aws() -> Any:
 
 def per_target_costs(repeat: int = 30) -> dict[str, Any]:
     """The steps of one target event, each timed alone, and the whole handler on two kinds of account."""
-    from glacier_cleanup.engine import run_cleanup  # noqa: PLC0415 - after the environment is set
-    from glacier_cleanup.glacier import GlacierAdapter, create_client, create_session  # noqa: PLC0415
+    from glacier_cleanup.aws.glacier import GlacierAdapter, create_client, create_session  # noqa: PLC0415
+    from glacier_cleanup.aws.roles import assume_member_role  # noqa: PLC0415
+    from glacier_cleanup.core.engine import run_cleanup  # noqa: PLC0415 - after the environment is set
+    from glacier_cleanup.core.models import CleanupPlan  # noqa: PLC0415
     from glacier_cleanup.handler import lambda_handler  # noqa: PLC0415
-    from glacier_cleanup.models import CleanupPlan  # noqa: PLC0415
-    from glacier_cleanup.roles import assume_member_role  # noqa: PLC0415
     from worker import FakeLambdaContext  # noqa: PLC0415
 
     with local_aws() as glacier:

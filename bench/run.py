@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from capacity import measure_capacity, mixed_capacity
 from coldstart import asset_size, import_breakdown, import_times
 from common import BENCH_DIR, REPO_ROOT, Scenario, calls_check, log, seed
-from glacier_cleanup.settings import Settings
+from glacier_cleanup.inputs.settings import Settings
 from orgscale import organization_scale
 from processes import HandlerWorker, emulator
 from ratelimit import rate_limited
@@ -45,7 +45,7 @@ TARGETS = {
     "rate_limit_useful_min": 0.90,
     "rate_limit_throttled_max": 0.05,
 }
-# The function's shipped defaults (glacier_cleanup.settings): what the rate-limited scenario must meet.
+# The function's shipped defaults (glacier_cleanup.inputs.settings): what the rate-limited scenario must meet.
 DEFAULT_RETRY_MODE = str(Settings.model_fields["retry_mode"].default)
 DEFAULT_CONCURRENCY = int(Settings.model_fields["concurrency"].default)
 DEFAULT_PACING = bool(Settings.model_fields["pacing"].default)

@@ -79,9 +79,9 @@ def _split_list(value: Any) -> Any:
 
 
 def _true_or_false(value: Any) -> Any:
-    """The function's grammar for a switch (glacier_cleanup.settings): a JSON boolean, or the words true /
-    false (how `-c key=value` delivers them). "no", "0", "off" are refused: for `dry_run`, a misread word
-    would mean real aborts."""
+    """The function's grammar for a switch (glacier_cleanup.inputs.settings): a JSON boolean, or the words
+    true / false (how `-c key=value` delivers them). "no", "0", "off" are refused: for `dry_run`, a misread
+    word would mean real aborts."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -134,7 +134,7 @@ class CleanupSettings(BaseModel):
     report_bytes: Switch = False  # adds glacier:ListParts
     max_attempts: int = Field(default=10, ge=1, le=20)
     retry_mode: Literal["standard", "adaptive"] = "standard"
-    pacing: Switch = True  # glacier_cleanup.pacing: once throttled, pace at the rate that succeeds
+    pacing: Switch = True  # glacier_cleanup.aws.pacing: once throttled, pace at the rate that succeeds
     service_name: str = Field(default="glacier-multipart-cleanup", pattern=r"^[A-Za-z0-9._\-]{1,255}$")
     metrics_namespace: str = Field(default="GlacierMultipartCleanup", pattern=r"^[A-Za-z0-9._/#:\-]{1,255}$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

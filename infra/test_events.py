@@ -59,7 +59,8 @@ def console_schema_content(*, vault: str) -> str:
 
 
 def target_event_schema_content(*, account: str, region: str) -> str:
-    """The organization hub function's events (glacier_cleanup.events.TargetEvent): one account and region."""
+    """The organization hub function's events (glacier_cleanup.inputs.events.TargetEvent): one account and
+    region."""
     settings = on_demand_event_schema()
     event = {
         "type": "object",

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from glacier_cleanup.cli_output import render_summary_table
 from glacier_cleanup.handler import lambda_handler
+from glacier_cleanup.terminal.output import render_summary_table
 
 from glacier_emulator.client_helpers import initiate_with_creation_date
 from glacier_emulator.handles import ServerProcess

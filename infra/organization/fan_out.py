@@ -26,7 +26,7 @@ from infra.continuation import (
 from infra.nag import iam5_resource_finding
 from infra.organization.results_bucket import RESULTS_PREFIX
 
-# The target event's keys (glacier_cleanup.events.TargetEvent) that each round passes on unchanged.
+# The target event's keys (glacier_cleanup.inputs.events.TargetEvent) that each round passes on unchanged.
 TARGET_EVENT_KEYS = ("account", "region", "run_id", "settings")
 
 

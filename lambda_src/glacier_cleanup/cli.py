@@ -31,8 +31,24 @@ from typing import Any
 
 import boto3
 
-from glacier_cleanup.aws_account import caller_identity, glacier_regions
-from glacier_cleanup.cli_output import (
+from glacier_cleanup.aws.glacier import ClientSetupError, GlacierAdapter, create_client, create_session
+from glacier_cleanup.aws.identity import caller_identity, glacier_regions
+from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import CleanupPlan, NoAccessError, UploadOutcome
+from glacier_cleanup.core.stopping import Stop
+from glacier_cleanup.inputs.events import InvalidEventError, parse_request
+from glacier_cleanup.inputs.settings import Settings, SettingsError
+from glacier_cleanup.observability import logger, set_log_stream
+from glacier_cleanup.terminal.interaction import (
+    EXIT_INTERRUPTED,
+    CountingGlacier,
+    Interrupts,
+    Progress,
+    Tally,
+    confirm,
+)
+from glacier_cleanup.terminal.output import (
     Row,
     render_csv,
     render_json,
@@ -41,22 +57,6 @@ from glacier_cleanup.cli_output import (
     shown,
     totals,
 )
-from glacier_cleanup.cli_terminal import (
-    EXIT_INTERRUPTED,
-    CountingGlacier,
-    Interrupts,
-    Progress,
-    Tally,
-    confirm,
-)
-from glacier_cleanup.engine import run_cleanup
-from glacier_cleanup.events import InvalidEventError, parse_request
-from glacier_cleanup.glacier import ClientSetupError, GlacierAdapter, create_client, create_session
-from glacier_cleanup.models import CleanupPlan, NoAccessError, UploadOutcome
-from glacier_cleanup.observability import logger, set_log_stream
-from glacier_cleanup.roles import assume_member_role, session_name, session_with
-from glacier_cleanup.settings import Settings, SettingsError
-from glacier_cleanup.stopping import Stop
 
 EXIT_OK = 0
 EXIT_FAILURES = 1

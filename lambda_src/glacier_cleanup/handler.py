@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glacier_cleanup.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
-from glacier_cleanup.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
-from glacier_cleanup.glacier import GlacierAdapter, create_client, create_session
-from glacier_cleanup.models import NoAccessError, RunSummary
+from glacier_cleanup.aws.glacier import GlacierAdapter, create_client, create_session
+from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
+from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
+from glacier_cleanup.core.models import NoAccessError, RunSummary
+from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
+from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
-from glacier_cleanup.roles import TemporaryCredentials, assume_member_role, session_name
-from glacier_cleanup.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     import boto3

@@ -19,15 +19,21 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from glacier_cleanup.aws_account import glacier_regions
-from glacier_cleanup.events import InvalidEventError
-from glacier_cleanup.glacier import create_session
+from glacier_cleanup.aws.glacier import create_session
+from glacier_cleanup.aws.identity import glacier_regions
+from glacier_cleanup.aws.organizations import accounts_under
+from glacier_cleanup.aws.results_bucket import RunStore
+from glacier_cleanup.core.organization import (
+    FAILED,
+    OrganizationSummary,
+    TargetResult,
+    plan_targets,
+    summarize,
+)
+from glacier_cleanup.inputs.events import InvalidEventError
+from glacier_cleanup.inputs.org_events import parse_planner_event
+from glacier_cleanup.inputs.org_settings import OrganizationSettings
 from glacier_cleanup.observability import SERVICE_NAME, logger, metrics
-from glacier_cleanup.org_accounts import accounts_under
-from glacier_cleanup.org_events import parse_planner_event
-from glacier_cleanup.org_settings import OrganizationSettings
-from glacier_cleanup.organization import FAILED, OrganizationSummary, TargetResult, plan_targets, summarize
-from glacier_cleanup.run_store import RunStore
 
 
 @functools.cache

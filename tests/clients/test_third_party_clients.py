@@ -28,9 +28,9 @@ from capo_glacier._services.glacier import GlacierClient as CapoGlacier
 from capo_glacier.errors.invalid_parameter_value_exception import InvalidParameterValueException
 from capo_glacier.errors.no_longer_supported_exception import NoLongerSupportedException
 from capo_glacier.errors.resource_not_found_exception import ResourceNotFoundException
-from glacier_cleanup.engine import run_cleanup
-from glacier_cleanup.glacier import GlacierAdapter
-from glacier_cleanup.models import CleanupPlan
+from glacier_cleanup.aws.glacier import GlacierAdapter
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import CleanupPlan
 
 from glacier_emulator.handles import ServerHandle
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from glacier_cleanup.cli import build_parser
-from glacier_cleanup.events import InvalidEventError, parse_event
-from glacier_cleanup.settings import Settings, SettingsError
+from glacier_cleanup.inputs.events import InvalidEventError, parse_event
+from glacier_cleanup.inputs.settings import Settings, SettingsError
 
 from infra.config import CONTEXT_KEY, ConfigError, load_config
 

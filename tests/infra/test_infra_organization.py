@@ -300,7 +300,7 @@ def test_regions_may_be_all_and_the_planner_is_told_so() -> None:
 
 
 def test_the_hub_functions_console_test_events_are_target_events(hub_template: dict[str, Any]) -> None:
-    from glacier_cleanup.events import TargetEvent, parse_event  # noqa: PLC0415
+    from glacier_cleanup.inputs.events import TargetEvent, parse_event  # noqa: PLC0415
 
     schema = only_resource(hub_template, "AWS::EventSchemas::Schema")["Properties"]
     examples = json.loads(schema["Content"])["components"]["examples"]

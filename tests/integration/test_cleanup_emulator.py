@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from botocore.utils import calculate_tree_hash
-from glacier_cleanup.engine import run_cleanup
-from glacier_cleanup.glacier import GlacierAdapter
+from glacier_cleanup.aws.glacier import GlacierAdapter
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.handler import lambda_handler
-from glacier_cleanup.models import CleanupPlan
 from unit.support import FakeLambdaContext, emitted, metric_values
 
 from glacier_emulator import CONTROL

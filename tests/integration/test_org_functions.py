@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from glacier_cleanup import org_handler
-from glacier_cleanup.events import InvalidEventError
+from glacier_cleanup.inputs.events import InvalidEventError
 from unit.support import FakeLambdaContext, emitted
 
 from glacier_emulator.handles import InProcessHandle

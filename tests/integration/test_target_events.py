@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from glacier_cleanup.events import InvalidEventError
 from glacier_cleanup.handler import lambda_handler
+from glacier_cleanup.inputs.events import InvalidEventError
 from unit.support import FakeLambdaContext, emitted, metric_values
 
 from glacier_emulator.handles import EmulatorHandle

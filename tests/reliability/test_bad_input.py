@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from glacier_cleanup.events import InvalidEventError
-from glacier_cleanup.settings import SettingsError
+from glacier_cleanup.inputs.events import InvalidEventError
+from glacier_cleanup.inputs.settings import SettingsError
 
 from .harness import Drill, schedule_event
 from .support import FakeLambdaContext

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from glacier_cleanup.models import (
+from glacier_cleanup.core.models import (
     AccessDeniedError,
     GlacierError,
     GlacierUnavailableError,

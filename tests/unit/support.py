@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from glacier_cleanup import handler
-from glacier_cleanup.engine import GlacierPort
+from glacier_cleanup.core.engine import GlacierPort
 from glacier_cleanup.handler import Runtime
+from glacier_cleanup.inputs.settings import SETTINGS_PREFIX
 from glacier_cleanup.observability import metrics, set_log_stream
-from glacier_cleanup.settings import SETTINGS_PREFIX
 
 
 class FakeTerminal(io.StringIO):

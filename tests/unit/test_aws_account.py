@@ -1,4 +1,4 @@
-"""Who the credentials are and where Glacier exists (glacier_cleanup.aws_account), without a network call."""
+"""Who the credentials are and where Glacier exists (glacier_cleanup.aws.identity), without a network call."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from glacier_cleanup.aws_account import caller_identity, glacier_regions
-from glacier_cleanup.glacier import ClientSetupError
+from glacier_cleanup.aws.glacier import ClientSetupError
+from glacier_cleanup.aws.identity import caller_identity, glacier_regions
 
 
 def session_in(region: str | None) -> boto3.session.Session:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from glacier_cleanup import cli
-from glacier_cleanup.models import GlacierError
+from glacier_cleanup.core.models import GlacierError
 
 from .conftest import FakeGlacier
 from .support import FakeTerminal

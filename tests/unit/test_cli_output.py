@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from glacier_cleanup.cli_output import (
+from glacier_cleanup.core.models import Upload, UploadOutcome
+from glacier_cleanup.terminal.output import (
     Row,
     render_csv,
     render_json,
@@ -14,7 +15,6 @@ from glacier_cleanup.cli_output import (
     shown,
     totals,
 )
-from glacier_cleanup.models import Upload, UploadOutcome
 
 ACCOUNT = "123456789012"
 

@@ -8,10 +8,10 @@ import signal
 import time
 
 import pytest
-from glacier_cleanup import cli_terminal
-from glacier_cleanup.cli_terminal import CountingGlacier, Interrupts, Progress, Tally, confirm
-from glacier_cleanup.models import Upload, UploadOutcome
-from glacier_cleanup.stopping import Stop
+from glacier_cleanup.core.models import Upload, UploadOutcome
+from glacier_cleanup.core.stopping import Stop
+from glacier_cleanup.terminal import interaction
+from glacier_cleanup.terminal.interaction import CountingGlacier, Interrupts, Progress, Tally, confirm
 
 from .conftest import FakeGlacier
 from .support import FakeTerminal
@@ -97,7 +97,7 @@ def test_the_progress_line_shows_calls_per_second_since_it_began(
     monkeypatch: pytest.MonkeyPatch, seconds: float, rate: str
 ) -> None:
     clock = iter([100.0, 100.0 + seconds])
-    monkeypatch.setattr(cli_terminal.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(interaction.time, "monotonic", lambda: next(clock))
     fake = FakeGlacier()
     fake.add_uploads("vault", 3, age_hours=300)
     glacier = CountingGlacier(fake)

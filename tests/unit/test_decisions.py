@@ -1,4 +1,4 @@
-"""The pure decision about one upload (glacier_cleanup.decisions), property-tested alone."""
+"""The pure decision about one upload (glacier_cleanup.core.decisions), property-tested alone."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from glacier_cleanup.decisions import Verdict, decide, parse_creation_date
-from glacier_cleanup.models import CleanupPlan, Upload
+from glacier_cleanup.core.decisions import Verdict, decide, parse_creation_date
+from glacier_cleanup.core.models import CleanupPlan, Upload
 from hypothesis import given
 from hypothesis import strategies as st
 

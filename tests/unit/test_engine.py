@@ -10,9 +10,9 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from glacier_cleanup.decisions import parse_creation_date
-from glacier_cleanup.engine import is_excluded, run_cleanup
-from glacier_cleanup.models import (
+from glacier_cleanup.core.decisions import parse_creation_date
+from glacier_cleanup.core.engine import is_excluded, run_cleanup
+from glacier_cleanup.core.models import (
     MAX_REPORTED_FAILURES,
     AccessDeniedError,
     CleanupPlan,

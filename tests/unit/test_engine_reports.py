@@ -11,9 +11,9 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
-from glacier_cleanup import engine
-from glacier_cleanup.engine import no_access_summary, run_cleanup, utc_now
-from glacier_cleanup.models import (
+from glacier_cleanup.core import engine
+from glacier_cleanup.core.engine import no_access_summary, run_cleanup, utc_now
+from glacier_cleanup.core.models import (
     AccessDeniedError,
     CleanupPlan,
     GlacierError,

@@ -6,9 +6,9 @@ import re
 import threading
 from datetime import timedelta
 
-from glacier_cleanup.engine import run_cleanup
-from glacier_cleanup.models import CleanupPlan, RegionNotEnabledError, UploadOutcome
-from glacier_cleanup.stopping import Stop
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import CleanupPlan, RegionNotEnabledError, UploadOutcome
+from glacier_cleanup.core.stopping import Stop
 
 from .conftest import NOW, FakeGlacier
 

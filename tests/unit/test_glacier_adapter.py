@@ -9,8 +9,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, ProfileNotFound
 from botocore.stub import Stubber
-from glacier_cleanup import glacier as glacier_module
-from glacier_cleanup.glacier import (
+from glacier_cleanup.aws import glacier as glacier_module
+from glacier_cleanup.aws.glacier import (
     ClientSetupError,
     GlacierAdapter,
     create_client,
@@ -18,7 +18,7 @@ from glacier_cleanup.glacier import (
     part_range_size,
     to_domain_error,
 )
-from glacier_cleanup.models import (
+from glacier_cleanup.core.models import (
     AccessDeniedError,
     GlacierError,
     GlacierUnavailableError,
@@ -189,7 +189,7 @@ def test_part_range_size(range_in_bytes: str, size: int) -> None:
 
 
 def test_role_session_names_keep_to_sts_limits() -> None:
-    from glacier_cleanup.roles import session_name  # noqa: PLC0415
+    from glacier_cleanup.aws.roles import session_name  # noqa: PLC0415
 
     assert session_name("glacier-cleanup", "run:2026/11 26", "r2") == "glacier-cleanup-run-2026-11-26-r2"
     long = session_name("glacier-cleanup", "x" * 100)

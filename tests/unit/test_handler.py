@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 from glacier_cleanup import handler
-from glacier_cleanup.events import InvalidEventError
+from glacier_cleanup.aws.roles import TemporaryCredentials
+from glacier_cleanup.core.models import GlacierError, NoAccessError, ResourceGoneError
 from glacier_cleanup.handler import Runtime, lambda_handler
-from glacier_cleanup.models import GlacierError, NoAccessError, ResourceGoneError
-from glacier_cleanup.roles import TemporaryCredentials
-from glacier_cleanup.settings import Settings, SettingsError
+from glacier_cleanup.inputs.events import InvalidEventError
+from glacier_cleanup.inputs.settings import Settings, SettingsError
 
 from .conftest import FakeGlacier
 from .support import FakeLambdaContext, emitted, fake_runtime, metric_values

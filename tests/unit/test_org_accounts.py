@@ -1,5 +1,5 @@
-"""The Organizations adapter (glacier_cleanup.org_accounts) against botocore's Stubber: the exact requests
-(20 accounts a page, NextToken followed), the OU tree walked once per OU, and a refusal named."""
+"""The Organizations adapter (glacier_cleanup.aws.organizations) against botocore's Stubber: the exact
+requests (20 accounts a page, NextToken followed), the OU tree walked once per OU, and a refusal named."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from glacier_cleanup.org_accounts import OrganizationsError, accounts_under
-from glacier_cleanup.organization import Account
+from glacier_cleanup.aws.organizations import OrganizationsError, accounts_under
+from glacier_cleanup.core.organization import Account
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""The organization mode's domain: planning targets and summing results (glacier_cleanup.organization)."""
+"""The organization mode's domain: planning targets and summing results
+(glacier_cleanup.core.organization)."""
 
 from __future__ import annotations
 
 import pytest
-from glacier_cleanup.organization import Account, PlanError, TargetResult, plan_targets, summarize
+from glacier_cleanup.core.organization import Account, PlanError, TargetResult, plan_targets, summarize
 from hypothesis import given
 from hypothesis import strategies as st
 

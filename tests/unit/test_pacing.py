@@ -1,10 +1,10 @@
-"""The pacer (glacier_cleanup.pacing) on a simulated clock: unpaced until throttled, then at the rate that
+"""The pacer (glacier_cleanup.aws.pacing) on a simulated clock: unpaced until throttled, then at the rate that
 succeeded, probing upwards, never below a sequential client; and its wiring into a botocore client."""
 
 from __future__ import annotations
 
 import pytest
-from glacier_cleanup.pacing import PROBE, WINDOW_SECONDS, Pacer
+from glacier_cleanup.aws.pacing import PROBE, WINDOW_SECONDS, Pacer
 
 
 class FakeTime:
@@ -96,7 +96,7 @@ def test_paced_requests_are_spaced_and_a_lone_request_is_not_held(time: FakeTime
 def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
     glacier_in_process: object,
 ) -> None:
-    from glacier_cleanup.glacier import create_client  # noqa: PLC0415
+    from glacier_cleanup.aws.glacier import create_client  # noqa: PLC0415
 
     from glacier_emulator import CONTROL  # noqa: PLC0415
 
@@ -111,7 +111,7 @@ def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
             seen.append(throttled)
             super().after_response(throttled=throttled)
 
-    import glacier_cleanup.glacier as glacier_module  # noqa: PLC0415
+    import glacier_cleanup.aws.glacier as glacier_module  # noqa: PLC0415
 
     client = create_client(max_attempts=3, retry_mode="standard", concurrency=1, region="us-east-1")
     glacier_module.pace(client, Recording())

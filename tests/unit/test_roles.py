@@ -1,4 +1,4 @@
-"""The role-assumption adapter (glacier_cleanup.roles) against botocore's Stubber: the exact AssumeRole
+"""The role-assumption adapter (glacier_cleanup.aws.roles) against botocore's Stubber: the exact AssumeRole
 request, and every way it fails turned into NoAccessError naming the account, the code and the role."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
-from glacier_cleanup.models import NoAccessError
-from glacier_cleanup.roles import (
+from glacier_cleanup.aws.roles import (
     TemporaryCredentials,
     assume_member_role,
     role_arn,
     session_name,
     session_with,
 )
+from glacier_cleanup.core.models import NoAccessError
 
 ACCOUNT = "222222222222"
 ARN = f"arn:aws:iam::{ACCOUNT}:role/GlacierCleanupMember"

@@ -1,5 +1,5 @@
-"""The results bucket adapter (glacier_cleanup.run_store) on an in-memory S3: the files it writes, byte for
-byte, and every shape of map item Step Functions' ResultWriter records."""
+"""The results bucket adapter (glacier_cleanup.aws.results_bucket) on an in-memory S3: the files it writes,
+byte for byte, and every shape of map item Step Functions' ResultWriter records."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from glacier_cleanup.organization import Target, TargetResult
-from glacier_cleanup.run_store import RunStore
+from glacier_cleanup.aws.results_bucket import RunStore
+from glacier_cleanup.core.organization import Target, TargetResult
 
 
 class MemoryS3:

@@ -7,14 +7,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from glacier_cleanup.events import (
+from glacier_cleanup.inputs.events import (
     InvalidEventError,
     OnDemandRequest,
     ScheduleEvent,
     parse_event,
     parse_request,
 )
-from glacier_cleanup.settings import Settings, SettingsError
+from glacier_cleanup.inputs.settings import Settings, SettingsError
 
 
 def test_defaults_when_nothing_is_set() -> None:
@@ -280,7 +280,7 @@ def test_the_plan_carries_the_time_margin() -> None:
 
 
 def test_a_planner_event_that_is_not_an_object_is_named() -> None:
-    from glacier_cleanup.org_events import parse_planner_event  # noqa: PLC0415
+    from glacier_cleanup.inputs.org_events import parse_planner_event  # noqa: PLC0415
 
     with pytest.raises(InvalidEventError) as raised:
         parse_planner_event(["run"])

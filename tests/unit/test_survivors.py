@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from glacier_cleanup import cli, handler
-from glacier_cleanup.cli_output import render_summary_table
-from glacier_cleanup.engine import run_cleanup
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import CleanupPlan, GlacierUnavailableError, ResourceGoneError
+from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.handler import Runtime, lambda_handler
-from glacier_cleanup.models import CleanupPlan, GlacierUnavailableError, ResourceGoneError
-from glacier_cleanup.settings import Settings
-from glacier_cleanup.stopping import Stop
+from glacier_cleanup.inputs.settings import Settings
+from glacier_cleanup.terminal.output import render_summary_table
 
 from .conftest import NOW, FakeGlacier
 from .support import FakeLambdaContext, emitted, fake_runtime, metric_values

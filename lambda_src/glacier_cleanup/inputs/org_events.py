@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from glacier_cleanup.events import (
+from glacier_cleanup.inputs.events import (
     ACCOUNT_ID_PATTERN,
     REGION_PATTERN,
     InvalidEventError,

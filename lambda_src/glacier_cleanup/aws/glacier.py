@@ -2,7 +2,7 @@
 
 Every call goes through boto3 paginators and botocore's own retry modes (standard/adaptive), so throttling
 and 5xx answers are retried with backoff by botocore, not by hand-written loops. What still fails after the
-retries leaves this module as a domain exception from glacier_cleanup.models, chained to the ClientError.
+retries leaves this module as a domain exception from glacier_cleanup.core.models, chained to the ClientError.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from glacier_cleanup.models import (
+from glacier_cleanup.aws.pacing import Pacer
+from glacier_cleanup.core.models import (
     AccessDeniedError,
     GlacierError,
     GlacierUnavailableError,
@@ -23,12 +24,11 @@ from glacier_cleanup.models import (
     RetryMode,
     Upload,
 )
-from glacier_cleanup.pacing import Pacer
 
 if TYPE_CHECKING:
     from mypy_boto3_glacier import GlacierClient
 
-    from glacier_cleanup.roles import TemporaryCredentials
+    from glacier_cleanup.aws.roles import TemporaryCredentials
 
 # Glacier's maximum (and default) page size for ListMultipartUploads and ListParts.
 UPLOADS_PAGE_SIZE = 50

@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from glacier_cleanup.models import (
+from glacier_cleanup.core.models import (
     MAX_OLDER_THAN_HOURS,
     MIN_OLDER_THAN_HOURS,
     CleanupPlan,

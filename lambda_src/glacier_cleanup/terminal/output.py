@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glacier_cleanup.models import UploadOutcome
+from glacier_cleanup.core.models import UploadOutcome
 
 ROW_FIELDS = ("account", "region", "vault", "upload_id", "created", "age_hours", "description", "action")
 # Summed over regions for the totals (the rest of a region's result is per region).

@@ -1,5 +1,5 @@
 """The organization mode's settings (the planner and summary functions): environment variables validated
-once, like glacier_cleanup.settings; an invalid value raises `SettingsError` naming the variable."""
+once, like glacier_cleanup.inputs.settings; an invalid value raises `SettingsError` naming the variable."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from glacier_cleanup.events import ACCOUNT_ID_PATTERN, REGION_PATTERN
-from glacier_cleanup.settings import split_list, validate_environ
+from glacier_cleanup.inputs.events import ACCOUNT_ID_PATTERN, REGION_PATTERN
+from glacier_cleanup.inputs.settings import split_list, validate_environ
 
 ORG_SETTINGS_PREFIX = "CLEANUP_ORG_"
 ALL_REGIONS = "all"

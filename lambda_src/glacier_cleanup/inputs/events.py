@@ -20,7 +20,12 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from glacier_cleanup.models import MAX_ABORTS_LIMIT, MAX_OLDER_THAN_HOURS, MIN_OLDER_THAN_HOURS, VaultName
+from glacier_cleanup.core.models import (
+    MAX_ABORTS_LIMIT,
+    MAX_OLDER_THAN_HOURS,
+    MIN_OLDER_THAN_HOURS,
+    VaultName,
+)
 
 # Glacier allows 1,000 vaults per account and region.
 MAX_VAULTS_PER_REQUEST = 1000

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
-from glacier_cleanup.engine import GlacierPort
-from glacier_cleanup.models import Upload, UploadOutcome
-from glacier_cleanup.stopping import Stop
+from glacier_cleanup.core.engine import GlacierPort
+from glacier_cleanup.core.models import Upload, UploadOutcome
+from glacier_cleanup.core.stopping import Stop
 
 EXIT_INTERRUPTED = 130
 

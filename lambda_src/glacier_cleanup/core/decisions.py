@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from glacier_cleanup.models import CleanupPlan, Upload
+from glacier_cleanup.core.models import CleanupPlan, Upload
 
 
 class Verdict(enum.Enum):

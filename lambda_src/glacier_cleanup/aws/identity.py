@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from glacier_cleanup.glacier import ClientSetupError
+from glacier_cleanup.aws.glacier import ClientSetupError
 
 
 def caller_identity(session: boto3.session.Session) -> tuple[str, str]:

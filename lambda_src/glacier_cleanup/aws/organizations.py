@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from glacier_cleanup.organization import Account
+from glacier_cleanup.core.organization import Account
 
 if TYPE_CHECKING:
     import boto3

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from glacier_cleanup.organization import Target, TargetResult
+from glacier_cleanup.core.organization import Target, TargetResult
 
 if TYPE_CHECKING:
     import boto3

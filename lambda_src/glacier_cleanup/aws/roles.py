@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from glacier_cleanup.models import NoAccessError
+from glacier_cleanup.core.models import NoAccessError
 
 # AssumeRole's limits: session names of 2-64 of these characters; 900 s is the shortest session.
 _SESSION_NAME_FORBIDDEN = re.compile(r"[^\w+=,.@-]")

@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from glacier_cleanup.decisions import Verdict, cutoff_for, decide
-from glacier_cleanup.models import (
+from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide
+from glacier_cleanup.core.models import (
     CleanupPlan,
     Failure,
     GlacierError,
@@ -34,8 +34,8 @@ from glacier_cleanup.models import (
     Upload,
     UploadOutcome,
 )
+from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.observability import logger
-from glacier_cleanup.stopping import Stop
 
 Clock = Callable[[], datetime]
 SecondsRemaining = Callable[[], float]
