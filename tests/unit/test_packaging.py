@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -22,9 +24,17 @@ def test_declared_dependencies_are_exactly_requirements_txt() -> None:
     assert len(pins) == 4
 
 
-def test_only_the_tool_is_packaged() -> None:
-    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'^packages = \["glacier_cleanup"\]$', pyproject, re.M)
+def test_only_the_tool_is_packaged_with_every_layer() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    find = config["packages"]["find"]
+    on_disk = {
+        ".".join(path.parent.relative_to(REPO / "lambda_src").parts)
+        for path in (REPO / "lambda_src" / "glacier_cleanup").rglob("*.py")
+    }
+    # Every folder of the package is found (a layer left out installs a command that cannot import).
+    assert find["where"] == ["lambda_src"]
+    assert all(any(fnmatch.fnmatchcase(name, pattern) for pattern in find["include"]) for name in on_disk)
+    assert {"glacier_cleanup.core", "glacier_cleanup.aws", "glacier_cleanup.inputs"} <= on_disk
     provided = metadata.packages_distributions()
     assert DISTRIBUTION in provided["glacier_cleanup"]
     assert DISTRIBUTION not in provided.get("glacier_emulator", [])
