@@ -31,6 +31,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+from glacier_cleanup.inputs.limits import (
+    ACCOUNT_ID_PATTERN,
+    CONCURRENCY,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_OLDER_THAN_HOURS,
+    DEFAULT_TIME_MARGIN_SECONDS,
+    GLACIER_ACCOUNT_ID_PATTERN,
+    MAX_ABORTS,
+    MAX_ATTEMPTS,
+    OLDER_THAN_HOURS,
+    PARENT_ID_PATTERN,
+    REGION_PATTERN,
+    ROLE_NAME_PATTERN,
+    TIME_MARGIN_SECONDS,
+    RetryMode,
+    VaultName,
+)
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -93,7 +111,6 @@ def _empty_to_none(value: Any) -> Any:
     return None if value in ("", "null", "none", "None") else value
 
 
-VaultName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,255}$")]
 VaultPattern = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-*?\[\]!]{1,255}$")]
 EmailAddress = Annotated[str, StringConstraints(pattern=r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")]
 VaultNames = Annotated[tuple[VaultName, ...], BeforeValidator(_split_list)]
@@ -122,18 +139,18 @@ class CleanupSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # --- Lambda settings (docs/design.md; one environment variable each) ---
-    older_than_hours: float = Field(default=168, ge=1, le=87600)
+    older_than_hours: float = Field(default=DEFAULT_OLDER_THAN_HOURS, **OLDER_THAN_HOURS.field)
     dry_run: Switch = True  # safe first deploy: review the dry-run report, then set false
     vaults: VaultNames = ()  # empty = every vault; also narrows the IAM resources
     exclude_vaults: VaultPatterns = ()
     protect_description_regex: str = ""
-    concurrency: int = Field(default=16, ge=1, le=64)
-    max_aborts: OptionalInt = Field(default=None, ge=0)
-    time_margin_seconds: float = Field(default=30, ge=1)
-    glacier_account_id: str = Field(default="-", pattern=r"^(-|\d{12})$")
+    concurrency: int = Field(default=DEFAULT_CONCURRENCY, **CONCURRENCY.field)
+    max_aborts: OptionalInt = Field(default=None, **MAX_ABORTS.field)
+    time_margin_seconds: float = Field(default=DEFAULT_TIME_MARGIN_SECONDS, **TIME_MARGIN_SECONDS.field)
+    glacier_account_id: str = Field(default="-", pattern=GLACIER_ACCOUNT_ID_PATTERN)
     report_bytes: Switch = False  # adds glacier:ListParts
-    max_attempts: int = Field(default=10, ge=1, le=20)
-    retry_mode: Literal["standard", "adaptive"] = "standard"
+    max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, **MAX_ATTEMPTS.field)
+    retry_mode: RetryMode = "standard"
     pacing: Switch = True  # glacier_cleanup.aws.pacing: once throttled, pace at the rate that succeeds
     service_name: str = Field(default="glacier-multipart-cleanup", pattern=r"^[A-Za-z0-9._\-]{1,255}$")
     metrics_namespace: str = Field(default="GlacierMultipartCleanup", pattern=r"^[A-Za-z0-9._/#:\-]{1,255}$")
@@ -281,8 +298,8 @@ class TargetIdentity(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,63}$")
-    account: str | None = Field(default=None, pattern=r"^\d{12}$")
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+    account: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN)
+    region: str | None = Field(default=None, pattern=REGION_PATTERN)
 
 
 class TargetConfig(BaseModel):
@@ -298,9 +315,9 @@ class TargetConfig(BaseModel):
         return f"GlacierCleanup-{self.identity.name}"
 
 
-ParentId = Annotated[str, StringConstraints(pattern=r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")]
-AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-RegionName = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")]
+ParentId = Annotated[str, StringConstraints(pattern=PARENT_ID_PATTERN)]
+AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
+RegionName = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 ALL_REGIONS = "all"
 
 
@@ -323,7 +340,7 @@ class FanOut(BaseModel):
     # A list, or "all": every region where Glacier exists (the SDK's list, resolved by the planner).
     regions: Annotated[tuple[RegionName, ...] | Literal["all"], BeforeValidator(_regions)]
     exclude_accounts: Annotated[tuple[AccountId, ...], BeforeValidator(_split_list)] = ()
-    member_role_name: str = Field(default="GlacierCleanupMember", pattern=r"^[\w+=,.@-]{1,64}$")
+    member_role_name: str = Field(default="GlacierCleanupMember", pattern=ROLE_NAME_PATTERN)
     max_concurrency: int = Field(default=10, ge=1, le=1000)
     tolerated_failure_percentage: float = Field(default=10, ge=0, le=100)
     # The StackSet's owner: the management account (SELF) or a delegated administrator.

@@ -29,15 +29,25 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
-import boto3
-
-from glacier_cleanup.aws.glacier import ClientSetupError, GlacierAdapter, create_client, create_session
+from glacier_cleanup.aws.glacier import (
+    AwsSession,
+    ClientSetupError,
+    GlacierAdapter,
+    create_client,
+    create_session,
+)
 from glacier_cleanup.aws.identity import caller_identity, glacier_regions
 from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError, UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
+from glacier_cleanup.inputs.limits import (
+    CONCURRENCY,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_OLDER_THAN_HOURS,
+    OLDER_THAN_HOURS,
+)
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, set_log_stream
 from glacier_cleanup.terminal.interaction import (
@@ -76,9 +86,9 @@ def _concurrency(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer 1-64, got {value!r}") from None
-    if not 1 <= number <= 64:
-        raise argparse.ArgumentTypeError(f"expected an integer 1-64, got {number}")
+        raise argparse.ArgumentTypeError(f"expected an integer {CONCURRENCY}, got {value!r}") from None
+    if number not in CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"expected an integer {CONCURRENCY}, got {number}")
     return number
 
 
@@ -118,7 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--older-than-hours",
         type=float,
         metavar="HOURS",
-        help="abort uploads at least this old (default: CLEANUP_OLDER_THAN_HOURS or 168; minimum 1)",
+        help=(
+            "abort uploads at least this old (default: CLEANUP_OLDER_THAN_HOURS or "
+            f"{DEFAULT_OLDER_THAN_HOURS:g}; minimum {OLDER_THAN_HOURS.low:g})"
+        ),
     )
     parser.add_argument(
         "--vault",
@@ -137,7 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-aborts", type=int, metavar="N", help="abort at most N uploads in this run")
     parser.add_argument(
-        "--concurrency", type=_concurrency, metavar="N", help="parallel Glacier calls, 1-64 (default 16)"
+        "--concurrency",
+        type=_concurrency,
+        metavar="N",
+        help=f"parallel Glacier calls, {CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -179,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Prepared:
-    def __init__(self, settings: Settings, plan: CleanupPlan, session: boto3.session.Session) -> None:
+    def __init__(self, settings: Settings, plan: CleanupPlan, session: AwsSession) -> None:
         self.settings, self.plan, self.session = settings, plan, session
 
 
@@ -208,7 +224,7 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
     return _Prepared(settings, plan, session)
 
 
-def _regions(args: argparse.Namespace, session: boto3.session.Session) -> list[str]:
+def _regions(args: argparse.Namespace, session: AwsSession) -> list[str]:
     if args.all_regions:
         return glacier_regions(session)
     if args.regions:

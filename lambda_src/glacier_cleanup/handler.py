@@ -13,12 +13,12 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glacier_cleanup.aws.glacier import GlacierAdapter, create_client, create_session
+from glacier_cleanup.aws.glacier import AwsSession, GlacierAdapter, create_client, create_session
 from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
 from glacier_cleanup.core.models import NoAccessError, RunSummary
@@ -26,16 +26,13 @@ from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, Targ
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
 
-if TYPE_CHECKING:
-    import boto3
-
 
 @dataclass(frozen=True)
 class Runtime:
     """What an execution environment keeps between invocations: the settings and a way to reach Glacier."""
 
     settings: Settings
-    session: boto3.session.Session
+    session: AwsSession
 
     def open_glacier(
         self, *, region: str | None = None, credentials: TemporaryCredentials | None = None

@@ -21,9 +21,9 @@ from glacier_cleanup.core.models import (
     GlacierUnavailableError,
     RegionNotEnabledError,
     ResourceGoneError,
-    RetryMode,
     Upload,
 )
+from glacier_cleanup.inputs.limits import RetryMode
 
 if TYPE_CHECKING:
     from mypy_boto3_glacier import GlacierClient
@@ -44,6 +44,10 @@ _REGION_NOT_ENABLED_CODES = frozenset(
 )
 
 
+# What the entry points keep between calls; they name it through this alias, never through boto3.
+AwsSession = boto3.session.Session
+
+
 class ClientSetupError(ValueError):
     """The Glacier client cannot be built from the given configuration (profile, region)."""
 
@@ -59,7 +63,7 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
     )
 
 
-def create_session(*, region: str | None = None, profile: str | None = None) -> boto3.session.Session:
+def create_session(*, region: str | None = None, profile: str | None = None) -> AwsSession:
     """A boto3 session on the normal credential chain; build clients from it with `create_client`."""
     try:
         return boto3.session.Session(profile_name=profile, region_name=region)

@@ -9,9 +9,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
-
-from pydantic import StringConstraints
+from typing import Any, Literal
 
 # `ok` means everything asked for was done. Every other status says what was not (docs/design.md):
 # partial (calls failed), incomplete (stopped early or not everything reached), vault_not_found (a configured
@@ -28,14 +26,6 @@ RunStatus = Literal[
 ]
 # Statuses after which another round cannot do more: the loop of the state machines stops on them.
 FINAL_STATUSES = frozenset({"glacier_unavailable", "region_not_enabled", "no_access"})
-RetryMode = Literal["standard", "adaptive"]
-
-# Limits shared by the settings, the on-demand event and the CLI.
-MIN_OLDER_THAN_HOURS = 1.0  # younger uploads may well be in progress: never abort them
-MAX_OLDER_THAN_HOURS = 87_600.0  # 10 years
-MAX_ABORTS_LIMIT = 1_000_000  # anything above is a typo, not a cap
-VAULT_NAME_PATTERN = r"^[a-zA-Z0-9_.-]{1,255}$"
-VaultName = Annotated[str, StringConstraints(pattern=VAULT_NAME_PATTERN)]
 
 # The result keeps the first failures only: a run over a broken account must not grow without bound.
 MAX_REPORTED_FAILURES = 50

@@ -20,10 +20,11 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from glacier_cleanup.core.models import (
-    MAX_ABORTS_LIMIT,
-    MAX_OLDER_THAN_HOURS,
-    MIN_OLDER_THAN_HOURS,
+from glacier_cleanup.inputs.limits import (
+    ACCOUNT_ID_PATTERN,
+    MAX_ABORTS_PER_REQUEST,
+    OLDER_THAN_HOURS,
+    REGION_PATTERN,
     VaultName,
 )
 
@@ -31,8 +32,6 @@ from glacier_cleanup.core.models import (
 MAX_VAULTS_PER_REQUEST = 1000
 # Continuation rounds of one scheduled run (the state machines' bound is configured lower).
 MAX_ROUNDS = 100
-ACCOUNT_ID_PATTERN = r"^\d{12}$"
-REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$"
 
 
 class InvalidEventError(ValueError):
@@ -58,12 +57,10 @@ class OnDemandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     dry_run: bool | None = None
-    older_than_hours: float | None = Field(
-        default=None, ge=MIN_OLDER_THAN_HOURS, le=MAX_OLDER_THAN_HOURS, allow_inf_nan=False
-    )
+    older_than_hours: float | None = Field(default=None, **OLDER_THAN_HOURS.field, allow_inf_nan=False)
     # An empty list is rejected rather than read as "every vault": omit the key for that.
     vaults: list[VaultName] | None = Field(default=None, min_length=1, max_length=MAX_VAULTS_PER_REQUEST)
-    max_aborts: int | None = Field(default=None, ge=0, le=MAX_ABORTS_LIMIT)
+    max_aborts: int | None = Field(default=None, **MAX_ABORTS_PER_REQUEST.field)
 
     def overrides(self) -> dict[str, Any]:
         """The keys the request sets, ready for `Settings.to_plan`."""

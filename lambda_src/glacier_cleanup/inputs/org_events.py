@@ -11,13 +11,8 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from glacier_cleanup.inputs.events import (
-    ACCOUNT_ID_PATTERN,
-    REGION_PATTERN,
-    InvalidEventError,
-    OnDemandRequest,
-    describe,
-)
+from glacier_cleanup.inputs.events import InvalidEventError, OnDemandRequest, describe
+from glacier_cleanup.inputs.limits import ACCOUNT_ID_PATTERN, REGION_PATTERN
 
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
 RegionName = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]

@@ -8,12 +8,11 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from glacier_cleanup.inputs.events import ACCOUNT_ID_PATTERN, REGION_PATTERN
+from glacier_cleanup.inputs.limits import ACCOUNT_ID_PATTERN, PARENT_ID_PATTERN, REGION_PATTERN
 from glacier_cleanup.inputs.settings import split_list, validate_environ
 
 ORG_SETTINGS_PREFIX = "CLEANUP_ORG_"
 ALL_REGIONS = "all"
-PARENT_ID_PATTERN = r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"
 
 
 def _all_regions(value: object) -> object:

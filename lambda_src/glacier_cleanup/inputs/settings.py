@@ -13,10 +13,19 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from glacier_cleanup.core.models import (
-    MAX_OLDER_THAN_HOURS,
-    MIN_OLDER_THAN_HOURS,
-    CleanupPlan,
+from glacier_cleanup.core.models import CleanupPlan
+from glacier_cleanup.inputs.limits import (
+    CONCURRENCY,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_OLDER_THAN_HOURS,
+    DEFAULT_TIME_MARGIN_SECONDS,
+    GLACIER_ACCOUNT_ID_PATTERN,
+    MAX_ABORTS,
+    MAX_ATTEMPTS,
+    OLDER_THAN_HOURS,
+    ROLE_NAME_PATTERN,
+    TIME_MARGIN_SECONDS,
     RetryMode,
     VaultName,
 )
@@ -42,12 +51,11 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     older_than_hours: float = Field(
-        default=168,
+        default=DEFAULT_OLDER_THAN_HOURS,
         alias="CLEANUP_OLDER_THAN_HOURS",
-        ge=MIN_OLDER_THAN_HOURS,
-        le=MAX_OLDER_THAN_HOURS,
+        **OLDER_THAN_HOURS.field,
         allow_inf_nan=False,
-        description="a number of hours, 1 <= x <= 87600",
+        description=f"a number of hours, {OLDER_THAN_HOURS.low:g} <= x <= {OLDER_THAN_HOURS.high:g}",
     )
     dry_run: bool = Field(default=True, alias="CLEANUP_DRY_RUN", description="true or false")
     vaults: tuple[VaultName, ...] = Field(
@@ -64,17 +72,23 @@ class Settings(BaseModel):
         description="a Python regular expression (re.search on ArchiveDescription); empty protects nothing",
     )
     concurrency: int = Field(
-        default=16, alias="CLEANUP_CONCURRENCY", ge=1, le=64, description="an integer 1-64"
+        default=DEFAULT_CONCURRENCY,
+        alias="CLEANUP_CONCURRENCY",
+        **CONCURRENCY.field,
+        description=f"an integer {CONCURRENCY}",
     )
     max_aborts: int | None = Field(
-        default=None, alias="CLEANUP_MAX_ABORTS", ge=0, description="an integer >= 0; empty for no cap"
+        default=None,
+        alias="CLEANUP_MAX_ABORTS",
+        **MAX_ABORTS.field,
+        description=f"an integer {MAX_ABORTS}; empty for no cap",
     )
     time_margin_seconds: float = Field(
-        default=30,
+        default=DEFAULT_TIME_MARGIN_SECONDS,
         alias="CLEANUP_TIME_MARGIN_SECONDS",
-        ge=1,
+        **TIME_MARGIN_SECONDS.field,
         allow_inf_nan=False,
-        description="a number of seconds >= 1",
+        description=f"a number of seconds {TIME_MARGIN_SECONDS}",
     )
     target: str = Field(
         default="default",
@@ -83,11 +97,17 @@ class Settings(BaseModel):
         description="the deployment target's name (the `target` metric dimension the alarms use)",
     )
     account_id: str = Field(
-        default="-", alias="CLEANUP_ACCOUNT_ID", pattern=r"^(-|\d{12})$", description="'-' or 12 digits"
+        default="-",
+        alias="CLEANUP_ACCOUNT_ID",
+        pattern=GLACIER_ACCOUNT_ID_PATTERN,
+        description="'-' or 12 digits",
     )
     report_bytes: bool = Field(default=False, alias="CLEANUP_REPORT_BYTES", description="true or false")
     max_attempts: int = Field(
-        default=10, alias="CLEANUP_MAX_ATTEMPTS", ge=1, le=20, description="an integer 1-20"
+        default=DEFAULT_MAX_ATTEMPTS,
+        alias="CLEANUP_MAX_ATTEMPTS",
+        **MAX_ATTEMPTS.field,
+        description=f"an integer {MAX_ATTEMPTS}",
     )
     retry_mode: RetryMode = Field(
         default="standard", alias="CLEANUP_RETRY_MODE", description="standard or adaptive"
@@ -103,7 +123,7 @@ class Settings(BaseModel):
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
-        pattern=r"^[\w+=,.@-]{1,64}$",
+        pattern=ROLE_NAME_PATTERN,
         description="the IAM role name target events assume in each member account; empty refuses them",
     )
 
