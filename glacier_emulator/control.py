@@ -115,6 +115,8 @@ class EmulatorControl:
         self._rng = _fault_rng(self._startup.seed)
         # (account, region) -> operation -> outcome -> count
         self._stats: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+        # Every Glacier request ever served, across resets: GlacierCallClock's time (lambda_runtime).
+        self._served = 0
         # (account, region, vault, upload_id, creation_date, aborted_at epoch, description).
         self._aborts: list[tuple[str, str, str, str, str, float, str | None]] = []
         self._limiter = RateLimiter()
@@ -222,10 +224,15 @@ class EmulatorControl:
             )
         return result
 
+    def requests_served(self) -> int:
+        """Glacier requests served since the process started; unlike ``stats()``, never reset."""
+        return self._served
+
     def record(
         self, operation: str, outcome: str, account: str = DEFAULT_ACCOUNT_ID, region: str = ""
     ) -> None:
         with self._meta_lock:
+            self._served += 1
             ops = self._stats.setdefault((account, region), {})
             counts = ops.setdefault(operation, {"total": 0, "ok": 0})
             counts["total"] += 1

@@ -7,7 +7,11 @@ function's ``Handler`` (``module.function``, importable from ``sys.path``) and c
 - the function's environment variables, plus what Lambda sets (``AWS_REGION``, ``AWS_LAMBDA_FUNCTION_NAME``,
   ...) and the **execution role's credentials** (STS AssumeRole of the function's role), so the handler's
   AWS calls are made as that role, in that account, as in AWS;
-- a context whose ``get_remaining_time_in_millis()`` counts down from the function's ``Timeout``.
+- a context whose ``get_remaining_time_in_millis()`` counts down from the function's ``Timeout``, on the
+  runtime's ``clock``: wall-clock seconds by default, or ``GlacierCallClock``, where time advances a fixed
+  step per Glacier request the emulator serves. With the latter, how much of a backlog one invocation
+  reaches before its time budget ends depends on the calls it made, not on how fast or busy the machine is
+  (tests and ``make demo-org`` use it; Lambda's own clock is of course the wall clock).
 
 Differences from Lambda, on purpose and visible: invocations run one at a time (the environment is
 process-wide), a handler that overruns its timeout is not killed but its result is replaced by Lambda's
@@ -36,6 +40,8 @@ from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
 from moto.sts.models import sts_backends
 
+from .control import CONTROL
+
 Handler = Callable[[Any, Any], Any]
 
 
@@ -51,9 +57,21 @@ class LambdaContext:
     log_group_name: str
     log_stream_name: str
     deadline: float
+    clock: Callable[[], float] = time.monotonic
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        return max(0, int((self.deadline - self.clock()) * 1000))
+
+
+class GlacierCallClock:
+    """Seconds that advance by ``seconds_per_call`` for every Glacier request the emulator serves (any
+    account or region), and never otherwise: a deterministic clock for time budgets in tests."""
+
+    def __init__(self, seconds_per_call: float) -> None:
+        self.seconds_per_call = seconds_per_call
+
+    def __call__(self) -> float:
+        return CONTROL.requests_served() * self.seconds_per_call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +94,8 @@ class InProcessRuntime:
     def __init__(self) -> None:
         self.endpoint_url: str | None = None  # set by the server: where the handlers' AWS calls go
         self.cold_start_hooks: list[Callable[[], None]] = []
+        # What deadlines and durations are measured on (see the module docstring); reset() restores it.
+        self.clock: Callable[[], float] = time.monotonic
         self.handlers: dict[str, Handler] = {}  # optional overrides by function name
         self._lock = threading.Lock()
         self._environment_key: tuple[Any, ...] | None = None
@@ -89,6 +109,7 @@ class InProcessRuntime:
         with self._lock:
             self._invocations = []
             self._environment_key = None
+            self.clock = time.monotonic
 
     def invoke(self, function: Any, event: Any, account: str, region: str) -> tuple[Any, str | None]:
         """Returns (payload, error type or None)."""
@@ -102,7 +123,7 @@ class InProcessRuntime:
                 for hook in self.cold_start_hooks:
                     hook()
                 self._environment_key = key
-            started = time.monotonic()
+            started = self.clock()
             context = LambdaContext(
                 function_name=function.function_name,
                 function_version="$LATEST",
@@ -112,10 +133,11 @@ class InProcessRuntime:
                 log_group_name=f"/aws/lambda/{function.function_name}",
                 log_stream_name="in-process",
                 deadline=started + float(function.timeout),
+                clock=self.clock,
             )
             with self._environment(function, account, region):
                 payload, error_type = self._call(function, event, context)
-            duration = time.monotonic() - started
+            duration = self.clock() - started
             if error_type is None and duration > float(function.timeout):
                 payload, error_type = _timed_out(float(function.timeout)), "Sandbox.Timedout"
             self._invocations.append(
