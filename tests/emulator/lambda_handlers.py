@@ -43,3 +43,14 @@ def count_down(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One round of work: ``left`` shrinks by one per invocation, like a run continued until complete."""
     left = int(event["left"]) - 1
     return {"target": event["target"], "left": left, "complete": left <= 0}
+
+
+def glacier_calls(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``calls`` ListVaults requests with the function's own credentials, then sleep ``sleep`` seconds; the
+    time left before and after (a GlacierCallClock counts only the calls)."""
+    before = context.get_remaining_time_in_millis()
+    glacier = boto3.client("glacier")
+    for _ in range(int(event["calls"])):
+        glacier.list_vaults()
+    time.sleep(float(event.get("sleep", 0)))
+    return {"before_ms": before, "after_ms": context.get_remaining_time_in_millis()}

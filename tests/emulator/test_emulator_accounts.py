@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from typing import Any
 
@@ -12,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from glacier_emulator import RUNTIME
 from glacier_emulator.handles import EmulatorHandle, InProcessHandle
+from glacier_emulator.lambda_runtime import GlacierCallClock
 from glacier_emulator.organization import LocalOrganization, deploy_stack
 
 from .helpers import finished_execution
@@ -229,6 +231,25 @@ def test_lambda_that_overruns_its_timeout_is_a_timeout_error(
     answer = glacier.aws_client("lambda").invoke(FunctionName="slow", Payload=b'{"seconds": 1.2}')
     assert answer["FunctionError"] == "Unhandled"
     assert json.loads(answer["Payload"].read())["errorType"] == "Sandbox.Timedout"
+
+
+def test_a_glacier_call_clock_counts_calls_not_seconds(glacier_in_process: InProcessHandle) -> None:
+    glacier = glacier_in_process
+    role = create_hub_role(glacier, "arn:aws:iam::123456789012:root")
+    create_function(glacier, "calls", "tests.emulator.lambda_handlers.glacier_calls", role, timeout=10)
+    RUNTIME.clock = GlacierCallClock(seconds_per_call=0.5)
+
+    def invoke(payload: dict[str, Any]) -> dict[str, Any]:
+        answer = glacier.aws_client("lambda").invoke(FunctionName="calls", Payload=json.dumps(payload))
+        return {"error": answer.get("FunctionError"), **json.loads(answer["Payload"].read())}
+
+    # 3 calls cost 1.5 s of the budget; sleeping costs nothing on this clock
+    assert invoke({"calls": 3, "sleep": 0.2}) == {"error": None, "before_ms": 10_000, "after_ms": 8_500}
+    # 21 calls (10.5 s) overrun the 10 s timeout: Lambda's timeout error
+    overrun = invoke({"calls": 21})
+    assert (overrun["error"], overrun["errorType"]) == ("Unhandled", "Sandbox.Timedout")
+    glacier.reset()
+    assert RUNTIME.clock is time.monotonic  # a reset restores the wall clock
 
 
 def test_cold_start_hooks_run_when_another_function_runs(glacier_in_process: InProcessHandle) -> None:

@@ -119,19 +119,23 @@ def test_5xx_30_percent_converges_within_two_runs_in_a_warm_container(drill: Dri
     assert runs[-1].result["status"] == "ok"
 
 
-def test_latency_spikes_with_a_real_time_budget(drill: Drill, monkeypatch: pytest.MonkeyPatch) -> None:
-    """5% of calls stall 40-120 ms while the Lambda clock really runs: the first run stops at its time
-    margin and starts nothing new; the next run (a full budget) finishes."""
-    # Sized so the first run cannot finish in its budget on a fast machine (2,700 stale uploads, several
-    # seconds of work) and still gets some aborts done on a loaded one (0.6 s of work).
-    drill.seed_account(vaults=8, big=600, stale=300)
+def test_latency_spikes_with_a_time_budget(drill: Drill, monkeypatch: pytest.MonkeyPatch) -> None:
+    """5% of calls stall 40-120 ms while the Lambda clock runs: the first run stops at its time margin and
+    starts nothing new; the next run (a full budget) finishes.
+
+    The clock is simulated (1 ms per call plus each stall), so how far the first run gets depends on the
+    calls it made, not on how fast or busy the machine is; the stalls are also slept, so they still hold
+    worker threads as real latency does."""
+    drill.seed_account(vaults=8, big=600, stale=300)  # 2,700 stale uploads: far more than 0.6 s of calls
     monkeypatch.setenv("CLEANUP_TIME_MARGIN_SECONDS", "1")
     rng = random.Random(7)
     lock = threading.Lock()
+    elapsed = [0.0]
 
     def spike(operation: str, vault: str | None, params: dict[str, Any]) -> None:
         with lock:
             stall, delay = rng.random() < 0.05, rng.uniform(0.04, 0.12)
+            elapsed[0] += 0.001 + (delay if stall else 0.0)
         if stall:
             time.sleep(delay)
 
@@ -140,16 +144,14 @@ def test_latency_spikes_with_a_real_time_budget(drill: Drill, monkeypatch: pytes
     def budget(number: int) -> FakeLambdaContext:
         if number > 0:
             return FakeLambdaContext()
-        deadline: list[float] = []
 
         def remaining_ms() -> int:
-            if not deadline:  # the clock starts at the first look, after the cold start
-                deadline.append(time.monotonic() + 1.6)  # 1 s margin: about 0.6 s of work
-            return int((deadline[0] - time.monotonic()) * 1000)
+            with lock:  # 1.6 s from the first call on, 1 s of it the margin: about 0.6 s of calls
+                return int((1.6 - elapsed[0]) * 1000)
 
         return FakeLambdaContext(remaining_ms=remaining_ms)
 
-    runs = drill.converge("latency spikes + real time budget", "5% of calls, 40-120 ms", context=budget)
+    runs = drill.converge("latency spikes + time budget", "5% of calls, 40-120 ms", context=budget)
 
     assert runs[0].result["complete"] is False
     assert 0 < runs[0].result["uploads_aborted"] < runs[0].result["uploads_stale"] + 1

@@ -58,6 +58,8 @@ class FakeGlacier:
     before_list_page: Callable[[str, int], None] | None = None
     in_flight: int = 0
     max_in_flight: int = 0
+    # Calls in flight as each call started (itself included): their mean is how parallel the run was.
+    in_flight_at_start: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _next_id: int = 0
 
@@ -91,6 +93,7 @@ class FakeGlacier:
             self.call_log.append((operation, target))
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.in_flight_at_start.append(self.in_flight)
         try:
             if self.latency:
                 time.sleep(self.latency)

@@ -41,10 +41,34 @@ def test_progress_writes_only_to_a_terminal() -> None:
     assert piped.getvalue() == ""
     terminal = FakeTerminal()
     with Progress(terminal, glacier, tally, "r"):
-        time.sleep(0.75)
-    assert terminal.getvalue().count("\r\033[Kr: ") >= 2  # drawn at once, and again half a second later
+        # drawn at once, and again half a second later (waited for, not slept: a busy machine is slower)
+        deadline = time.monotonic() + 30
+        while terminal.getvalue().count("\r\033[Kr: ") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert terminal.getvalue().count("\r\033[Kr: ") >= 2
     assert terminal.getvalue().startswith("\r\033[Kr: vaults scanned 0 | ")  # each refresh rewrites the line
     assert terminal.getvalue().endswith("\r\033[K")  # the line is cleared at the end
+
+
+def test_progress_is_redrawn_every_half_second() -> None:
+    waits: list[float] = []
+
+    class Done:
+        """The progress loop's stop event: records each wait, and ends the loop at the third."""
+
+        def wait(self, timeout: float) -> bool:
+            waits.append(timeout)
+            return len(waits) == 3
+
+        def set(self) -> None:
+            pass
+
+    terminal = FakeTerminal()
+    progress = Progress(terminal, CountingGlacier(FakeGlacier()), Tally(), "r")
+    progress._done = Done()  # type: ignore[assignment]
+    progress._loop()
+    assert waits == [0.5, 0.5, 0.5]
+    assert terminal.getvalue().count("\r\033[Kr: ") == 3  # drawn before each wait
 
 
 def test_only_y_or_yes_confirms() -> None:

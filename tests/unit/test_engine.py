@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import statistics
 import threading
-import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
@@ -491,15 +491,15 @@ def test_calls_run_in_parallel_up_to_the_bound_and_start_before_the_vault_list_e
         glacier.add_uploads(f"v{number:02d}", 60, age_hours=400)
     calls = 3 + 30 * 2 + 30 * 60
 
-    started = time.monotonic()
     summary = run(glacier, concurrency=16)
-    elapsed = time.monotonic() - started
 
     assert summary.uploads_aborted == 1800
+    assert len(glacier.in_flight_at_start) == calls
     assert glacier.max_in_flight <= 16 + 1  # the pool, plus the caller thread listing vaults
     assert glacier.max_in_flight >= 8
-    # Near calls / concurrency x latency (0.6 s here), far from serial (9.3 s)
-    assert elapsed < calls * 0.005 / 4
+    # Most calls start while many others are in flight: near calls / concurrency x latency, far from
+    # serial (a mean of 1). Counted, not timed: the same on a busy machine.
+    assert statistics.mean(glacier.in_flight_at_start) >= 8
     # The first vault's uploads were listed before the last ListVaults page was requested
     first_upload_listing = glacier.call_log.index(("ListMultipartUploads", "v00"))
     last_vault_page = max(i for i, (op, _) in enumerate(glacier.call_log) if op == "ListVaults")
