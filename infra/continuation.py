@@ -14,6 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+from glacier_cleanup.core.counters import CARRIED_KEYS
 
 # Lambda answers these when the reserved concurrency is busy or the service hiccups: worth waiting for.
 # (LambdaInvoke's own retry covers ServiceException, AWSLambdaException, SdkClientException and
@@ -21,8 +22,9 @@ from constructs import Construct
 THROTTLED = ["Lambda.TooManyRequestsException"]
 
 
-# Counts of what earlier rounds did that the last round's result cannot show (those uploads are gone).
-EARLIER_COUNTS = ("uploads_aborted", "uploads_already_gone", "abort_failures")
+# Counts of what earlier rounds did that the last round's result cannot show (those uploads are gone):
+# the counters marked `carried` in the function's own list.
+EARLIER_COUNTS = CARRIED_KEYS
 
 
 def no_earlier_rounds() -> dict[str, int]:

@@ -39,7 +39,8 @@ from glacier_cleanup.aws.glacier import (
 from glacier_cleanup.aws.identity import caller_identity, glacier_regions
 from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
 from glacier_cleanup.core.engine import run_cleanup
-from glacier_cleanup.core.models import CleanupPlan, NoAccessError, UploadOutcome
+from glacier_cleanup.core.models import CleanupPlan, NoAccessError
+from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
 from glacier_cleanup.inputs.limits import (

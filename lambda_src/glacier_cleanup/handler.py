@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glacier_cleanup.aws.glacier import AwsSession, GlacierAdapter, create_client, create_session
 from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
+from glacier_cleanup.core.counters import COUNTS
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
 from glacier_cleanup.core.models import NoAccessError, RunSummary
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
@@ -126,13 +127,7 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
 def publish_metrics(summary: RunSummary) -> None:
     """The run's counters as EMF metrics, named as the stack's alarms expect (docs/design.md)."""
     counts = {
-        "VaultsScanned": summary.vaults_scanned,
-        "UploadsFound": summary.uploads_found,
-        "UploadsStale": summary.uploads_stale,
-        "UploadsAborted": summary.uploads_aborted,
-        "UploadsAlreadyGone": summary.uploads_already_gone,
-        "AbortFailures": summary.abort_failures,
-        "VaultFailures": summary.vault_failures,
+        **{count.metric: getattr(summary, count.key) for count in COUNTS if count.metric},
         "RunIncomplete": 0 if summary.fully_covered else 1,
         # Configured vaults that do not exist (a misspelled name must not pass as "nothing to do").
         "VaultsNotFound": summary.vaults_gone if summary.vaults_configured else 0,

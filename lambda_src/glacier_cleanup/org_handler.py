@@ -23,17 +23,17 @@ from glacier_cleanup.aws.glacier import create_session
 from glacier_cleanup.aws.identity import glacier_regions
 from glacier_cleanup.aws.organizations import accounts_under
 from glacier_cleanup.aws.results_bucket import RunStore
-from glacier_cleanup.core.organization import (
-    FAILED,
-    OrganizationSummary,
-    TargetResult,
-    plan_targets,
-    summarize,
-)
+from glacier_cleanup.core.counters import COUNTS, FAILED, NEEDS_ATTENTION
+from glacier_cleanup.core.organization import OrganizationSummary, TargetResult, plan_targets, summarize
 from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.org_events import parse_planner_event
 from glacier_cleanup.inputs.org_settings import OrganizationSettings
 from glacier_cleanup.observability import SERVICE_NAME, logger, metrics
+
+# The counters that are also metrics of the organization, totals and per target: (result key, metric).
+_ORGANIZATION_METRICS = tuple(
+    (count.key, count.metric) for count in COUNTS if count.organization_metric and count.metric
+)
 
 
 @functools.cache
@@ -121,9 +121,7 @@ def publish_totals(summary: OrganizationSummary, missing: int, name: str) -> Non
         "TargetsNoAccess": summary.statuses["no_access"],
         "TargetsPartial": summary.statuses["partial"],
         "TargetsIncomplete": summary.statuses["incomplete"],
-        "UploadsAborted": summary.totals["uploads_aborted"],
-        "UploadsStale": summary.totals["uploads_stale"],
-        "AbortFailures": summary.totals["abort_failures"],
+        **{metric: summary.totals[key] for key, metric in _ORGANIZATION_METRICS},
         "OrganizationRuns": 1,
     }
     for metric, value in counts.items():
@@ -135,12 +133,8 @@ def publish_per_target(results: list[TargetResult]) -> None:
     an organization of 1,000 accounts x 20 regions mostly answers "nothing here", and each
     Account x Region series is a billed custom metric."""
     for result in results:
-        counts = {
-            "UploadsStale": int(result.result.get("uploads_stale") or 0),
-            "UploadsAborted": int(result.result.get("uploads_aborted") or 0),
-            "AbortFailures": int(result.result.get("abort_failures") or 0),
-        }
-        attention = result.status in ("partial", "incomplete", "vault_not_found", "no_access", FAILED)
+        counts = {metric: int(result.result.get(key) or 0) for key, metric in _ORGANIZATION_METRICS}
+        attention = result.status in NEEDS_ATTENTION
         if not attention and not any(counts.values()):
             continue
         target_metrics = EphemeralMetrics(namespace=metrics.namespace, service=SERVICE_NAME)

@@ -20,6 +20,8 @@ import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from glacier_cleanup import handler
 from glacier_cleanup.core.engine import GlacierPort
+from glacier_cleanup.core.models import Upload
+from glacier_cleanup.core.outcomes import Action, UploadOutcome
 from glacier_cleanup.handler import Runtime
 from glacier_cleanup.inputs.settings import SETTINGS_PREFIX
 from glacier_cleanup.observability import metrics, set_log_stream
@@ -112,3 +114,13 @@ def metric_values(blobs: list[dict[str, Any]]) -> dict[str, float]:
                 # EMF allows one value or a list of values for the same metric
                 values[metric["Name"]] = sum(value) if isinstance(value, list) else value
     return values
+
+
+def outcome(upload: Upload, age_hours: float | None, label: str) -> UploadOutcome:
+    """The outcome the listing shows as `label` ("aborted", "abort failed: <code>", ...)."""
+    for action in Action:
+        if label == action.value:
+            return UploadOutcome(upload, age_hours, action)
+        if label.startswith(f"{action.value}: "):
+            return UploadOutcome(upload, age_hours, action, label.removeprefix(f"{action.value}: "))
+    raise ValueError(f"no action is shown as {label!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from glacier_cleanup.core.models import Upload, UploadOutcome
+from glacier_cleanup.core.models import Upload
 from glacier_cleanup.terminal.output import (
     Row,
     render_csv,
@@ -16,12 +16,14 @@ from glacier_cleanup.terminal.output import (
     totals,
 )
 
+from .support import outcome
+
 ACCOUNT = "123456789012"
 
 
 def row(region: str, vault: str, upload_id: str, age: float | None, action: str, **upload: Any) -> Row:
     created = upload.pop("created", "2026-11-01T00:00:00.000Z")
-    return Row(ACCOUNT, region, UploadOutcome(Upload(vault, upload_id, created, **upload), age, action))
+    return Row(ACCOUNT, region, outcome(Upload(vault, upload_id, created, **upload), age, action))
 
 
 ROWS = [
@@ -95,10 +97,10 @@ def test_stale_uploads_are_always_shown_the_others_only_when_asked_sorted_by_pla
     stale = [row("eu-west-1", "z", f"id-{action}", 200.0, action) for action in STALE_ACTIONS]
     kept = [
         row("eu-west-1", "a", "id-p", 200.0, "protected"),
-        row("eu-west-1", "a", "id-s", None, "skipped: x"),
+        row("eu-west-1", "a", "id-s", None, "skipped: unusable CreationDate"),
     ]
 
-    assert {r.outcome.action for r in shown(stale + kept, show_all=False)} == set(STALE_ACTIONS)
+    assert {r.outcome.label for r in shown(stale + kept, show_all=False)} == set(STALE_ACTIONS)
     assert [r.outcome.upload.upload_id for r in shown(list(reversed(stale + kept)), show_all=True)] == [
         "id-p",
         "id-s",

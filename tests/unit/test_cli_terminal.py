@@ -8,13 +8,13 @@ import signal
 import time
 
 import pytest
-from glacier_cleanup.core.models import Upload, UploadOutcome
+from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.terminal import interaction
 from glacier_cleanup.terminal.interaction import CountingGlacier, Interrupts, Progress, Tally, confirm
 
 from .conftest import FakeGlacier
-from .support import FakeTerminal
+from .support import FakeTerminal, outcome
 
 
 def test_progress_line_counts_calls_vaults_uploads_stale_and_aborted() -> None:
@@ -26,7 +26,7 @@ def test_progress_line_counts_calls_vaults_uploads_stale_and_aborted() -> None:
     tally = Tally()
     upload = Upload("vault", "u1", "2020-01-01T00:00:00Z")
     for action in ("aborted", "would abort", "protected", "abort failed: X", "not reached: run stopped"):
-        tally.see(UploadOutcome(upload, 1.0, action))
+        tally.see(outcome(upload, 1.0, action))
     line = Progress(io.StringIO(), glacier, tally, "eu-west-1").line()
     assert line.startswith("eu-west-1: vaults scanned 1 | uploads found 60 | stale 4 | aborted 1 | ")
     assert line.endswith(" calls/s")
@@ -111,8 +111,15 @@ def test_the_counting_glacier_counts_each_call_and_passes_it_through() -> None:
 def test_the_tally_counts_every_stale_verdict_and_each_abort() -> None:
     tally = Tally()
     upload = Upload("vault", "u1", "2020-01-01T00:00:00Z")
-    for action in ("aborted", "aborted", "already gone", "would abort", "protected", "skipped: x"):
-        tally.see(UploadOutcome(upload, 1.0, action))
+    for action in (
+        "aborted",
+        "aborted",
+        "already gone",
+        "would abort",
+        "protected",
+        "skipped: unusable CreationDate",
+    ):
+        tally.see(outcome(upload, 1.0, action))
     assert (tally.stale, tally.aborted) == (4, 2)
 
 

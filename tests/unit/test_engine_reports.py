@@ -21,8 +21,8 @@ from glacier_cleanup.core.models import (
     NoAccessError,
     RegionNotEnabledError,
     ResourceGoneError,
-    UploadOutcome,
 )
+from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.observability import logger
 
 from .conftest import NOW, FakeGlacier, hours_ago
@@ -34,7 +34,7 @@ def run(glacier: FakeGlacier, **overrides: Any) -> tuple[list[tuple[str, float |
     values.update(overrides)
     outcomes: list[UploadOutcome] = []
     summary = run_cleanup(glacier, CleanupPlan(**values), clock=lambda: NOW, on_upload=outcomes.append)
-    told = sorted((o.upload.upload_id, o.age_hours, o.action) for o in outcomes)
+    told = sorted((o.upload.upload_id, o.age_hours, o.label) for o in outcomes)
     return told, summary
 
 
@@ -472,12 +472,12 @@ def test_the_work_queue_is_bounded_at_twice_the_concurrency_on_named_threads(
 ) -> None:
     bounds: list[int] = []
 
-    class Recording(engine._BoundedTasks):
+    class Recording(engine.BoundedTasks):
         def __init__(self, pool: Any, *, max_pending: int) -> None:
             bounds.append(max_pending)
             super().__init__(pool, max_pending=max_pending)
 
-    monkeypatch.setattr(engine, "_BoundedTasks", Recording)
+    monkeypatch.setattr(engine, "BoundedTasks", Recording)
     glacier = FakeGlacier()
     for age in (200, 300, 400):
         glacier.add_upload("vault", hours_ago(age))

@@ -7,7 +7,8 @@ import threading
 from datetime import timedelta
 
 from glacier_cleanup.core.engine import run_cleanup
-from glacier_cleanup.core.models import CleanupPlan, RegionNotEnabledError, UploadOutcome
+from glacier_cleanup.core.models import CleanupPlan, RegionNotEnabledError
+from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 
 from .conftest import NOW, FakeGlacier

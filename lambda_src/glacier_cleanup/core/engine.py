@@ -1,7 +1,9 @@
 """The cleanup itself: which vaults, which uploads are stale, abort them within a time budget.
 
-Plain Python. Glacier is reached through `GlacierPort` (the adapter in glacier.py, or a fake in tests);
-time through an injected clock and an optional "seconds remaining" callable.
+Plain Python. Glacier is reached through `GlacierPort` (the adapter in aws/glacier.py, or a fake in tests);
+time through an injected clock and an optional "seconds remaining" callable. What to do with one upload
+is decided in decisions.py; what happened is counted, told and logged by outcomes.py; the bounded pool
+is tasks.py. What stays here is the run's control flow.
 
 Concurrency: one bounded thread pool does both the listing of different vaults and the aborts. The caller's
 thread streams vault names (page by page) into the pool, so work on the first vaults starts before the
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide
 from glacier_cleanup.core.models import (
@@ -32,15 +34,14 @@ from glacier_cleanup.core.models import (
     ResourceGoneError,
     RunSummary,
     Upload,
-    UploadOutcome,
 )
+from glacier_cleanup.core.outcomes import OutcomeRecorder, UploadObserver
 from glacier_cleanup.core.stopping import Stop
+from glacier_cleanup.core.tasks import BoundedTasks
 from glacier_cleanup.observability import logger
 
 Clock = Callable[[], datetime]
 SecondsRemaining = Callable[[], float]
-# Called (from worker threads) once per upload the run decided about: stale ones, protected, skipped.
-UploadObserver = Callable[[UploadOutcome], None]
 
 
 class GlacierPort(Protocol):
@@ -104,52 +105,6 @@ def no_access_summary(plan: CleanupPlan, error: NoAccessError, *, clock: Clock =
     return summary
 
 
-class _BoundedTasks:
-    """A thread pool front that bounds how many tasks are queued or running at once.
-
-    The producer thread (not a worker) blocks until a slot frees up. A worker never blocks on a slot:
-    it runs the task itself instead, so workers waiting on each other cannot deadlock the pool.
-    """
-
-    def __init__(self, pool: ThreadPoolExecutor, *, max_pending: int) -> None:
-        self._pool = pool
-        self._slots = threading.BoundedSemaphore(max_pending)
-        self._pending = 0
-        self._all_done = threading.Condition()
-
-    def submit(self, task: Callable[..., None], *args: Any) -> None:
-        """For the producer thread: wait for a free slot."""
-        self._slots.acquire()
-        self._start(task, args)
-
-    def submit_or_run(self, task: Callable[..., None], *args: Any) -> None:
-        """For worker threads: queue the task if a slot is free, else run it now on this thread."""
-        if self._slots.acquire(blocking=False):
-            self._start(task, args)
-        else:
-            task(*args)
-
-    def join(self) -> None:
-        """Wait until every task, including tasks that tasks submitted, has finished."""
-        with self._all_done:
-            self._all_done.wait_for(lambda: self._pending == 0)
-
-    def _start(self, task: Callable[..., None], args: tuple[Any, ...]) -> None:
-        with self._all_done:
-            self._pending += 1
-        self._pool.submit(self._run, task, args)
-
-    def _run(self, task: Callable[..., None], args: tuple[Any, ...]) -> None:
-        try:
-            task(*args)
-        finally:
-            self._slots.release()
-            with self._all_done:
-                self._pending -= 1
-                if self._pending == 0:
-                    self._all_done.notify_all()
-
-
 class _CleanupRun:
     def __init__(
         self,
@@ -165,30 +120,32 @@ class _CleanupRun:
         self._plan = plan
         self._seconds_remaining = seconds_remaining
         self._stop = stop or Stop()
-        self._on_upload = on_upload
         # One "now" and one cutoff for the whole run: every upload is judged against the same instant.
         self._now = clock().astimezone(UTC)
-        self._cutoff = cutoff_for(plan, self._now)
-        self._summary = RunSummary(
-            dry_run=plan.dry_run,
-            older_than_hours=plan.older_than.total_seconds() / 3600,
-            cutoff=self._cutoff,
-            bytes_released=0 if plan.report_bytes else None,
-            vaults_configured=bool(plan.vaults),
+        cutoff = cutoff_for(plan, self._now)
+        self._record = OutcomeRecorder(
+            RunSummary(
+                dry_run=plan.dry_run,
+                older_than_hours=plan.older_than.total_seconds() / 3600,
+                cutoff=cutoff,
+                bytes_released=0 if plan.report_bytes else None,
+                vaults_configured=bool(plan.vaults),
+            ),
+            plan,
+            on_upload,
         )
         self._unavailable = threading.Event()
         self._stop_lock = threading.Lock()
-        self._tasks: _BoundedTasks | None = None
-
-    # --- the run -------------------------------------------------------------------------------------------
+        self._tasks: BoundedTasks | None = None
 
     def run(self) -> RunSummary:
         started = time.monotonic()
+        summary = self._record.summary
         logger.info(
             "cleanup started",
             dry_run=self._plan.dry_run,
-            older_than_hours=self._summary.older_than_hours,
-            cutoff=self._summary.cutoff_iso,
+            older_than_hours=summary.older_than_hours,
+            cutoff=summary.cutoff_iso,
             vaults=list(self._plan.vaults) or "all",
             concurrency=self._plan.concurrency,
             max_aborts=self._plan.max_aborts,
@@ -196,13 +153,12 @@ class _CleanupRun:
         with ThreadPoolExecutor(
             max_workers=self._plan.concurrency, thread_name_prefix="glacier-cleanup"
         ) as pool:
-            self._tasks = _BoundedTasks(pool, max_pending=2 * self._plan.concurrency)
+            self._tasks = BoundedTasks(pool, max_pending=2 * self._plan.concurrency)
             try:
                 self._dispatch_vaults()
             finally:
                 # Even if dispatching broke, wait for what is already running: no work outlives the run.
                 self._tasks.join()
-        summary = self._summary
         if self._stop.requested:
             summary.complete = False
             summary.stopped_by = self._stop.reason
@@ -211,30 +167,27 @@ class _CleanupRun:
         logger.info("cleanup finished", **summary.to_result())
         return summary
 
+    # --- the vaults ----------------------------------------------------------------------------------------
+
     def _dispatch_vaults(self) -> None:
         assert self._tasks is not None
         try:
             for vault in self._vault_names():
                 if is_excluded(vault, self._plan.exclude_vaults):
-                    logger.debug("vault excluded", vault=vault)
+                    self._record.vault_excluded(vault)
                     continue
                 if self._unavailable.is_set():
                     return
                 if self._stop.requested:
-                    self._summary.add(vaults_not_reached=1)
+                    self._record.vault_not_reached(vault)
                     continue
                 self._tasks.submit(self._scan_vault, vault)
         except RegionNotEnabledError as exc:
-            # An opt-in region the account has not enabled: nothing can be there; its own status.
-            self._summary.region_not_enabled = True
-            logger.warning("region not enabled for this account: nothing to clean", error=str(exc))
+            self._record.region_not_enabled(exc)
         except GlacierUnavailableError as exc:
             self._mark_unavailable(exc)
         except GlacierError as exc:
-            # Without the vault list the run cannot know what it missed: a failure, and incomplete.
-            self._summary.complete = False
-            self._summary.record_failure(Failure(None, None, str(exc)), counter="vault_failures")
-            logger.error("listing vaults failed", error=str(exc), error_code=exc.code)
+            self._record.vault_list_failed(exc)
 
     def _vault_names(self) -> Iterator[str]:
         if self._plan.vaults:
@@ -247,40 +200,24 @@ class _CleanupRun:
                 return
             yield from page
 
-    # --- one vault -----------------------------------------------------------------------------------------
-
     def _scan_vault(self, vault: str) -> None:
         started = time.monotonic()
         try:
             found, finished = self._list_vault(vault)
         except ResourceGoneError as exc:
-            # Deleted since ListVaults (or a configured name that does not exist): nothing to clean there.
-            self._summary.add(vaults_gone=1)
-            logger.warning("vault not found", vault=vault, error=str(exc))
-            return
+            self._record.vault_gone(vault, exc)
         except GlacierUnavailableError as exc:
             self._mark_unavailable(exc)
-            return
         except GlacierError as exc:
-            self._summary.record_failure(Failure(vault, None, str(exc)), counter="vault_failures")
-            logger.error("listing uploads failed", vault=vault, error=str(exc), error_code=exc.code)
-            return
+            self._record.vault_failed(vault, exc)
         except Exception as exc:  # a bug must fail this vault loudly, not the run silently
-            self._summary.record_failure(
-                Failure(vault, None, f"{type(exc).__name__}: {exc}"), counter="vault_failures"
-            )
-            logger.exception("unexpected error while scanning vault", vault=vault)
-            return
-        if not finished:
-            self._summary.add(vaults_not_reached=1)
-            return
-        self._summary.add(vaults_scanned=1)
-        logger.info(
-            "vault scanned",
-            vault=vault,
-            uploads_found=found,
-            duration_ms=round((time.monotonic() - started) * 1000),
-        )
+            self._record.vault_crashed(vault, exc)
+        else:
+            if not finished:
+                self._record.vault_not_reached(vault)
+                return
+            duration_ms = round((time.monotonic() - started) * 1000)
+            self._record.vault_scanned(vault, uploads_found=found, duration_ms=duration_ms)
 
     def _list_vault(self, vault: str) -> tuple[int, bool]:
         """Classify every upload of every page; (uploads seen, whether listing reached the last page)."""
@@ -295,98 +232,62 @@ class _CleanupRun:
                 self._classify(upload)
         return found, False
 
+    # --- the uploads ---------------------------------------------------------------------------------------
+
     def _classify(self, upload: Upload) -> None:
-        summary = self._summary
-        summary.add(uploads_found=1)
+        record = self._record
+        record.found(upload)
         decision = decide(upload, self._plan, self._now)
         if decision.verdict is Verdict.KEEP:
             return
         if decision.verdict is Verdict.SKIP:
-            summary.add(uploads_skipped=1)
-            self._tell(upload, None, "skipped: unusable CreationDate")
-            logger.warning(
-                "upload skipped: unusable CreationDate",
-                vault=upload.vault,
-                upload_id=upload.upload_id,
-                creation_date=upload.creation_date,
-            )
+            record.skipped(upload)
             return
         age_hours = decision.age_hours
         assert age_hours is not None  # a known age: KEEP, PROTECT and RELEASE carry one
         if decision.verdict is Verdict.PROTECT:
-            summary.add(uploads_protected=1)
-            self._tell(upload, age_hours, "protected")
-            logger.debug(
-                "stale upload protected",
-                vault=upload.vault,
-                upload_id=upload.upload_id,
-                archive_description=upload.archive_description,
-            )
+            record.protected(upload, age_hours)
             return
-        summary.add(uploads_stale=1)
-        if not summary.reserve_abort(self._plan.max_aborts):
-            summary.add(uploads_capped=1)
-            self._tell(upload, age_hours, "not aborted: max_aborts reached")
+        record.stale(upload)
+        if not record.summary.reserve_abort(self._plan.max_aborts):
+            record.capped(upload, age_hours)
             return
         if self._plan.dry_run and not self._plan.report_bytes:
-            self._log_released(upload, age_hours, size=None)  # no Glacier call needed: no task
+            record.would_abort(upload, age_hours, size=None)  # no Glacier call needed: no task
             return
         assert self._tasks is not None
         self._tasks.submit_or_run(self._release, upload, age_hours)
-
-    # --- one stale upload ----------------------------------------------------------------------------------
 
     def _release(self, upload: Upload, age_hours: float) -> None:
         try:
             self._release_upload(upload, age_hours)
         except Exception as exc:  # a bug must show as this upload's failure, not vanish in a worker thread
-            self._summary.record_failure(
-                Failure(upload.vault, upload.upload_id, f"{type(exc).__name__}: {exc}"),
-                counter="abort_failures",
-            )
-            logger.exception(
-                "unexpected error while aborting", vault=upload.vault, upload_id=upload.upload_id
-            )
+            self._record.abort_crashed(upload, exc)
 
     def _release_upload(self, upload: Upload, age_hours: float) -> None:
         size: int | None = None
         try:
             if self._plan.report_bytes:
                 if not self._may_call():
-                    self._not_reached(upload, age_hours)
+                    self._record.not_reached(upload, age_hours)
                     return
                 size = self._measure(upload)
             if self._plan.dry_run:
-                self._log_released(upload, age_hours, size=size)
+                self._record.would_abort(upload, age_hours, size=size)
                 return
             if not self._may_call():
-                self._not_reached(upload, age_hours)
+                self._record.not_reached(upload, age_hours)
                 return
             self._glacier.abort_upload(upload.vault, upload.upload_id)
         except ResourceGoneError:
             # Aborted, completed or expired since it was listed: the goal is reached, not a failure.
-            self._summary.add(uploads_already_gone=1)
-            self._tell(upload, age_hours, "already gone")
-            logger.info("stale upload already gone", vault=upload.vault, upload_id=upload.upload_id)
-            return
+            self._record.already_gone(upload, age_hours)
         except GlacierUnavailableError as exc:
             self._mark_unavailable(exc)
-            return
         except GlacierError as exc:
-            self._summary.record_failure(
-                Failure(upload.vault, upload.upload_id, str(exc)), counter="abort_failures"
-            )
-            self._tell(upload, age_hours, f"abort failed: {exc.code}")
-            logger.error(
-                "abort failed",
-                vault=upload.vault,
-                upload_id=upload.upload_id,
-                error=str(exc),
-                error_code=exc.code,
-            )
-            return
-        self._summary.add(uploads_aborted=1)
-        self._log_released(upload, age_hours, size=size)
+            self._record.abort_failed(upload, age_hours, exc)
+        else:
+            self._record.aborted(upload, age_hours, size=size)
 
     def _measure(self, upload: Upload) -> int | None:
         """Bytes the upload holds; None when ListParts fails (the abort still goes ahead)."""
@@ -395,33 +296,8 @@ class _CleanupRun:
         except (ResourceGoneError, GlacierUnavailableError):
             raise
         except GlacierError as exc:
-            logger.warning(
-                "could not measure upload", vault=upload.vault, upload_id=upload.upload_id, error=str(exc)
-            )
+            self._record.not_measured(upload, exc)
             return None
-
-    def _not_reached(self, upload: Upload, age_hours: float) -> None:
-        self._summary.add(uploads_not_reached=1)
-        self._tell(upload, age_hours, "not reached: run stopped")
-
-    def _tell(self, upload: Upload, age_hours: float | None, action: str) -> None:
-        if self._on_upload is not None:
-            self._on_upload(UploadOutcome(upload, age_hours, action))
-
-    def _log_released(self, upload: Upload, age_hours: float, *, size: int | None) -> None:
-        if size is not None:
-            self._summary.add_bytes(size)
-        self._tell(upload, age_hours, "would abort" if self._plan.dry_run else "aborted")
-        logger.info(
-            "would abort stale upload" if self._plan.dry_run else "aborted stale upload",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            age_hours=age_hours,
-            archive_description=upload.archive_description,
-            creation_date=upload.creation_date,
-            dry_run=self._plan.dry_run,
-            bytes=size,
-        )
 
     # --- stopping ------------------------------------------------------------------------------------------
 

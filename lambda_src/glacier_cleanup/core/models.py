@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from glacier_cleanup.core.counters import COUNTS
+
 # `ok` means everything asked for was done. Every other status says what was not (docs/design.md):
 # partial (calls failed), incomplete (stopped early or not everything reached), vault_not_found (a configured
 # vault does not exist), glacier_unavailable / region_not_enabled (nothing there to clean), no_access (the
@@ -40,15 +42,6 @@ class Upload:
     # Glacier sends an ISO-8601 UTC string; kept raw so that a malformed value can be reported, not guessed.
     creation_date: str | None
     archive_description: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UploadOutcome:
-    """What a run did, or would do, with one upload, and why (for the operator's listing)."""
-
-    upload: Upload
-    age_hours: float | None  # None when CreationDate is unusable
-    action: str  # "would abort", "aborted", "already gone", "protected", "not reached: ...", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +109,8 @@ class Failure:
 class RunSummary:
     """Counters of one run. Thread-safe: the engine's workers update it concurrently.
 
-    Memory stays flat whatever the account holds: counts plus a bounded sample of failures.
+    Memory stays flat whatever the account holds: counts plus a bounded sample of failures. The counters
+    are the fields named in core/counters.py's `COUNTS` (a test keeps the two the same).
     """
 
     dry_run: bool
@@ -217,22 +211,11 @@ class RunSummary:
             "dry_run": self.dry_run,
             "older_than_hours": self.older_than_hours,
             "cutoff": self.cutoff_iso,
-            "vaults_scanned": self.vaults_scanned,
-            "uploads_found": self.uploads_found,
-            "uploads_stale": self.uploads_stale,
-            "uploads_aborted": self.uploads_aborted,
-            "uploads_already_gone": self.uploads_already_gone,
-            "uploads_protected": self.uploads_protected,
-            "uploads_skipped": self.uploads_skipped,
+            **{count.key: getattr(self, count.key) for count in COUNTS if count.contract},
             "failures": [failure.as_dict() for failure in self.failures],
             "complete": self.complete,
             "duration_ms": self.duration_ms,
-            "uploads_not_reached": self.uploads_not_reached,
-            "uploads_capped": self.uploads_capped,
-            "abort_failures": self.abort_failures,
-            "vault_failures": self.vault_failures,
-            "vaults_gone": self.vaults_gone,
-            "vaults_not_reached": self.vaults_not_reached,
+            **{count.key: getattr(self, count.key) for count in COUNTS if not count.contract},
             "more_to_do": self.more_to_do,
         }
         if self.account is not None:

@@ -11,25 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from glacier_cleanup.core.counters import FAILED, NEEDS_ATTENTION, ORGANIZATION_KEYS, TARGET_ROW_KEYS
+
 # Only these accounts can hold anything to clean (Organizations' `State`; `Status` is retired).
 ACTIVE = "ACTIVE"
-# A map item that failed (the function raised, or Lambda itself failed) has no result: this status.
-FAILED = "failed"
-# Counters summed over every target, in the order the summary shows them.
-TOTAL_KEYS = (
-    "vaults_scanned",
-    "uploads_found",
-    "uploads_stale",
-    "uploads_aborted",
-    "uploads_already_gone",
-    "uploads_protected",
-    "uploads_skipped",
-    "uploads_not_reached",
-    "abort_failures",
-    "vault_failures",
-)
-# Statuses that need someone's attention (the summary's alarms count them).
-NEEDS_ATTENTION = frozenset({"partial", "incomplete", "vault_not_found", "no_access", FAILED})
 
 
 class PlanError(ValueError):
@@ -121,7 +106,7 @@ class OrganizationSummary:
         self.targets += 1
         self.statuses[target.status] += 1
         self.rounds += target.rounds
-        for key in TOTAL_KEYS:
+        for key in ORGANIZATION_KEYS:
             self.totals[key] += int(target.result.get(key) or 0)
         if target.status in NEEDS_ATTENTION:
             self.attention.append((target.account, target.region, target.status))
@@ -130,7 +115,7 @@ class OrganizationSummary:
         return {
             "targets": self.targets,
             "statuses": dict(sorted(self.statuses.items())),
-            **{key: self.totals[key] for key in TOTAL_KEYS},
+            **{key: self.totals[key] for key in ORGANIZATION_KEYS},
             "rounds": self.rounds,
             "needs_attention": [
                 {"account": a, "region": r, "status": s} for a, r, s in self.attention[:max_attention]
@@ -188,10 +173,7 @@ class TargetResult:
             "region": self.region,
             "status": self.status,
             "rounds": self.rounds,
-            **{
-                key: int(self.result.get(key) or 0)
-                for key in ("uploads_found", "uploads_stale", "uploads_aborted")
-            },
+            **{key: int(self.result.get(key) or 0) for key in TARGET_ROW_KEYS},
         }
 
 

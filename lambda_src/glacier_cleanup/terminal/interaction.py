@@ -15,7 +15,8 @@ from types import FrameType
 from typing import TextIO
 
 from glacier_cleanup.core.engine import GlacierPort
-from glacier_cleanup.core.models import Upload, UploadOutcome
+from glacier_cleanup.core.models import Upload
+from glacier_cleanup.core.outcomes import Action, UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 
 EXIT_INTERRUPTED = 130
@@ -95,11 +96,9 @@ class Tally:
 
     def see(self, outcome: UploadOutcome) -> None:
         with self._lock:
-            if outcome.action in ("would abort", "aborted", "already gone") or outcome.action.startswith(
-                ("abort failed", "not ")
-            ):
+            if outcome.action.is_stale:
                 self.stale += 1
-            if outcome.action == "aborted":
+            if outcome.action is Action.ABORTED:
                 self.aborted += 1
 
 

@@ -9,28 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glacier_cleanup.core.models import UploadOutcome
+from glacier_cleanup.core.counters import COUNT_KEYS, COUNTS, NOT_DONE_STATUSES
+from glacier_cleanup.core.outcomes import UploadOutcome
 
 ROW_FIELDS = ("account", "region", "vault", "upload_id", "created", "age_hours", "description", "action")
-# Summed over regions for the totals (the rest of a region's result is per region).
-_COUNTS = (
-    "vaults_scanned",
-    "uploads_found",
-    "uploads_stale",
-    "uploads_aborted",
-    "uploads_already_gone",
-    "uploads_protected",
-    "uploads_skipped",
-    "uploads_capped",
-    "uploads_not_reached",
-    "vaults_gone",
-    "vaults_not_reached",
-    "abort_failures",
-    "vault_failures",
-)
-# What makes the run's exit status 1, worst first (the same rule as the function's status).
-NOT_DONE_STATUSES = ("partial", "incomplete", "vault_not_found")
-_STALE_ACTIONS = ("would abort", "aborted", "already gone", "abort failed", "not reached", "not aborted")
 
 
 @dataclass(frozen=True)
@@ -49,12 +31,12 @@ class Row:
             "created": upload.creation_date,
             "age_hours": self.outcome.age_hours,
             "description": upload.archive_description,
-            "action": self.outcome.action,
+            "action": self.outcome.label,
         }
 
     @property
     def is_stale(self) -> bool:
-        return self.outcome.action.startswith(_STALE_ACTIONS)
+        return self.outcome.action.is_stale
 
 
 def shown(rows: Sequence[Row], *, show_all: bool) -> list[Row]:
@@ -75,7 +57,7 @@ def totals(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "dry_run": all(result["dry_run"] for result in results.values()),
         "complete": all(result["complete"] for result in results.values()),
     }
-    for key in _COUNTS:
+    for key in COUNT_KEYS:  # summed over regions (the rest of a region's result is per region)
         combined[key] = sum(int(result.get(key, 0)) for result in results.values())
     combined["failures"] = [failure for result in results.values() for failure in result["failures"]]
     return combined
@@ -111,7 +93,7 @@ def render_rows_table(rows: Sequence[Row]) -> str:
             row.outcome.upload.upload_id,
             row.outcome.upload.creation_date or "-",
             "-" if row.outcome.age_hours is None else f"{row.outcome.age_hours:.1f}",
-            row.outcome.action,
+            row.outcome.label,
             row.outcome.upload.archive_description or "",
         )
         for row in rows
@@ -137,21 +119,7 @@ def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> st
     first = next(iter(results.values()), None)
     if first is not None:
         lines.append(f"  stale means created before {first['cutoff']} ({first['older_than_hours']:g} h old)")
-    rows = [
-        ("vaults scanned", combined["vaults_scanned"]),
-        ("uploads found", combined["uploads_found"]),
-        ("uploads stale", combined["uploads_stale"]),
-        ("uploads aborted", combined["uploads_aborted"]),
-        ("uploads already gone", combined["uploads_already_gone"]),
-        ("uploads protected", combined["uploads_protected"]),
-        ("uploads skipped (bad date)", combined["uploads_skipped"]),
-        ("uploads over max_aborts", combined["uploads_capped"]),
-        ("uploads not reached", combined["uploads_not_reached"]),
-        ("vaults not found", combined["vaults_gone"]),
-        ("vaults not reached", combined["vaults_not_reached"]),
-        ("abort failures", combined["abort_failures"]),
-        ("vault failures", combined["vault_failures"]),
-    ]
+    rows = [(count.label, combined[count.key]) for count in COUNTS]
     width = max(len(label) for label, _ in rows)
     lines += [f"  {label:<{width}}  {value:>8}" for label, value in rows]
     if combined["failures"]:

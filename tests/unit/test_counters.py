@@ -1,0 +1,115 @@
+"""One list of counters (glacier_cleanup.core.counters): the summary's fields, the result, the metrics, the
+organization's totals, the continuation's carry-over and the terminal tool's summary all follow it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from glacier_cleanup.core.counters import (
+    CARRIED_KEYS,
+    COUNT_KEYS,
+    COUNTS,
+    NEEDS_ATTENTION,
+    NOT_DONE_STATUSES,
+    ORGANIZATION_KEYS,
+    metric_name,
+)
+from glacier_cleanup.core.models import RunSummary, Upload
+from glacier_cleanup.core.organization import TargetResult, summarize
+from glacier_cleanup.core.outcomes import Action, UploadOutcome
+from glacier_cleanup.terminal.output import render_summary_table, totals
+
+from infra.continuation import EARLIER_COUNTS
+
+# RunSummary's fields that are not counters of what happened.
+NOT_COUNTERS = {"dry_run", "older_than_hours", "cutoff", "bytes_released", "abort_calls", "duration_ms"}
+
+
+def numbered_summary() -> RunSummary:
+    """Each counter a different number (1, 2, 3, ...), so a mixed-up key shows."""
+    summary = RunSummary(dry_run=False, older_than_hours=168, cutoff=datetime(2026, 1, 1, tzinfo=UTC))
+    summary.add(**{key: number for number, key in enumerate(COUNT_KEYS, start=1)})
+    return summary
+
+
+def test_the_counters_are_exactly_the_summarys_integer_fields() -> None:
+    integers = {
+        field.name
+        for field in dataclasses.fields(RunSummary)
+        if field.type in ("int", int) and field.name not in NOT_COUNTERS
+    }
+    assert set(COUNT_KEYS) == integers
+    assert len(COUNT_KEYS) == len(set(COUNT_KEYS))
+
+
+def test_the_result_carries_every_counter_contract_keys_first() -> None:
+    result = numbered_summary().to_result()
+    assert {key: result[key] for key in COUNT_KEYS} == {
+        key: number for number, key in enumerate(COUNT_KEYS, start=1)
+    }
+    keys = list(result)
+    contract = [count.key for count in COUNTS if count.contract]
+    assert keys[4 : 4 + len(contract)] == contract
+    assert max(keys.index(key) for key in contract) < keys.index("failures")
+
+
+def test_the_terminal_summary_shows_and_sums_every_counter() -> None:
+    result = numbered_summary().to_result()
+    combined = totals({"eu-west-1": result, "us-east-1": result})
+    assert {key: combined[key] for key in COUNT_KEYS} == {key: 2 * result[key] for key in COUNT_KEYS}
+    table = render_summary_table("123456789012", {"eu-west-1": result})
+    for count in COUNTS:
+        assert any(
+            line.split() == [*count.label.split(), str(result[count.key])] for line in table.splitlines()
+        )
+
+
+def test_the_organization_totals_follow_the_organization_counters() -> None:
+    result = numbered_summary().to_result()
+    output = {"account": "111111111111", "region": "eu-west-1", "round": 1, "result": result}
+    summary = summarize([TargetResult.from_item_output(output)] * 2).as_dict()
+    assert {key: summary[key] for key in ORGANIZATION_KEYS} == {
+        key: 2 * result[key] for key in ORGANIZATION_KEYS
+    }
+    assert not {count.key for count in COUNTS if not count.organization} & set(summary)
+
+
+def test_the_continuation_carries_the_carried_counters() -> None:
+    assert EARLIER_COUNTS == CARRIED_KEYS == ("uploads_aborted", "uploads_already_gone", "abort_failures")
+
+
+def test_metric_names_are_unique_and_only_counters_with_one_have_one() -> None:
+    metrics = [count.metric for count in COUNTS if count.metric]
+    assert len(metrics) == len(set(metrics))
+    assert metric_name("uploads_aborted") == "UploadsAborted"
+    with pytest.raises(KeyError, match="uploads_protected is not a counter with a metric"):
+        metric_name("uploads_protected")
+    assert all(count.metric for count in COUNTS if count.organization_metric)
+
+
+def test_the_statuses_that_need_attention_include_every_not_done_status() -> None:
+    assert NOT_DONE_STATUSES == ("partial", "incomplete", "vault_not_found")
+    assert {*NOT_DONE_STATUSES, "no_access", "failed"} == NEEDS_ATTENTION
+
+
+@pytest.mark.parametrize(
+    ("action", "code", "label", "stale"),
+    [
+        (Action.WOULD_ABORT, None, "would abort", True),
+        (Action.ABORTED, None, "aborted", True),
+        (Action.ALREADY_GONE, None, "already gone", True),
+        (Action.ABORT_FAILED, "AccessDeniedException", "abort failed: AccessDeniedException", True),
+        (Action.NOT_REACHED, None, "not reached: run stopped", True),
+        (Action.CAPPED, None, "not aborted: max_aborts reached", True),
+        (Action.PROTECTED, None, "protected", False),
+        (Action.SKIPPED, None, "skipped: unusable CreationDate", False),
+    ],
+)
+def test_each_action_is_shown_by_its_label_and_knows_whether_it_is_stale(
+    action: Action, code: Any, label: str, stale: bool
+) -> None:
+    outcome = UploadOutcome(Upload("v", "u", None), None, action, code)
+    assert (outcome.label, action.is_stale) == (label, stale)
