@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# The Lambda runtime's Python (infra/function.py): the tests, ruff and mypy run on what Lambda runs.
+# The Lambda runtime's Python (infra/lambda_defaults.py): the tests, ruff and mypy run on what Lambda runs.
 # tests/infra/test_infra_runtime.py fails when the runtime, this and pyproject.toml drift apart.
 PYTHON_VERSION := 3.13
 PYTHON_BOOTSTRAP ?= $(shell scripts/find-python $(PYTHON_VERSION))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra.function import ARCHITECTURE, RUNTIME
+from infra.lambda_defaults import ARCHITECTURE, RUNTIME
 from infra.paths import REQUIREMENTS
 from infra.powertools import bundled_layer_directory, pinned_powertools_version
 

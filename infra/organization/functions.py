@@ -10,7 +10,7 @@ from constructs import Construct
 
 from infra.checkov import acknowledge
 from infra.config import OrganizationConfig
-from infra.function import (
+from infra.lambda_defaults import (
     ARCHITECTURE,
     RUNTIME,
     function_code,

@@ -1,0 +1,98 @@
+"""What every Lambda function of this app shares: the runtime and architecture, the code asset, the
+Powertools layer, and CloudWatch's enums for the validated log settings. The cleanup function
+(infra/function.py) and the organization's planner and summary (infra/organization/functions.py) are
+built from these."""
+
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.paths import LAMBDA_SOURCE
+from infra.powertools import BUNDLED, PUBLIC_PARAMETER, bundled_layer_directory, layer_parameter_name
+
+# The Python that `make test` runs on (Makefile PYTHON_VERSION; a test fails when they drift). python3.13
+# is deprecated on the same day as python3.14 (2029-06-30), and these machines have a 3.13 to test it with.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+# lambda_src/ holds only the glacier_cleanup package; keep build and test leftovers out of the asset.
+ASSET_EXCLUDES = (
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+    "**/*.egg-info",
+    "**/tests",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    ".DS_Store",
+)
+_LOG_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+# Lambda's log-level filter must not drop what Powertools Logger is told to emit.
+APPLICATION_LOG_LEVEL = {
+    "DEBUG": lambda_.ApplicationLogLevel.DEBUG,
+    "INFO": lambda_.ApplicationLogLevel.INFO,
+    "WARNING": lambda_.ApplicationLogLevel.WARN,
+    "ERROR": lambda_.ApplicationLogLevel.ERROR,
+    "CRITICAL": lambda_.ApplicationLogLevel.FATAL,
+}
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The validated `log_retention_days` (infra.config) as CDK's enum."""
+    return _LOG_RETENTION[days]
+
+
+def function_code() -> lambda_.Code:
+    """The glacier_cleanup package (the same asset for every function of a stack)."""
+    return lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=list(ASSET_EXCLUDES))
+
+
+def powertools_layer_for(scope: Construct, source: str, version: str) -> lambda_.ILayerVersion:
+    """The layer of infra.powertools' chosen source (see its docstring)."""
+    if source == PUBLIC_PARAMETER:
+        name = layer_parameter_name(version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name)
+        # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
+        arn = ssm.StringParameter.value_for_string_parameter(scope, name)
+        return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", arn)
+    if source == BUNDLED:
+        directory = bundled_layer_directory(
+            version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name
+        )
+        if not (directory / "python").is_dir():
+            raise FileNotFoundError(
+                f"{directory}: the bundled Powertools layer is not built; run `make layer`"
+            )
+        return lambda_.LayerVersion(
+            scope,
+            "PowertoolsLayer",
+            code=lambda_.Code.from_asset(str(directory)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=f"Powertools for AWS Lambda (Python) {version}, bundled",
+        )
+    return lambda_.LayerVersion.from_layer_version_arn(scope, "PowertoolsLayer", source)
