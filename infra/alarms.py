@@ -125,6 +125,14 @@ class CleanupAlarms(Construct):
             "A vault could not be listed (AccessDenied: the role's vault resources; throttling; 5xx). Its "
             "stale uploads were not cleaned; the run's `failures` list names the vault.",
         )
+        if settings.activity_check:
+            self._above_zero(
+                "ActivityCheckFailures",
+                self.metric("ActivityCheckFailures", EVENT_PERIOD),
+                "The activity of old uploads could not be established (ListParts failed, or the observation "
+                "table could not be read or written): those uploads were kept, not aborted. The run's "
+                "`failures` list says why; check the table and the role's dynamodb/kms permissions.",
+            )
         self._above_zero(
             "VaultsNotFound",
             self.metric("VaultsNotFound", EVENT_PERIOD),

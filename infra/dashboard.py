@@ -43,6 +43,15 @@ class CleanupDashboard(Construct):
             graph("Uploads", "UploadsFound", "UploadsStale", "UploadsAborted", "UploadsAlreadyGone"),
         )
         self.dashboard.add_widgets(
+            graph("Old uploads kept by the activity check", "UploadsFirstSeen", "UploadsActive"),
+            cloudwatch.GraphWidget(
+                title="Bytes held by stale uploads, and released",
+                left=[alarms.metric("BytesStale", PERIOD, "Maximum"), alarms.metric("BytesReleased", PERIOD)],
+                width=12,
+                height=6,
+            ),
+        )
+        self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Failures",
                 left=[

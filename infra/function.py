@@ -22,6 +22,7 @@ from infra.lambda_defaults import (
     log_retention,
     powertools_layer_for,
 )
+from infra.observations import ObservationTable
 from infra.permissions import GlacierCleanupPermissions
 from infra.powertools import resolve_layer_source
 
@@ -54,7 +55,11 @@ def _flag(value: bool) -> str:
 
 
 def lambda_environment(
-    settings: CleanupSettings, target_name: str, *, member_role_name: str | None = None
+    settings: CleanupSettings,
+    target_name: str,
+    *,
+    member_role_name: str | None = None,
+    observation_table: str | None = None,
 ) -> dict[str, str]:
     """Environment variables, named as in docs/design.md."""
     member_role = (
@@ -89,6 +94,13 @@ def lambda_environment(
         "CLEANUP_ACCOUNT_ID": settings.glacier_account_id,
         # glacier_cleanup Settings: ListParts per stale upload to report bytes released
         "CLEANUP_REPORT_BYTES": _flag(settings.report_bytes),
+        # glacier_cleanup Settings: abort an old upload only once its parts stayed the same for the idle time
+        "CLEANUP_ACTIVITY_CHECK": _flag(settings.activity_check),
+        "CLEANUP_IDLE_HOURS": _number(settings.idle_hours),
+        # glacier_cleanup observation store: the stack's (or the hub's) table of looks at old uploads
+        "CLEANUP_OBSERVATION_TABLE": observation_table or "",
+        # glacier_cleanup Settings: for the estimated monthly cost of what stale uploads hold
+        "CLEANUP_STORAGE_PRICE_PER_GB_MONTH": _number(settings.storage_price_per_gb_month),
         # glacier_cleanup Glacier adapter: botocore total attempts per call
         "CLEANUP_MAX_ATTEMPTS": str(settings.max_attempts),
         # glacier_cleanup Glacier adapter: botocore retry mode
@@ -129,6 +141,7 @@ class CleanupFunction(Construct):
         key: kms.IKey,
         target_name: str,
         member_access: MemberAccess | None = None,
+        observations: ObservationTable | None = None,
     ) -> None:
         """`member_access` makes this the organization hub's function: a fixed role name (member roles
         trust it by ARN), no Glacier permission of its own, and room for the map's concurrency."""
@@ -151,6 +164,8 @@ class CleanupFunction(Construct):
             role_name=member_access.hub_role_name if member_access else None,
         )
         self.log_group.grant_write(self.role)
+        if observations is not None:
+            observations.grant_observations(self.role)
         if member_access is None:
             GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
             reserved = 1 if settings.prevent_overlap else None
@@ -184,6 +199,7 @@ class CleanupFunction(Construct):
                 settings,
                 target_name,
                 member_role_name=member_access.member_role_name if member_access else None,
+                observation_table=observations.table.table_name if observations else None,
             ),
             environment_encryption=key,
             role=self.role,

@@ -13,8 +13,9 @@ LIST_PARTS = "glacier:ListParts"
 
 
 def vault_actions(settings: CleanupSettings) -> list[str]:
-    """Vault-scoped actions; ListParts only when the function reports bytes."""
-    return sorted([*VAULT_ACTIONS, *([LIST_PARTS] if settings.report_bytes else [])])
+    """Vault-scoped actions; ListParts only when the function lists parts (activity check, report_bytes)."""
+    lists_parts = settings.activity_check or settings.report_bytes
+    return sorted([*VAULT_ACTIONS, *([LIST_PARTS] if lists_parts else [])])
 
 
 class GlacierCleanupPermissions(Construct):

@@ -16,6 +16,7 @@ from infra.encryption import StackKey
 from infra.execution_alarms import ExecutionAlarms
 from infra.function import CleanupFunction, log_retention
 from infra.notifications import alarm_destinations
+from infra.observations import ObservationTable
 from infra.queries import SavedQueries
 from infra.schedule import CleanupSchedule
 from infra.test_events import ConsoleTestEvents
@@ -48,6 +49,13 @@ class GlacierCleanupStack(Stack):
         failed_runs = FailedRunsQueue(
             self, "FailedRuns", retention_days=settings.dead_letter_retention_days, key=key
         )
+        observations = (
+            ObservationTable(
+                self, "Observations", key=key, retain=settings.observation_table_removal == "retain"
+            )
+            if settings.activity_check
+            else None
+        )
         cleanup = CleanupFunction(
             self,
             "Cleanup",
@@ -58,6 +66,7 @@ class GlacierCleanupStack(Stack):
             region=target.identity.region,
             key=key,
             target_name=name,
+            observations=observations,
         )
         # The schedule starts a run that invokes the live alias and continues while the run is incomplete.
         run = TargetRunStateMachine(

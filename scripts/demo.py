@@ -3,14 +3,21 @@
 1. Start the Glacier emulator as a server (`python -m glacier_emulator --port 0`, wait for its ready line).
 2. Seed a few vaults through the normal Glacier API: old, fresh, protected and excluded uploads
    (the `x-emulator-creation-date` header on InitiateMultipartUpload backdates them).
-3. Invoke the real `lambda_handler` three times: a dry run, the real run, and once more (nothing left).
-4. Show the log lines as they happen, a summary table per run, and the emulator's call counts.
+3. The activity check: the observation table (DynamoDB, on the same local endpoint) gets the looks the
+   schedule's run two days ago recorded, written with the function's own adapter. Since then one old upload
+   (an mt-aws-glacier archive) received parts: it is kept; one old upload was never looked at: it is
+   recorded and kept; the other old ones stayed the same for longer than the idle time: they are stale.
+4. Invoke the real `lambda_handler` three times: a dry run, the real run (the uploader sends another part
+   just before it), and once more (nothing left).
+5. Show the log lines as they happen, a summary table per run, and the emulator's call counts.
 
 The server is always stopped at the end, whatever happens.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import sys
 import time
@@ -19,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
 from glacier_cleanup.handler import lambda_handler
 from glacier_cleanup.terminal.output import render_summary_table
 
@@ -26,6 +35,11 @@ from glacier_emulator.client_helpers import initiate_with_creation_date
 from glacier_emulator.handles import ServerProcess
 
 REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+# mt-aws-glacier's documented description: "mt2 " and base64url of {"filename": ..., "mtime": ...}.
+MT_AWS_GLACIER_DESCRIPTION = "mt2 " + base64.urlsafe_b64encode(
+    json.dumps({"filename": "db/2026-11-15.tar", "mtime": "20261115T000000Z"}).encode()
+).decode().rstrip("=")
 PROTECT_REGEX = "^keep:"
 EXCLUDED = "legal-hold-*"
 
@@ -38,7 +52,12 @@ ACCOUNT = {
     ],
     "scratch": [(24 * 400, None, 3), (24 * 7 + 1, "just past the 7-day threshold", 1)],
     "legal-hold-2019": [(24 * 900, "excluded by CLEANUP_EXCLUDE_VAULTS", 2)],
+    # Old by age; the activity check decides: one still receiving parts, one never looked at before.
+    "big-archives": [(24 * 20, MT_AWS_GLACIER_DESCRIPTION, 1), (24 * 9, "never looked at before", 1)],
 }
+IDLE_HOURS = 48
+EARLIER_LOOK_HOURS = 50
+TABLE = "glacier-cleanup-demo-observations"
 
 
 @dataclass
@@ -70,21 +89,55 @@ def banner(title: str) -> None:
     say("=" * 100)
 
 
-def seed(endpoint_url: str) -> int:
+def seed(endpoint_url: str) -> dict[str, list[tuple[str, str | None]]]:
     """Create the vaults and uploads with the demo's own client (the function builds its own)."""
     client = boto3.client("glacier", region_name=REGION, endpoint_url=endpoint_url)
     now = datetime.now(UTC)
-    seeded = 0
+    seeded: dict[str, list[tuple[str, str | None]]] = {}
     for vault, uploads in ACCOUNT.items():
         client.create_vault(vaultName=vault)
         for age_hours, description, count in uploads:
             for _ in range(count):
-                initiate_with_creation_date(
+                upload_id = initiate_with_creation_date(
                     client, vault, now - timedelta(hours=age_hours), description=description
                 )
-                seeded += 1
+                if age_hours >= 168:
+                    seeded.setdefault(vault, []).append((upload_id, description))
             say(f"  {vault:<16} {count} upload(s) {age_hours:>6} h old  {description or '(no description)'}")
     return seeded
+
+
+def add_part(endpoint_url: str, vault: str, upload_id: str, number: int) -> None:
+    """The uploader at work: one more 1 MiB part."""
+    client = boto3.client("glacier", region_name=REGION, endpoint_url=endpoint_url)
+    start = number * 1048576
+    client.upload_multipart_part(
+        vaultName=vault,
+        uploadId=upload_id,
+        range=f"bytes {start}-{start + 1048575}/*",
+        body=bytes([number % 256]) * 1048576,
+    )
+
+
+def record_earlier_looks(endpoint_url: str, old: dict[str, list[tuple[str, str | None]]]) -> None:
+    """The observation table, with the looks of the schedule's run EARLIER_LOOK_HOURS ago (none for the
+    upload 'never looked at before'), written by the function's own adapter."""
+    boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url).create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    store = DynamoObservationStore(boto3.session.Session(region_name=REGION), TABLE)
+    then = datetime.now(UTC) - timedelta(hours=EARLIER_LOOK_HOURS)
+    for vault, uploads in old.items():
+        for upload_id, description in uploads:
+            if description != "never looked at before":
+                store.put(
+                    UploadKey(ACCOUNT_ID, REGION, vault, upload_id),
+                    Observation(Progress(0, 0), then, then),
+                    expires_at=then + retention(timedelta(hours=IDLE_HOURS)),
+                )
 
 
 def call_counts(stats: dict[str, Any]) -> None:
@@ -106,6 +159,8 @@ def main() -> int:
         os.environ.update(
             {
                 "AWS_ENDPOINT_URL_GLACIER": server.url,
+                # The observation table lives on the same local endpoint (moto's DynamoDB).
+                "AWS_ENDPOINT_URL_DYNAMODB": server.url,
                 "AWS_ACCESS_KEY_ID": "demo",
                 "AWS_SECRET_ACCESS_KEY": "demo",
                 "AWS_DEFAULT_REGION": REGION,
@@ -114,12 +169,23 @@ def main() -> int:
                 "CLEANUP_DRY_RUN": "true",
                 "CLEANUP_PROTECT_DESCRIPTION_REGEX": PROTECT_REGEX,
                 "CLEANUP_EXCLUDE_VAULTS": EXCLUDED,
+                "CLEANUP_ACTIVITY_CHECK": "true",
+                "CLEANUP_IDLE_HOURS": str(IDLE_HOURS),
+                "CLEANUP_OBSERVATION_TABLE": TABLE,
             }
         )
         banner("Seeding vaults through the normal API (InitiateMultipartUpload + x-emulator-creation-date)")
-        seeded = seed(server.url)
-        say(f"  {seeded} in-progress uploads; stale means >= 168 h old; protected: {PROTECT_REGEX!r}; ")
+        old = seed(server.url)
+        say(f"  stale means >= 168 h old AND unchanged for {IDLE_HOURS} h; protected: {PROTECT_REGEX!r}; ")
         say(f"  excluded vaults: {EXCLUDED!r}")
+        banner(f"The schedule's looks of {EARLIER_LOOK_HOURS} h ago, in the observation table {TABLE}")
+        record_earlier_looks(server.url, old)
+        [(active_upload, _), _] = old["big-archives"]
+        add_part(server.url, "big-archives", active_upload, 0)
+        count = sum(len(uploads) for uploads in old.values())
+        say(f"  {count} old uploads. Since that look the mt-aws-glacier upload in big-archives received a")
+        say("  part (still uploading); the one 'never looked at before' has no look yet; every other old")
+        say("  upload stayed the same.")
 
         handle = server.handle(REGION)
         runs = [
@@ -127,7 +193,10 @@ def main() -> int:
             ("2/3  Real run: abort the stale uploads", {"dry_run": False}),
             ("3/3  Once more: nothing left to do", {"dry_run": False}),
         ]
-        for title, event in runs:
+        for number, (title, event) in enumerate(runs):
+            if number == 1:
+                add_part(server.url, "big-archives", active_upload, 1)
+                say("\n  (the mt-aws-glacier uploader sends another part)")
             banner(f"{title}   event={event}   (log lines and EMF metrics as Lambda would print them)")
             calls_before = handle.stats()["total"]
             context = DemoLambdaContext(deadline=time.monotonic() + 300)

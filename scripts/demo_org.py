@@ -4,7 +4,10 @@
 2. `cdk synth` of the organization config, in-process: the member role is deployed into the members (not
    beta) and the management account from the synthesized member template; the hub's functions and state
    machine are created from the synthesized hub template (scripts/org_harness.py).
-3. Three executions of the state machine by moto's interpreter: a dry run, the real run, a run with
+3. The schedule's earlier looks at the old uploads (two days ago) are written into the hub's observation
+   table; since then one old upload in alpha received a part (active: kept) and one was never looked at
+   (first seen: recorded, kept); the rest stayed the same (idle: stale).
+4. Three executions of the state machine by moto's interpreter: a dry run, the real run, a run with
    nothing left. A table per run; the last line is one JSON object with the totals and every target.
 
 The functions' log lines go to a file (its path is printed): thousands of "aborted" lines would bury the
@@ -45,18 +48,36 @@ def say(text: str) -> None:
 
 
 def table(document: dict[str, Any], names: dict[str, str]) -> str:
-    columns = ("rounds", "found", "stale", "aborted")
+    columns = ("rounds", "found", "stale", "aborted", "active", "1st seen")
     header = f"{'account':<24} {'region':<10} {'status':<20} " + " ".join(f"{c:>7}" for c in columns)
     lines = [header, "-" * len(header)]
     for row in sorted(
         document["results"], key=lambda r: (names.get(r["account"], r["account"]), r["region"])
     ):
         who = f"{names.get(row['account'], '?')} {row['account']}"
-        counts = (row["rounds"], row["uploads_found"], row["uploads_stale"], row["uploads_aborted"])
+        counts = (
+            row["rounds"],
+            row["uploads_found"],
+            row["uploads_stale"],
+            row["uploads_aborted"],
+            row["uploads_active"],
+            row["uploads_first_seen"],
+        )
         lines.append(
             f"{who:<24} {row['region']:<10} {row['status']:<20} " + " ".join(f"{c:>7}" for c in counts)
         )
-    totals = {key: document[key] for key in ("targets", "uploads_stale", "uploads_aborted", "rounds")}
+    totals = {
+        key: document[key]
+        for key in (
+            "targets",
+            "uploads_stale",
+            "uploads_aborted",
+            "uploads_active",
+            "uploads_first_seen",
+            "uploads_waiting",
+            "rounds",
+        )
+    }
     lines.append(f"totals: {json.dumps(totals)}  statuses: {json.dumps(document['statuses'])}")
     return "\n".join(lines)
 
@@ -93,6 +114,13 @@ def main() -> int:
         hub = org_harness.deploy_hub(
             glacier, templates["GlacierCleanup-demo-hub"], account=org.management_account, region="us-east-1"
         )
+        assert hub.observation_table is not None
+        org_scenario.record_earlier_looks(glacier, org, seeded, hub.observation_table)
+        say(
+            f"activity check: looks of {org_scenario.EARLIER_LOOK_HOURS} h ago in the hub's table; since "
+            f"then {len(seeded.active)} old upload received a part, {len(seeded.first_seen)} was never "
+            f"looked at; idle time {org_scenario.IDLE_HOURS} h"
+        )
         say(
             "\nwhere the local stand-ins differ from AWS (worked around, never by changing the definition's "
             "behaviour):"
@@ -116,6 +144,8 @@ def main() -> int:
     problems = []
     if aborted & (seeded.young | seeded.protected):
         problems.append("a young or protected upload was aborted")
+    if aborted & (seeded.active | seeded.first_seen):
+        problems.append("an upload still receiving parts, or never looked at before, was aborted")
     cleaned = set(members) - {
         org.accounts[name] for name in (org_scenario.UNAVAILABLE, org_scenario.EXCLUDED)
     }

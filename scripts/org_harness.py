@@ -48,12 +48,14 @@ LOCAL_DIFFERENCES = (
     "fail the map; the summary counts failed children itself, as it does in AWS below the tolerance.",
     "moto leaves $$.Execution.Name empty when StartExecution names no execution (Step Functions generates a "
     "UUID, as Scheduler and the console do): the harness names each execution itself.",
-    "The functions' time budget runs on a clock of Glacier calls (5 ms each, glacier_emulator's "
+    "The functions' time budget runs on a clock of Glacier calls (0.3 ms each, glacier_emulator's "
     "GlacierCallClock), not on the wall clock: how many rounds a backlog takes does not depend on how "
     "fast or busy this machine is.",
 )
-# One Glacier call costs this much of a function's time budget locally (LOCAL_DIFFERENCES).
-SECONDS_PER_GLACIER_CALL = 0.005
+# One Glacier call costs this much of a function's time budget locally (LOCAL_DIFFERENCES): the scenario's
+# 0.5 s rounds then hold about 1,650 calls, enough for a dry run to look at the whole backlog once (1,500
+# ListParts) and too few for the real run (a ListParts and an abort each), which takes several rounds.
+SECONDS_PER_GLACIER_CALL = 0.0003
 _INTEGER_TOLERANCE = re.compile(r'("ToleratedFailurePercentage":)(\d+)([,}])')
 
 
@@ -62,6 +64,7 @@ class LocalHub:
     state_machine_arn: str
     bucket: str
     definition_changes: list[str] = field(default_factory=list)
+    observation_table: str | None = None  # the activity check's table (None when the check is off)
 
 
 def synthesize(block: Mapping[str, Any], outdir: Path) -> dict[str, dict[str, Any]]:
@@ -115,6 +118,22 @@ def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: st
     glacier.aws_client("s3").create_bucket(Bucket=bucket)
     values[bucket_id] = bucket
     values[f"{bucket_id}.Arn"] = f"arn:aws:s3:::{bucket}"
+    for table_id, table in _of_type(template, "AWS::DynamoDB::Table").items():
+        # The observation table, from its template properties (key schema, on-demand billing, TTL).
+        properties = table["Properties"]
+        dynamodb = glacier.aws_client("dynamodb")
+        name = f"hub-{table_id}"
+        dynamodb.create_table(
+            TableName=name,
+            KeySchema=properties["KeySchema"],
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            BillingMode=properties["BillingMode"],
+        )
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        values[table_id] = name
+        values[f"{table_id}.Arn"] = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
     for role_id, role in _of_type(template, "AWS::IAM::Role").items():
         name = role["Properties"].get("RoleName") or f"hub-{role_id}"[:64]
         trust = _resolve(role["Properties"]["AssumeRolePolicyDocument"], values)
@@ -161,7 +180,8 @@ def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: st
         if clear not in RUNTIME.cold_start_hooks:
             RUNTIME.cold_start_hooks.append(clear)
     RUNTIME.clock = GlacierCallClock(SECONDS_PER_GLACIER_CALL)
-    return LocalHub(created["stateMachineArn"], bucket, changes)
+    tables = [values[table_id] for table_id in _of_type(template, "AWS::DynamoDB::Table")]
+    return LocalHub(created["stateMachineArn"], bucket, changes, tables[0] if tables else None)
 
 
 def run_execution(

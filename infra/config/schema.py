@@ -9,16 +9,20 @@ from glacier_cleanup.inputs.limits import (
     ACCOUNT_ID_PATTERN,
     CONCURRENCY,
     DEFAULT_CONCURRENCY,
+    DEFAULT_IDLE_HOURS,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_OLDER_THAN_HOURS,
+    DEFAULT_STORAGE_PRICE_PER_GB_MONTH,
     DEFAULT_TIME_MARGIN_SECONDS,
     GLACIER_ACCOUNT_ID_PATTERN,
+    IDLE_HOURS,
     MAX_ABORTS,
     MAX_ATTEMPTS,
     OLDER_THAN_HOURS,
     PARENT_ID_PATTERN,
     REGION_PATTERN,
     ROLE_NAME_PATTERN,
+    STORAGE_PRICE,
     TIME_MARGIN_SECONDS,
     RetryMode,
 )
@@ -65,6 +69,14 @@ class CleanupSettings(BaseModel):
     time_margin_seconds: float = Field(default=DEFAULT_TIME_MARGIN_SECONDS, **TIME_MARGIN_SECONDS.field)
     glacier_account_id: str = Field(default="-", pattern=GLACIER_ACCOUNT_ID_PATTERN)
     report_bytes: Switch = False  # adds glacier:ListParts
+    # Activity-aware cleanup (docs/operations.md): an old upload is aborted only after its parts stayed the
+    # same for idle_hours. Adds the observation table and glacier:ListParts. false: age alone decides.
+    activity_check: Switch = True
+    idle_hours: float = Field(default=DEFAULT_IDLE_HOURS, **IDLE_HOURS.field)
+    observation_table_removal: Literal["destroy", "retain"] = "destroy"
+    storage_price_per_gb_month: float = Field(
+        default=DEFAULT_STORAGE_PRICE_PER_GB_MONTH, **STORAGE_PRICE.field
+    )
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, **MAX_ATTEMPTS.field)
     retry_mode: RetryMode = "standard"
     pacing: Switch = True  # glacier_cleanup.aws.pacing: once throttled, pace at the rate that succeeds

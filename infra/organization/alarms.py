@@ -47,6 +47,13 @@ class OrganizationAlarms(Construct):
                 "Scheduler could not start an organization run: the record is in the failed-runs queue.",
             ),
         }
+        if config.settings.activity_check:
+            above_zero["ActivityCheckFailures"] = (
+                self.metric("ActivityCheckFailures"),
+                "The activity of old uploads could not be established in some account (ListParts denied or "
+                "failed, or the hub's observation table could not be read or written): those uploads were "
+                "kept, not aborted. summary.json names the targets; their results say why.",
+            )
         self.alarms = {
             name: above_zero_alarm(self, name, prefix=prefix, metric=metric, description=description)
             for name, (metric, description) in above_zero.items()

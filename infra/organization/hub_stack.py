@@ -11,6 +11,7 @@ from infra.encryption import StackKey
 from infra.execution_alarms import ExecutionAlarms
 from infra.function import CleanupFunction, MemberAccess, log_retention
 from infra.notifications import alarm_destinations
+from infra.observations import ObservationTable
 from infra.organization.access import MemberRoleAccess
 from infra.organization.alarms import OrganizationAlarms
 from infra.organization.fan_out import OrganizationRunStateMachine
@@ -45,6 +46,15 @@ class OrganizationHubStack(Stack):
             self, "FailedRuns", retention_days=settings.dead_letter_retention_days, key=key
         )
         results = ResultsBucket(self, "Results", key=key, retention_days=fan_out.results_retention_days)
+        # One table for the whole organization, keyed by account, region, vault and upload id; written with
+        # the hub function's own role (member roles gain only glacier:ListParts).
+        observations = (
+            ObservationTable(
+                self, "Observations", key=key, retain=settings.observation_table_removal == "retain"
+            )
+            if settings.activity_check
+            else None
+        )
         cleanup = CleanupFunction(
             self,
             "Cleanup",
@@ -60,6 +70,7 @@ class OrganizationHubStack(Stack):
                 member_role_name=fan_out.member_role_name,
                 max_concurrency=fan_out.max_concurrency,
             ),
+            observations=observations,
         )
         MemberRoleAccess(self, "MemberAccess", role=cleanup.role, config=config)
         functions = OrganizationFunctions(

@@ -26,7 +26,9 @@ import re
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from glacier_cleanup.aws.glacier import (
@@ -37,7 +39,9 @@ from glacier_cleanup.aws.glacier import (
     create_session,
 )
 from glacier_cleanup.aws.identity import caller_identity, glacier_regions
+from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
+from glacier_cleanup.core.activity import ObservationStore, StoreError
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError
 from glacier_cleanup.core.outcomes import UploadOutcome
@@ -46,11 +50,14 @@ from glacier_cleanup.inputs.events import InvalidEventError, parse_request
 from glacier_cleanup.inputs.limits import (
     CONCURRENCY,
     DEFAULT_CONCURRENCY,
+    DEFAULT_IDLE_HOURS,
     DEFAULT_OLDER_THAN_HOURS,
+    IDLE_HOURS,
     OLDER_THAN_HOURS,
 )
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, set_log_stream
+from glacier_cleanup.terminal import state_file
 from glacier_cleanup.terminal.interaction import (
     EXIT_INTERRUPTED,
     CountingGlacier,
@@ -74,6 +81,10 @@ EXIT_FAILURES = 1
 EXIT_BAD_INPUT = 2
 DISTRIBUTION = "glacier-multipart-cleanup"
 DEFAULT_OPERATOR_ROLE = "OrganizationAccountAccessRole"
+AGE_ONLY_WARNING = (
+    "WARNING: activity check off (--no-activity-check or CLEANUP_ACTIVITY_CHECK=false): uploads are judged "
+    "by age alone, and an old upload that is still receiving parts would be aborted too"
+)
 
 
 def version() -> str:
@@ -192,12 +203,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-all", action="store_true", help="also list protected and skipped uploads, with the reason"
     )
     parser.add_argument("--yes", action="store_true", help="with --apply: do not ask before aborting")
+    activity = parser.add_argument_group(
+        "activity check",
+        "An old upload is aborted only once its parts stayed unchanged for the idle time: each run records "
+        "what every old upload holds and compares it with the last look.",
+    )
+    activity.add_argument(
+        "--no-activity-check",
+        dest="activity_check",
+        action="store_false",
+        default=None,
+        help="judge by age alone: an old upload still receiving parts is aborted too (asked before)",
+    )
+    activity.add_argument(
+        "--idle-hours",
+        type=float,
+        metavar="HOURS",
+        help=f"unchanged for at least this long means abandoned ({IDLE_HOURS}; default "
+        f"CLEANUP_IDLE_HOURS or {DEFAULT_IDLE_HOURS:g})",
+    )
+    looks = activity.add_mutually_exclusive_group()
+    looks.add_argument(
+        "--state-table",
+        metavar="TABLE",
+        help="keep the looks in this DynamoDB table (the deployed stack's, shared with the schedule)",
+    )
+    looks.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="keep the looks in this file (default: $XDG_CACHE_HOME or ~/.cache, then "
+        "glacier-cleanup/observations.json)",
+    )
     return parser
 
 
 class _Prepared:
-    def __init__(self, settings: Settings, plan: CleanupPlan, session: AwsSession) -> None:
-        self.settings, self.plan, self.session = settings, plan, session
+    def __init__(
+        self, settings: Settings, plan: CleanupPlan, session: AwsSession, store: ObservationStore | None
+    ) -> None:
+        self.settings, self.plan, self.session, self.store = settings, plan, session, store
 
 
 def _prepare(args: argparse.Namespace) -> _Prepared:
@@ -208,11 +252,15 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
         older_than_hours=args.older_than_hours,
         vaults=args.vaults,
         max_aborts=args.max_aborts,
+        activity_check=args.activity_check,
+        idle_hours=args.idle_hours,
     )
     plan = settings.to_plan(
         **request.overrides(), exclude_vaults=args.exclude_vaults, concurrency=args.concurrency
     )
     session = create_session(region=(args.regions or [None])[0], profile=args.profile)
+    # The looks are the operator's (or the stack's table): kept with the operator's own credentials.
+    store = _observation_store(args, plan, session)
     if args.account:
         # Raises NoAccessError (exit 2, nothing called) when the role is missing or does not trust us.
         credentials = assume_member_role(
@@ -222,7 +270,22 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
             session_name=session_name("glacier-cleanup-cli", str(os.getpid())),
         )
         session = session_with(credentials, region=session.region_name)
-    return _Prepared(settings, plan, session)
+    return _Prepared(settings, plan, session, store)
+
+
+def _observation_store(
+    args: argparse.Namespace, plan: CleanupPlan, session: AwsSession
+) -> ObservationStore | None:
+    if not plan.activity_check:
+        return None
+    if args.state_table:
+        return DynamoObservationStore(session, args.state_table, concurrency=plan.concurrency)
+    try:
+        return state_file.LocalObservationFile(
+            Path(args.state_file) if args.state_file else state_file.default_path()
+        )
+    except StoreError as exc:
+        raise ClientSetupError(f"--state-file: {exc}") from exc
 
 
 def _regions(args: argparse.Namespace, session: AwsSession) -> list[str]:
@@ -273,7 +336,15 @@ class _Runner:
                 rows.append(Row(self._account, region, outcome))
 
         with Progress(sys.stderr, glacier, tally, region):
-            summary = run_cleanup(glacier, plan, stop=self._stop, on_upload=observe)
+            summary = run_cleanup(
+                glacier,
+                plan,
+                stop=self._stop,
+                on_upload=observe,
+                observations=self._prepared.store,
+                account=self._account,
+                region=region,
+            )
         return summary.to_result()
 
 
@@ -291,13 +362,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, InvalidEventError, ClientSetupError, NoAccessError) as exc:
         parser.exit(EXIT_BAD_INPUT, f"glacier-cleanup: error: {exc}\n")
     sys.stderr.write(f"account {account} ({arn})\nregions {', '.join(regions)}\n")
+    plan = prepared.plan
+    if not plan.activity_check:
+        sys.stderr.write(AGE_ONLY_WARNING + "\n")
     stop = Stop()
     Interrupts(stop, sys.stderr).install()
     runner = _Runner(prepared, account, stop)
-    plan = prepared.plan
-    if not plan.dry_run and interactive and not args.yes and not _confirmed(runner, regions, plan, account):
-        return EXIT_OK if not stop.requested else EXIT_INTERRUPTED
-    results, rows = runner.run(regions, plan)
+    try:
+        if (
+            not plan.dry_run
+            and interactive
+            and not args.yes
+            and not _confirmed(runner, regions, plan, account)
+        ):
+            return EXIT_OK if not stop.requested else EXIT_INTERRUPTED
+        results, rows = runner.run(regions, plan)
+    finally:
+        _save_looks(prepared.store)
     _write(args, account, arn, results, shown(rows, show_all=args.show_all))
     if stop.reason == "interrupted":
         return EXIT_INTERRUPTED
@@ -309,16 +390,28 @@ def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, accou
     each upload's age at its own moment, so nothing that became young (or gone) meanwhile is aborted."""
     sys.stderr.write("Looking for stale uploads first (nothing is aborted yet)...\n")
     preview, rows = runner.run(regions, _as_dry_run(plan))
-    stale = shown(rows, show_all=False)
-    sys.stderr.write(render_rows_table(stale))
+    listed = shown(rows, show_all=False)
+    sys.stderr.write(render_rows_table(listed))
+    stale = [row for row in listed if row.is_stale]
     if not stale:
         sys.stderr.write("Nothing to abort.\n")
         return False
     question = f"Abort {len(stale)} stale uploads in account {account}, {', '.join(preview)}?"
+    if not plan.activity_check:
+        question = f"{question[:-1]}, judged by AGE ALONE (their activity was not checked)?"
     if not confirm(question, sys.stdin, sys.stderr):
         sys.stderr.write("Nothing aborted.\n")
         return False
     return True
+
+
+def _save_looks(store: ObservationStore | None) -> None:
+    """The local file of looks is written once, at the end (the table was written as the run went)."""
+    if isinstance(store, state_file.LocalObservationFile):
+        try:
+            store.save(datetime.now(UTC))
+        except OSError as exc:
+            sys.stderr.write(f"glacier-cleanup: could not save the looks to {store.path}: {exc}\n")
 
 
 def _as_dry_run(plan: CleanupPlan) -> CleanupPlan:

@@ -19,10 +19,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glacier_cleanup.aws.glacier import AwsSession, GlacierAdapter, create_client, create_session
+from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
-from glacier_cleanup.core.counters import COUNTS
+from glacier_cleanup.core.activity import ObservationStore
+from glacier_cleanup.core.counters import BYTE_COUNTS, COUNTS
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
-from glacier_cleanup.core.models import NoAccessError, RunSummary
+from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
@@ -52,6 +54,20 @@ class Runtime:
         )
         return GlacierAdapter(client, account_id=self.settings.account_id)
 
+    def observations_for(self, plan: CleanupPlan) -> ObservationStore | None:
+        """The observation store a plan with the activity check needs (the function's own credentials: the
+        table is this stack's, or the hub's, never a member account's)."""
+        if not plan.activity_check:
+            return None
+        if self.settings.observation_table is None:
+            raise InvalidEventError(
+                "activity_check: this function has no CLEANUP_OBSERVATION_TABLE to keep its looks at uploads "
+                "in (allowed here: false)"
+            )
+        return DynamoObservationStore(
+            self.session, self.settings.observation_table, concurrency=self.settings.concurrency
+        )
+
 
 @functools.cache
 def get_runtime() -> Runtime:
@@ -59,7 +75,13 @@ def get_runtime() -> Runtime:
 
     An exception is not cached, so with a bad setting every invocation fails with the same clear message.
     """
-    return Runtime(settings=Settings.from_environ(os.environ), session=create_session())
+    settings = Settings.from_environ(os.environ)
+    if settings.activity_check and settings.observation_table is None:
+        raise SettingsError(
+            "invalid settings: CLEANUP_OBSERVATION_TABLE is required while CLEANUP_ACTIVITY_CHECK is true "
+            "(allowed: a DynamoDB table name; or CLEANUP_ACTIVITY_CHECK=false for age-only cleanup)"
+        )
+    return Runtime(settings=settings, session=create_session())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -88,7 +110,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.append_keys(trigger="on_demand")
             overrides = request.overrides()
         plan = runtime.settings.to_plan(**overrides)
-        summary = run_cleanup(runtime.open_glacier(), plan, seconds_remaining=seconds_remaining)
+        summary = run_cleanup(
+            runtime.open_glacier(),
+            plan,
+            seconds_remaining=seconds_remaining,
+            observations=runtime.observations_for(plan),
+            account=_account_of(context),
+            # Lambda sets AWS_REGION: the region this function (and its Glacier client) runs in.
+            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "-",
+        )
     publish_metrics(summary)
     return summary.to_result()
 
@@ -119,9 +149,22 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
         summary = no_access_summary(plan, exc)
     else:
         glacier = runtime.open_glacier(region=event.region, credentials=credentials)
-        summary = run_cleanup(glacier, plan, seconds_remaining=seconds_remaining)
+        summary = run_cleanup(
+            glacier,
+            plan,
+            seconds_remaining=seconds_remaining,
+            observations=runtime.observations_for(plan),
+            account=event.account,
+            region=event.region,
+        )
     summary.account, summary.region = event.account, event.region
     return summary
+
+
+def _account_of(context: LambdaContext) -> str:
+    """The function's own account (its ARN's fifth field): the observation store's key."""
+    parts = str(getattr(context, "invoked_function_arn", "")).split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else "-"
 
 
 def publish_metrics(summary: RunSummary) -> None:
@@ -138,3 +181,7 @@ def publish_metrics(summary: RunSummary) -> None:
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for count in BYTE_COUNTS:  # only when the run measured (activity check or report_bytes)
+        measured = getattr(summary, count.key)
+        if measured is not None and count.metric:
+            metrics.add_metric(name=count.metric, unit=MetricUnit.Bytes, value=measured)

@@ -20,6 +20,7 @@ ALARMS = (
     "Throttles",
     "AbortFailures",
     "VaultFailures",
+    "ActivityCheckFailures",
     "VaultsNotFound",
     "FailedRuns",
     "RunIncomplete",

@@ -26,6 +26,8 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
     assert titles == [
         "Runs and incomplete runs",
         "Uploads",
+        "Old uploads kept by the activity check",
+        "Bytes held by stale uploads, and released",
         "Failures",
         "Run duration (ms)",
         "Alarms",
@@ -38,6 +40,8 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
 
     assert metric_names("Runs and incomplete runs") == ["Runs", "RunIncomplete"]
     assert metric_names("Uploads") == ["UploadsFound", "UploadsStale", "UploadsAborted", "UploadsAlreadyGone"]
+    assert metric_names("Old uploads kept by the activity check") == ["UploadsFirstSeen", "UploadsActive"]
+    assert metric_names("Bytes held by stale uploads, and released") == ["BytesStale", "BytesReleased"]
     assert metric_names("Failures") == [
         "AbortFailures",
         "VaultFailures",
@@ -49,7 +53,9 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
     uploads = by_title["Uploads"]["properties"]["metrics"][0]
     assert uploads[:2] == ["GlacierMultipartCleanup", "UploadsFound"]
     assert uploads[2:6] == ["service", "glacier-multipart-cleanup", "target", "default"]
-    assert len(by_title["Alarms"]["properties"]["alarms"]) == 8
+    assert (
+        len(by_title["Alarms"]["properties"]["alarms"]) == 9
+    )  # ActivityCheckFailures: the activity check is on by default
     assert (
         'filter message = "cleanup finished"' in by_title["Last runs (status, counts)"]["properties"]["query"]
     )

@@ -21,12 +21,32 @@ def _get_att(template: dict[str, Any], resource_type: str, attribute: str = "Arn
 
 
 def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool) -> list[dict[str, Any]]:
-    """Logs to its own group, X-Ray when tracing, and sending failed-run records to the queue."""
+    """Logs to its own group, reading and writing its observation table, X-Ray when tracing, and sending
+    failed-run records to the queue."""
     return [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [function_log_group_id(template), "Arn"]},
+        },
+        # The activity check's looks at old uploads: exactly the two item actions the adapter calls.
+        {
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+            "Effect": "Allow",
+            "Resource": _get_att(template, "AWS::DynamoDB::Table"),
+        },
+        # The table and the queue are encrypted with the stack's key: reading and writing items and
+        # sending to the queue need it, on that one key.
+        {
+            "Action": [
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            "Effect": "Allow",
+            "Resource": _get_att(template, "AWS::KMS::Key"),
         },
         *(
             [
@@ -44,12 +64,6 @@ def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool)
             "Effect": "Allow",
             "Resource": _get_att(template, "AWS::SQS::Queue"),
         },
-        # The queue is encrypted with the stack's key: sending needs it, on that one key.
-        {
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-            "Effect": "Allow",
-            "Resource": _get_att(template, "AWS::KMS::Key"),
-        },
     ]
 
 
@@ -65,7 +79,8 @@ def test_default_target_policy_is_exact(shipped_template: dict[str, Any]) -> Non
         {"Sid": "ListVaults", "Action": "glacier:ListVaults", "Effect": "Allow", "Resource": "*"},
         {
             "Sid": "CleanUpVaultUploads",
-            "Action": ["glacier:AbortMultipartUpload", "glacier:ListMultipartUploads"],
+            # ListParts: the activity check measures each old upload (on by default)
+            "Action": ["glacier:AbortMultipartUpload", "glacier:ListMultipartUploads", "glacier:ListParts"],
             "Effect": "Allow",
             "Resource": partition_arn(":glacier:us-east-1:123456789012:vaults/*"),
         },

@@ -40,6 +40,8 @@ def environment(glacier_server: ServerHandle) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
         "CLEANUP_PROTECT_DESCRIPTION_REGEX": "^keep:",
+        # The age rule, the question, Ctrl-C: the activity check has its own tests (test_activity_*).
+        "CLEANUP_ACTIVITY_CHECK": "false",
     }
 
 
@@ -103,6 +105,10 @@ def test_json_and_csv_rows_and_show_all(environment: dict[str, str], account: di
         "age_hours",
         "description",
         "action",
+        "parts",
+        "bytes",
+        "unchanged_hours",
+        "uploader",
     }
     assert "uploads stale" in result.stderr  # the summary stays off the CSV
 
@@ -157,7 +163,10 @@ def test_interactive_apply_shows_and_asks_first(
 ) -> None:
     status, stdout, terminal = _on_a_terminal(environment, b"n\n", "--apply")
     assert status == 0
-    assert "Abort 3 stale uploads in account 123456789012, us-east-1? [y/N]" in terminal
+    assert (
+        "Abort 3 stale uploads in account 123456789012, us-east-1, judged by AGE ALONE (their activity was "
+        "not checked)? [y/N]"
+    ) in terminal
     assert all(upload_id in terminal for upload_id in account["stale"])  # the list before the question
     assert "Nothing aborted." in terminal
     assert glacier_server.aborts() == []

@@ -190,6 +190,7 @@ def test_the_summary_reads_the_result_files_writes_the_summary_and_publishes_met
         "UploadsAborted": [4.0],
         "UploadsStale": [12.0],
         "AbortFailures": [2.0],
+        "ActivityCheckFailures": [0.0],
         "OrganizationRuns": [1.0],
     }
     per_target = {

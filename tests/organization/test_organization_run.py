@@ -39,6 +39,8 @@ class Run:
             account=self.org.management_account,
             region="us-east-1",
         )
+        assert self.hub.observation_table is not None
+        org_scenario.record_earlier_looks(glacier, self.org, self.seeded, self.hub.observation_table)
 
     def execute(self, execution_input: dict[str, Any]) -> dict[str, Any]:
         with fresh_powertools():
@@ -98,13 +100,20 @@ def test_dry_run_then_run_then_nothing_left_across_the_organization(run: Run) ->
     # Invariants in every account: no young or protected upload aborted, the stale ones of the cleaned
     # accounts gone, the excluded, roleless and unavailable accounts untouched, and counts that reconcile.
     done = aborted()
-    assert not done & (seeded.young | seeded.protected)
+    assert not done & seeded.kept
     cleaned = {org.accounts[n] for n in ("alpha", "epsilon", "zeta")}
     assert done == {upload for upload in seeded.stale if upload[0] in cleaned}
+    # The activity check kept the old upload that received a part since the earlier look, and recorded the
+    # one never looked at (the dry run); the run right after found both unchanged for minutes: kept.
+    dry_rows = run.by_target(dry)
+    alpha_east = dry_rows[("alpha", "us-east-1")]
+    assert (alpha_east["uploads_active"], alpha_east["uploads_first_seen"]) == (1, 1)
+    assert (dry["uploads_active"], dry["uploads_first_seen"], dry["uploads_waiting"]) == (1, 1, 0)
+    assert (real["uploads_active"], real["uploads_first_seen"], real["uploads_waiting"]) == (0, 0, 2)
     for name in (org_scenario.NO_ROLE, org_scenario.EXCLUDED):
         assert CONTROL.stats(account_id=org.accounts[name])["operations"].get("AbortMultipartUpload") is None
     assert CONTROL.stats()["operations"]["AbortMultipartUpload"]["ok"] == real["uploads_aborted"]
-    assert uploads_left(run, cleaned) == {u for u in seeded.young | seeded.protected if u[0] in cleaned}
+    assert uploads_left(run, cleaned) == {u for u in seeded.kept if u[0] in cleaned}
 
     again = run.execute({})
     assert (again["uploads_stale"], again["uploads_aborted"]) == (0, 0)

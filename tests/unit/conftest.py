@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
     AccessDeniedError,
     GlacierError,
@@ -143,7 +144,7 @@ class FakeGlacier:
             del self.vaults[vault][upload_id]
             self.aborted.append((vault, upload_id))
 
-    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
+    def upload_progress(self, vault: str, upload_id: str) -> Progress:
         self._call("ListParts", upload_id)
         if upload_id not in self.vaults.get(vault, {}):
             raise ResourceGoneError("ResourceNotFoundException", f"upload {upload_id} not found")
@@ -151,7 +152,7 @@ class FakeGlacier:
         for part in self.parts[upload_id]:
             first, last = part.split("-")
             total += int(last) - int(first) + 1
-        return total
+        return Progress(len(self.parts[upload_id]), total)
 
 
 @pytest.fixture

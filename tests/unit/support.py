@@ -78,10 +78,17 @@ class CurrentStdout:
         sys.stdout.flush()
 
 
-def clear_cleanup_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Start from the documented defaults, whatever the shell exported (every CLEANUP_* variable)."""
+def clear_cleanup_settings(monkeypatch: pytest.MonkeyPatch, *, activity_check: bool = False) -> None:
+    """Start from the documented defaults, whatever the shell exported (every CLEANUP_* variable).
+
+    One exception: the activity check is off unless asked for. These tests are about the age rule, faults,
+    stopping and reporting, where a first look that only records would hide what they check; the activity
+    check has its own tests (tests/*/test_activity*.py), which turn it on with an observation table.
+    """
     for variable in [name for name in os.environ if name.startswith(SETTINGS_PREFIX)]:
         monkeypatch.delenv(variable)
+    if not activity_check:
+        monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
 
 
 @contextmanager

@@ -60,6 +60,8 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     fake.client_kwargs = built  # type: ignore[attr-defined]
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_VAULTS", "CLEANUP_EXCLUDE_VAULTS", "CLEANUP_CONCURRENCY"):
         monkeypatch.delenv(variable, raising=False)
+    # About the age rule, flags and output; the activity check has its own tests (test_cli_activity).
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
     return fake
 
 
@@ -268,10 +270,14 @@ def test_on_a_terminal_apply_shows_the_stale_uploads_then_asks(
 
     status, out, err = run_on_a_terminal(monkeypatch, "y\n", "--apply")
 
-    preview, _, after = err.partition("Abort 5 stale uploads in account 123456789012, eu-west-1? [y/N] ")
+    preview, _, after = err.partition(
+        "Abort 5 stale uploads in account 123456789012, eu-west-1, judged by AGE ALONE (their activity was "
+        "not checked)? [y/N] "
+    )
     assert status == 0
     assert preview.startswith(
         "account 123456789012 (arn:aws:iam::123456789012:user/op)\nregions eu-west-1\n"
+        f"{cli.AGE_ONLY_WARNING}\n"
         "Looking for stale uploads first (nothing is aborted yet)...\n"
     )
     assert "\r\033[Keu-west-1: vaults scanned " in preview  # the progress line, drawn at once
@@ -366,9 +372,14 @@ def test_csv_rows_on_stdout_and_the_summary_on_stderr(
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert status == 0
-    assert lines[0] == "account,region,vault,upload_id,created,age_hours,description,action"
+    assert lines[0] == (
+        "account,region,vault,upload_id,created,age_hours,description,action,parts,bytes,unchanged_hours,uploader"
+    )
     assert len(lines) == 6
-    assert all(line.startswith("123456789012,eu-west-1,") and line.endswith(",aborted") for line in lines[1:])
+    # Age alone decided (these tests' setting): nothing measured, so the last four columns are empty.
+    assert all(
+        line.startswith("123456789012,eu-west-1,") and line.endswith(",aborted,,,,") for line in lines[1:]
+    )
     assert "Glacier multipart cleanup: APPLIED\n  account 123456789012\n" in captured.err
 
 
@@ -478,7 +489,10 @@ def test_the_question_names_every_region(glacier: FakeGlacier, monkeypatch: pyte
 
     assert status == 0
     assert "regions eu-west-1, us-east-1\n" in err
-    assert "Abort 10 stale uploads in account 123456789012, eu-west-1, us-east-1? [y/N] " in err
+    assert (
+        "Abort 10 stale uploads in account 123456789012, eu-west-1, us-east-1, judged by AGE ALONE (their "
+        "activity was not checked)? [y/N] "
+    ) in err
 
 
 def test_ctrl_c_at_the_question_exits_130_and_aborts_nothing(

@@ -67,9 +67,10 @@ def test_the_upload_table_aligns_columns_and_leaves_the_description_unpadded() -
 
 def test_csv_and_json_carry_every_field_of_each_row() -> None:
     assert render_csv(ROWS[:1] + ROWS[2:]) == (
-        "account,region,vault,upload_id,created,age_hours,description,action\n"
-        "123456789012,eu-west-1,backups,id-1,2026-11-01T00:00:00.000Z,400.0,nightly 2026-10-30,aborted\n"
-        "123456789012,us-east-1,b,id-3,,,,skipped: unusable CreationDate\n"
+        "account,region,vault,upload_id,created,age_hours,description,action,parts,bytes,unchanged_hours,"
+        "uploader\n"
+        "123456789012,eu-west-1,backups,id-1,2026-11-01T00:00:00.000Z,400.0,nightly 2026-10-30,aborted,,,,\n"
+        "123456789012,us-east-1,b,id-3,,,,skipped: unusable CreationDate,,,,\n"
     )
     results = {"eu-west-1": region_result(uploads_aborted=1)}
     document = json.loads(render_json(ACCOUNT, "arn:aws:iam::123456789012:user/op", results, ROWS[:1]))
@@ -83,6 +84,10 @@ def test_csv_and_json_carry_every_field_of_each_row() -> None:
             "age_hours": 400.0,
             "description": "nightly 2026-10-30",
             "action": "aborted",
+            "parts": None,
+            "bytes": None,
+            "unchanged_hours": None,
+            "uploader": None,
         }
     ]
     assert (document["account"], document["caller_arn"], document["regions"]) == (

@@ -8,6 +8,7 @@ import signal
 import time
 
 import pytest
+from glacier_cleanup.core.activity import Progress as UploadProgress
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.terminal import interaction
@@ -103,7 +104,7 @@ def test_the_counting_glacier_counts_each_call_and_passes_it_through() -> None:
     glacier = CountingGlacier(fake)
 
     assert list(glacier.iter_vault_pages()) == [["vault"]]
-    assert glacier.upload_size_bytes("vault", upload_id) == 2 * 1024 * 1024
+    assert glacier.upload_progress("vault", upload_id) == UploadProgress(2, 2 * 1024 * 1024)
     assert glacier.calls == 2
     assert fake.call_log == [("ListVaults", "0"), ("ListParts", upload_id)]
 

@@ -28,9 +28,11 @@ from infra.continuation import EARLIER_COUNTS
 NOT_COUNTERS = {"dry_run", "older_than_hours", "cutoff", "bytes_released", "abort_calls", "duration_ms"}
 
 
-def numbered_summary() -> RunSummary:
+def numbered_summary(*, idle_hours: float | None = 48) -> RunSummary:
     """Each counter a different number (1, 2, 3, ...), so a mixed-up key shows."""
-    summary = RunSummary(dry_run=False, older_than_hours=168, cutoff=datetime(2026, 1, 1, tzinfo=UTC))
+    summary = RunSummary(
+        dry_run=False, older_than_hours=168, cutoff=datetime(2026, 1, 1, tzinfo=UTC), idle_hours=idle_hours
+    )
     summary.add(**{key: number for number, key in enumerate(COUNT_KEYS, start=1)})
     return summary
 
@@ -60,11 +62,16 @@ def test_the_terminal_summary_shows_and_sums_every_counter() -> None:
     result = numbered_summary().to_result()
     combined = totals({"eu-west-1": result, "us-east-1": result})
     assert {key: combined[key] for key in COUNT_KEYS} == {key: 2 * result[key] for key in COUNT_KEYS}
-    table = render_summary_table("123456789012", {"eu-west-1": result})
+    rows = [line.split() for line in render_summary_table("123456789012", {"eu-west-1": result}).splitlines()]
     for count in COUNTS:
-        assert any(
-            line.split() == [*count.label.split(), str(result[count.key])] for line in table.splitlines()
-        )
+        assert [*count.label.split(), str(result[count.key])] in rows
+
+
+def test_without_the_activity_check_its_counters_are_not_shown() -> None:
+    result = numbered_summary(idle_hours=None).to_result()
+    rows = [line.split() for line in render_summary_table("123456789012", {"eu-west-1": result}).splitlines()]
+    for count in COUNTS:
+        assert ([*count.label.split(), str(result[count.key])] in rows) is not count.activity
 
 
 def test_the_organization_totals_follow_the_organization_counters() -> None:

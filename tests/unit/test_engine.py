@@ -10,6 +10,7 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.decisions import parse_creation_date
 from glacier_cleanup.core.engine import is_excluded, run_cleanup
 from glacier_cleanup.core.models import (
@@ -596,8 +597,8 @@ class StreamingGlacier:
         with self._lock:
             self.aborts += 1
 
-    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
-        return 0
+    def upload_progress(self, vault: str, upload_id: str) -> Progress:
+        return Progress(0, 0)
 
 
 @pytest.mark.slow  # 4 s of tracemalloc; `make mutation` leaves it out (other engine tests cover behaviour)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from glacier_cleanup.core import engine
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.engine import no_access_summary, run_cleanup, utc_now
 from glacier_cleanup.core.models import (
     AccessDeniedError,
@@ -165,10 +166,10 @@ def test_an_upload_that_cannot_be_measured_is_still_aborted_and_says_why(
     glacier = FakeGlacier()
     upload_id = glacier.add_upload("media", hours_ago(250))
 
-    def denied(vault: str, upload: str) -> int:
+    def denied(vault: str, upload: str) -> Progress:
         raise AccessDeniedError("AccessDeniedException", "no ListParts")
 
-    monkeypatch.setattr(glacier, "upload_size_bytes", denied)
+    monkeypatch.setattr(glacier, "upload_progress", denied)
     capsys.readouterr()
 
     told, summary = run(glacier, report_bytes=True)

@@ -18,6 +18,7 @@ from glacier_cleanup.aws.glacier import (
     part_range_size,
     to_domain_error,
 )
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
     AccessDeniedError,
     GlacierError,
@@ -90,7 +91,7 @@ def test_abort_sends_the_upload_id(client, stubber: Stubber) -> None:
     stubber.assert_no_pending_responses()  # the call was made, with exactly these parameters
 
 
-def test_upload_size_sums_every_parts_page(client, stubber: Stubber) -> None:
+def test_upload_progress_counts_and_sums_every_parts_page(client, stubber: Stubber) -> None:
     base = {"accountId": "-", "vaultName": "v", "uploadId": "u", "limit": "50"}
     stubber.add_response(
         "list_parts",
@@ -101,7 +102,7 @@ def test_upload_size_sums_every_parts_page(client, stubber: Stubber) -> None:
         "list_parts", {"Parts": [{"RangeInBytes": "2097152-2097651"}]}, {**base, "marker": "p"}
     )
 
-    assert GlacierAdapter(client).upload_size_bytes("v", "u") == 2 * 1048576 + 500
+    assert GlacierAdapter(client).upload_progress("v", "u") == Progress(3, 2 * 1048576 + 500)
 
 
 @pytest.mark.parametrize(
@@ -208,14 +209,14 @@ def test_pages_without_their_list_are_empty_pages(client, stubber: Stubber) -> N
     adapter = GlacierAdapter(client)
     assert list(adapter.iter_vault_pages()) == [[]]
     assert list(adapter.iter_upload_pages("v")) == [[]]
-    assert adapter.upload_size_bytes("v", "u") == 0
+    assert adapter.upload_progress("v", "u") == Progress(0, 0)
 
 
 def test_a_failed_parts_listing_is_mapped(client, stubber: Stubber) -> None:
     stubber.add_client_error("list_parts", "ResourceNotFoundException", "upload gone", 404)
 
     with pytest.raises(ResourceGoneError) as raised:
-        GlacierAdapter(client).upload_size_bytes("v", "u")
+        GlacierAdapter(client).upload_progress("v", "u")
 
     assert str(raised.value) == "ResourceNotFoundException: upload gone"
 

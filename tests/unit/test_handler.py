@@ -50,6 +50,9 @@ METRIC_NAMES = {
     "RunIncomplete",
     "VaultsNotFound",
     "Runs",
+    "UploadsFirstSeen",
+    "UploadsActive",
+    "ActivityCheckFailures",
 }
 
 
@@ -73,6 +76,8 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     monkeypatch.setattr(handler, "get_runtime", runtime)
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_PROTECT_DESCRIPTION_REGEX", "CLEANUP_VAULTS"):
         monkeypatch.delenv(variable, raising=False)
+    # The age rule, events and reporting; the activity check has its own tests (test_activity_handler).
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
     return fake
 
 
@@ -238,6 +243,7 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
     monkeypatch.setattr(handler, "create_client", fake_client)
     monkeypatch.setenv("CLEANUP_CONCURRENCY", "24")
     monkeypatch.setenv("CLEANUP_RETRY_MODE", "adaptive")
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
 
     # When the runtime is asked for twice and Glacier is opened for two runs
     runtime = handler.get_runtime()

@@ -14,9 +14,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import glacier_cleanup
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "lambda_src" / "glacier_cleanup"
+# The package as imported (the mutation-testing copy too), not a path relative to this file.
+PACKAGE = Path(glacier_cleanup.__file__).resolve().parent
 ENTRY_POINTS = ("glacier_cleanup.handler", "glacier_cleanup.org_handler", "glacier_cleanup.cli")
 AWS_SDK = ("boto3", "botocore", "mypy_boto3_glacier", "mypy_boto3_sts", "mypy_boto3_s3")
 FRAMEWORKS = ("pydantic", "aws_lambda_powertools")

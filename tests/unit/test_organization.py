@@ -149,6 +149,8 @@ def test_a_target_result_adds_the_earlier_rounds_to_the_last_one() -> None:
         "uploads_found": 13,
         "uploads_stale": 12,
         "uploads_aborted": 10,
+        "uploads_first_seen": 0,
+        "uploads_active": 0,
     }
 
 
@@ -166,6 +168,8 @@ def test_an_item_output_without_fields_is_a_failed_target_of_one_round() -> None
         "uploads_found": 0,
         "uploads_stale": 0,
         "uploads_aborted": 0,
+        "uploads_first_seen": 0,
+        "uploads_active": 0,
     }
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from glacier_cleanup import cli, handler
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, GlacierUnavailableError, ResourceGoneError
 from glacier_cleanup.core.stopping import Stop
@@ -38,7 +39,9 @@ def test_every_published_metric_value_equals_the_result(
     glacier.abort_errors[gone[0]] = ResourceGoneError("ResourceNotFoundException", "gone")  # already gone
 
     def runtime() -> Runtime:
-        return fake_runtime(Settings.from_environ({"CLEANUP_DRY_RUN": "false"}), glacier)
+        return fake_runtime(
+            Settings.from_environ({"CLEANUP_DRY_RUN": "false", "CLEANUP_ACTIVITY_CHECK": "false"}), glacier
+        )
 
     monkeypatch.setattr(handler, "get_runtime", runtime)
     result = lambda_handler(SCHEDULE, FakeLambdaContext())
@@ -140,14 +143,14 @@ def test_the_time_margin_is_inclusive(remaining: float, stops: bool) -> None:
 def test_list_parts_404_means_already_gone_and_no_abort_is_sent() -> None:
     glacier = FakeGlacier()
     [upload_id] = glacier.add_uploads("v", 1, age_hours=300)
-    original = glacier.upload_size_bytes
+    original = glacier.upload_progress
 
-    def gone(vault: str, upload: str) -> int:
+    def gone(vault: str, upload: str) -> Progress:
         if upload == upload_id:
             raise ResourceGoneError("ResourceNotFoundException", "The upload ID was not found")
         return original(vault, upload)
 
-    glacier.upload_size_bytes = gone  # type: ignore[method-assign]
+    glacier.upload_progress = gone  # type: ignore[method-assign]
     summary = run_cleanup(glacier, plan(report_bytes=True), clock=lambda: NOW)
     assert (summary.uploads_already_gone, summary.uploads_aborted) == (1, 0)
     assert glacier.calls["AbortMultipartUpload"] == 0
@@ -163,7 +166,9 @@ def test_cli_json_document_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest
     monkeypatch.setattr(
         cli, "caller_identity", lambda session: ("111111111111", "arn:aws:iam::111111111111:user/o")
     )
-    status = cli.main(["--output", "json", "--region", "eu-west-1", "--region", "us-east-1"])
+    status = cli.main(
+        ["--output", "json", "--region", "eu-west-1", "--region", "us-east-1", "--no-activity-check"]
+    )
     document = json.loads(capsys.readouterr().out)
     assert status == 0
     assert (document["account"], document["caller_arn"]) == (

@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from glacier_cleanup.aws.pacing import Pacer
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
     AccessDeniedError,
     GlacierError,
@@ -202,7 +203,7 @@ class GlacierAdapter:
         except (ClientError, BotoCoreError) as exc:
             raise to_domain_error(exc) from exc
 
-    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
+    def upload_progress(self, vault: str, upload_id: str) -> Progress:
         pages = self._client.get_paginator("list_parts").paginate(
             accountId=self._account_id,
             vaultName=vault,
@@ -210,11 +211,12 @@ class GlacierAdapter:
             PaginationConfig={"PageSize": PARTS_PAGE_SIZE},
         )
         try:
-            return sum(
+            sizes = [
                 part_range_size(part["RangeInBytes"])
                 for page in pages
                 for part in page.get("Parts", [])
                 if "RangeInBytes" in part
-            )
+            ]
         except (ClientError, BotoCoreError) as exc:
             raise to_domain_error(exc) from exc
+        return Progress(parts=len(sizes), bytes=sum(sizes))

@@ -23,6 +23,7 @@ class Count:
     organization: bool = False  # summed into the organization's totals (summary.json, its log line)
     organization_metric: bool = False  # also a metric of the organization (totals and per target)
     target_row: bool = False  # a column of the organization's per-target table
+    activity: bool = False  # only meaningful with the activity check (the CLI shows it only then)
     # Carried over the continuation rounds of one scheduled run: what earlier rounds did cannot be seen by
     # the last one (the uploads are gone), so the state machines add it to the last round's result.
     carried: bool = False
@@ -67,6 +68,24 @@ COUNTS: Final[tuple[Count, ...]] = (
     ),
     Count("uploads_protected", "uploads protected", contract=True, organization=True),
     Count("uploads_skipped", "uploads skipped (bad date)", contract=True, organization=True),
+    # Old enough, but kept by the activity check (core/activity.py).
+    Count(
+        "uploads_first_seen",
+        "uploads first seen (kept)",
+        "UploadsFirstSeen",
+        organization=True,
+        activity=True,
+        target_row=True,
+    ),
+    Count(
+        "uploads_active",
+        "uploads receiving parts (kept)",
+        "UploadsActive",
+        organization=True,
+        activity=True,
+        target_row=True,
+    ),
+    Count("uploads_waiting", "uploads not yet idle long (kept)", organization=True, activity=True),
     Count("uploads_capped", "uploads over max_aborts"),
     Count("uploads_not_reached", "uploads not reached", organization=True),
     Count("vaults_gone", "vaults not found"),
@@ -80,6 +99,20 @@ COUNTS: Final[tuple[Count, ...]] = (
         carried=True,
     ),
     Count("vault_failures", "vault failures", "VaultFailures", organization=True),
+    # Uploads kept because their activity could not be established (ListParts or the store failed).
+    Count(
+        "activity_failures",
+        "activity check failures",
+        "ActivityCheckFailures",
+        organization=True,
+        organization_metric=True,
+        activity=True,
+    ),
+)
+# Bytes the run measured (None in a result that measured nothing): summed like counters, metrics in Bytes.
+BYTE_COUNTS: Final[tuple[Count, ...]] = (
+    Count("bytes_stale", "bytes held by stale uploads", "BytesStale", organization=True),
+    Count("bytes_released", "bytes released", "BytesReleased", organization=True),
 )
 
 COUNT_KEYS: Final = tuple(count.key for count in COUNTS)

@@ -23,6 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Protocol
 
+from glacier_cleanup.core.activity import (
+    Activity,
+    ObservationStore,
+    Progress,
+    StoreError,
+    UploadKey,
+    judge_activity,
+    retention,
+)
 from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide
 from glacier_cleanup.core.models import (
     CleanupPlan,
@@ -35,7 +44,8 @@ from glacier_cleanup.core.models import (
     RunSummary,
     Upload,
 )
-from glacier_cleanup.core.outcomes import OutcomeRecorder, UploadObserver
+from glacier_cleanup.core.outcomes import Measured, UploadObserver
+from glacier_cleanup.core.recorder import OutcomeRecorder
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.core.tasks import BoundedTasks
 from glacier_cleanup.observability import logger
@@ -57,8 +67,8 @@ class GlacierPort(Protocol):
 
     def abort_upload(self, vault: str, upload_id: str) -> None: ...
 
-    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
-        """Bytes uploaded so far (sum of the part ranges over every ListParts page)."""
+    def upload_progress(self, vault: str, upload_id: str) -> Progress:
+        """Parts and bytes uploaded so far, over every ListParts page."""
         ...
 
 
@@ -79,14 +89,27 @@ def run_cleanup(
     seconds_remaining: SecondsRemaining | None = None,
     stop: Stop | None = None,
     on_upload: UploadObserver | None = None,
+    observations: ObservationStore | None = None,
+    account: str = "-",
+    region: str = "-",
 ) -> RunSummary:
     """Run one cleanup and return its summary. Never raises for Glacier errors: they are in the summary.
 
     `stop` lets the caller end the run early (an operator's Ctrl-C); the time budget from
-    `seconds_remaining` stops it through the same `Stop`.
+    `seconds_remaining` stops it through the same `Stop`. With `plan.activity_check`, `observations` keeps
+    the looks at old uploads between runs, keyed by `account`, `region`, vault and upload id.
     """
+    if plan.activity_check and observations is None:
+        raise ValueError("an activity check needs an observation store")
     return _CleanupRun(
-        glacier, plan, clock=clock, seconds_remaining=seconds_remaining, stop=stop, on_upload=on_upload
+        glacier,
+        plan,
+        clock=clock,
+        seconds_remaining=seconds_remaining,
+        stop=stop,
+        on_upload=on_upload,
+        observations=observations,
+        where=(account, region),
     ).run()
 
 
@@ -115,9 +138,13 @@ class _CleanupRun:
         seconds_remaining: SecondsRemaining | None,
         stop: Stop | None,
         on_upload: UploadObserver | None,
+        observations: ObservationStore | None,
+        where: tuple[str, str],
     ) -> None:
         self._glacier = glacier
         self._plan = plan
+        self._observations = observations
+        self._where = where
         self._seconds_remaining = seconds_remaining
         self._stop = stop or Stop()
         # One "now" and one cutoff for the whole run: every upload is judged against the same instant.
@@ -128,7 +155,10 @@ class _CleanupRun:
                 dry_run=plan.dry_run,
                 older_than_hours=plan.older_than.total_seconds() / 3600,
                 cutoff=cutoff,
-                bytes_released=0 if plan.report_bytes else None,
+                bytes_released=0 if plan.measures else None,
+                bytes_stale=0 if plan.measures else None,
+                price_per_gb_month=plan.price_per_gb_month,
+                idle_hours=plan.idle.total_seconds() / 3600 if plan.activity_check else None,
                 vaults_configured=bool(plan.vaults),
             ),
             plan,
@@ -149,6 +179,8 @@ class _CleanupRun:
             vaults=list(self._plan.vaults) or "all",
             concurrency=self._plan.concurrency,
             max_aborts=self._plan.max_aborts,
+            activity_check=self._plan.activity_check,
+            idle_hours=self._plan.idle.total_seconds() / 3600,
         )
         with ThreadPoolExecutor(
             max_workers=self._plan.concurrency, thread_name_prefix="glacier-cleanup"
@@ -248,32 +280,81 @@ class _CleanupRun:
         if decision.verdict is Verdict.PROTECT:
             record.protected(upload, age_hours)
             return
-        record.stale(upload)
+        assert self._tasks is not None
+        if self._plan.activity_check:
+            self._tasks.submit_or_run(self._guarded, self._examine, upload, age_hours)
+            return
+        self._stale(upload, age_hours, None)
+
+    def _stale(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
+        """Abandoned: old enough (and idle, when the activity check is on). Abort it within the cap."""
+        record = self._record
+        record.stale(upload, measured)
         if not record.summary.reserve_abort(self._plan.max_aborts):
             record.capped(upload, age_hours)
             return
-        if self._plan.dry_run and not self._plan.report_bytes:
-            record.would_abort(upload, age_hours, size=None)  # no Glacier call needed: no task
+        if self._plan.dry_run and (measured is not None or not self._plan.report_bytes):
+            record.would_abort(upload, age_hours, measured)  # no Glacier call needed
             return
         assert self._tasks is not None
-        self._tasks.submit_or_run(self._release, upload, age_hours)
+        self._tasks.submit_or_run(self._guarded, self._release_upload, upload, age_hours, measured)
 
-    def _release(self, upload: Upload, age_hours: float) -> None:
+    def _guarded(self, step: Callable[..., None], upload: Upload, *args: object) -> None:
         try:
-            self._release_upload(upload, age_hours)
+            step(upload, *args)
         except Exception as exc:  # a bug must show as this upload's failure, not vanish in a worker thread
             self._record.abort_crashed(upload, exc)
 
-    def _release_upload(self, upload: Upload, age_hours: float) -> None:
-        size: int | None = None
+    # --- the activity check (core/activity.py) --------------------------------------------------------------
+
+    def _examine(self, upload: Upload, age_hours: float) -> None:
+        """Look at an old upload's parts, compare with the last look, keep or release it; a fault keeps it."""
+        assert self._observations is not None
+        if not self._may_call():
+            self._record.not_reached(upload, age_hours)
+            return
         try:
-            if self._plan.report_bytes:
+            progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
+        except ResourceGoneError:
+            # Completed, aborted or expired since it was listed: nothing left to judge or to clean.
+            self._record.stale(upload)
+            self._record.already_gone(upload, age_hours)
+            return
+        except GlacierUnavailableError as exc:
+            self._mark_unavailable(exc)
+            return
+        except GlacierError as exc:
+            self._record.activity_unknown(upload, age_hours, f"ListParts failed: {exc}")
+            return
+        key = UploadKey(*self._where, upload.vault, upload.upload_id)
+        try:
+            previous = self._observations.get(key)
+            decision = judge_activity(previous, progress, self._now, self._plan.idle)
+            # Written before any abort: a write that fails keeps the upload too.
+            self._observations.put(key, decision.record, expires_at=self._now + retention(self._plan.idle))
+        except StoreError as exc:
+            self._record.activity_unknown(upload, age_hours, f"observation store: {exc}")
+            return
+        if decision.activity is Activity.FIRST_SEEN:
+            self._record.first_seen(upload, age_hours, Measured(progress))
+        elif decision.activity is Activity.ACTIVE:
+            self._record.active(upload, age_hours, Measured(progress, 0.0))
+        elif decision.activity is Activity.WAITING:
+            self._record.waiting(upload, age_hours, Measured(progress, decision.unchanged_hours))
+        else:
+            self._stale(upload, age_hours, Measured(progress, decision.unchanged_hours))
+
+    # --- one stale upload ----------------------------------------------------------------------------------
+
+    def _release_upload(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
+        try:
+            if measured is None and self._plan.report_bytes:
                 if not self._may_call():
                     self._record.not_reached(upload, age_hours)
                     return
-                size = self._measure(upload)
+                measured = self._measure(upload)
             if self._plan.dry_run:
-                self._record.would_abort(upload, age_hours, size=size)
+                self._record.would_abort(upload, age_hours, measured)
                 return
             if not self._may_call():
                 self._record.not_reached(upload, age_hours)
@@ -287,17 +368,19 @@ class _CleanupRun:
         except GlacierError as exc:
             self._record.abort_failed(upload, age_hours, exc)
         else:
-            self._record.aborted(upload, age_hours, size=size)
+            self._record.aborted(upload, age_hours, measured)
 
-    def _measure(self, upload: Upload) -> int | None:
-        """Bytes the upload holds; None when ListParts fails (the abort still goes ahead)."""
+    def _measure(self, upload: Upload) -> Measured | None:
+        """What the upload holds (report_bytes); None when ListParts fails (the abort still goes ahead)."""
         try:
-            return self._glacier.upload_size_bytes(upload.vault, upload.upload_id)
+            progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
         except (ResourceGoneError, GlacierUnavailableError):
             raise
         except GlacierError as exc:
             self._record.not_measured(upload, exc)
             return None
+        self._record.summary.add_stale_bytes(progress.bytes)
+        return Measured(progress)
 
     # --- stopping ------------------------------------------------------------------------------------------
 

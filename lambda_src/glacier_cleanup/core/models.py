@@ -58,6 +58,17 @@ class CleanupPlan:
     report_bytes: bool = False
     concurrency: int = 16
     time_margin: timedelta = timedelta(seconds=30)
+    # Activity-aware cleanup (core/activity.py): an old upload is released only once its progress has stayed
+    # the same for `idle`. Off: age alone decides (the operator's explicit choice).
+    activity_check: bool = False
+    idle: timedelta = timedelta(hours=48)
+    # For the estimated monthly cost of what stale uploads hold (docs/operations.md: the price's source).
+    price_per_gb_month: float = 0.0036
+
+    @property
+    def measures(self) -> bool:
+        """Whether each candidate's parts are listed (ListParts): for activity, or to report bytes."""
+        return self.activity_check or self.report_bytes
 
 
 # Domain exceptions raised by the Glacier adapter. The engine never sees botocore's exceptions.
@@ -95,6 +106,11 @@ class NoAccessError(Exception):
         self.code = code
 
 
+def monthly_cost_usd(stored_bytes: int, price_per_gb_month: float) -> float:
+    """What `stored_bytes` cost a month at a per-GB-month price (AWS bills storage per GB = 2^30 bytes)."""
+    return round(stored_bytes / 2**30 * price_per_gb_month, 4)
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     vault: str | None
@@ -128,9 +144,17 @@ class RunSummary:
     uploads_skipped: int = 0
     uploads_capped: int = 0
     uploads_not_reached: int = 0
+    uploads_first_seen: int = 0
+    uploads_active: int = 0
+    uploads_waiting: int = 0
     abort_failures: int = 0
-    # None unless the run was asked to measure (report_bytes).
+    activity_failures: int = 0
+    # None unless the run measured its candidates (activity check or report_bytes).
     bytes_released: int | None = None
+    bytes_stale: int | None = None
+    price_per_gb_month: float = 0.0036
+    # The activity check's idle time, when the run had the check on (None: age alone decided).
+    idle_hours: float | None = None
     abort_calls: int = 0
     glacier_unavailable: bool = False
     region_not_enabled: bool = False
@@ -156,6 +180,10 @@ class RunSummary:
         with self._lock:
             self.bytes_released = (self.bytes_released or 0) + amount
 
+    def add_stale_bytes(self, amount: int) -> None:
+        with self._lock:
+            self.bytes_stale = (self.bytes_stale or 0) + amount
+
     def reserve_abort(self, max_aborts: int | None) -> bool:
         """Take one abort slot under the per-run cap; False once the cap is used up."""
         with self._lock:
@@ -165,7 +193,10 @@ class RunSummary:
             return True
 
     def record_failure(
-        self, failure: Failure, *, counter: Literal["abort_failures", "vault_failures"]
+        self,
+        failure: Failure,
+        *,
+        counter: Literal["abort_failures", "vault_failures", "activity_failures"],
     ) -> None:
         with self._lock:
             setattr(self, counter, getattr(self, counter) + 1)
@@ -185,7 +216,7 @@ class RunSummary:
             return "region_not_enabled"
         if self.glacier_unavailable:
             return "glacier_unavailable"
-        if self.abort_failures or self.vault_failures:
+        if self.abort_failures or self.vault_failures or self.activity_failures:
             return "partial"
         if not self.fully_covered:
             return "incomplete"
@@ -217,13 +248,19 @@ class RunSummary:
             "duration_ms": self.duration_ms,
             **{count.key: getattr(self, count.key) for count in COUNTS if not count.contract},
             "more_to_do": self.more_to_do,
+            "activity_check": self.idle_hours is not None,
         }
+        if self.idle_hours is not None:
+            result["idle_hours"] = self.idle_hours
         if self.account is not None:
             result["account"] = self.account
         if self.region is not None:
             result["region"] = self.region
         if self.bytes_released is not None:
             result["bytes_released"] = self.bytes_released
+        if self.bytes_stale is not None:
+            result["bytes_stale"] = self.bytes_stale
+            result["stale_monthly_cost_usd"] = monthly_cost_usd(self.bytes_stale, self.price_per_gb_month)
         if self.stopped_by is not None:
             result["stopped_by"] = self.stopped_by
         return result

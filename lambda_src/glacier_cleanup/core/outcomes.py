@@ -1,9 +1,5 @@
-"""What a run did with each upload and each vault, reported in one place.
-
-`Action` names what happened to one upload; `UploadOutcome` carries it to the observer (the terminal tool
-reads these typed values, never strings). `OutcomeRecorder` has one method per outcome, and each method
-does the three things an outcome needs: the counter of the summary, the observer, the log line (the
-Logs Insights queries of docs/operations.md read these messages and keys).
+"""What a run did with each upload: `Action` names it, `UploadOutcome` carries it to the observer (the
+terminal tool reads these typed values, never strings). recorder.py reports each outcome once.
 """
 
 from __future__ import annotations
@@ -12,8 +8,9 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from glacier_cleanup.core.models import CleanupPlan, Failure, GlacierError, RunSummary, Upload
-from glacier_cleanup.observability import logger
+from glacier_cleanup.core.activity import Progress
+from glacier_cleanup.core.models import Upload
+from glacier_cleanup.core.uploaders import uploader_of
 
 
 class Action(enum.StrEnum):
@@ -27,11 +24,34 @@ class Action(enum.StrEnum):
     CAPPED = "not aborted: max_aborts reached"
     PROTECTED = "protected"
     SKIPPED = "skipped: unusable CreationDate"
+    # Old enough by age, kept by the activity check (core/activity.py).
+    FIRST_SEEN = "kept: first seen"
+    ACTIVE = "kept: receiving parts"
+    WAITING = "kept: idle, waiting"
+    ACTIVITY_UNKNOWN = "kept: activity unknown"
 
     @property
     def is_stale(self) -> bool:
-        """Old enough to abort (whatever then happened); protected and skipped uploads are not."""
-        return self not in (Action.PROTECTED, Action.SKIPPED)
+        """Abandoned (old and idle, or old with the activity check off), whatever then happened to it."""
+        return self not in _NOT_STALE
+
+    @property
+    def is_kept_by_activity(self) -> bool:
+        """Old enough by age, but kept: still receiving parts, or not yet known to be idle."""
+        return self in _KEPT_BY_ACTIVITY
+
+
+_KEPT_BY_ACTIVITY = frozenset({Action.FIRST_SEEN, Action.ACTIVE, Action.WAITING, Action.ACTIVITY_UNKNOWN})
+_NOT_STALE = frozenset({Action.PROTECTED, Action.SKIPPED, *_KEPT_BY_ACTIVITY})
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What a look at an upload's parts found, and since when it has not changed (None: no earlier look,
+    or the activity check is off)."""
+
+    progress: Progress
+    unchanged_hours: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +62,12 @@ class UploadOutcome:
     age_hours: float | None  # None when CreationDate is unusable
     action: Action
     error_code: str | None = None  # why an abort failed
+    measured: Measured | None = None  # parts and bytes, when the run listed them
+
+    @property
+    def uploader(self) -> str | None:
+        """The uploader whose documented description format the archive description matches."""
+        return uploader_of(self.upload.archive_description)
 
     @property
     def label(self) -> str:
@@ -51,146 +77,3 @@ class UploadOutcome:
 
 # Called (from worker threads) once per upload the run decided about: stale ones, protected, skipped.
 UploadObserver = Callable[[UploadOutcome], None]
-
-
-class OutcomeRecorder:
-    """Counts, tells and logs each outcome of one run. Thread-safe as `RunSummary` is."""
-
-    def __init__(self, summary: RunSummary, plan: CleanupPlan, observer: UploadObserver | None) -> None:
-        self.summary = summary
-        self._dry_run = plan.dry_run
-        self._observer = observer
-
-    # --- uploads -------------------------------------------------------------------------------------------
-
-    def found(self, upload: Upload) -> None:
-        self.summary.add(uploads_found=1)
-
-    def stale(self, upload: Upload) -> None:
-        self.summary.add(uploads_stale=1)
-
-    def skipped(self, upload: Upload) -> None:
-        self.summary.add(uploads_skipped=1)
-        self._tell(upload, None, Action.SKIPPED)
-        logger.warning(
-            "upload skipped: unusable CreationDate",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            creation_date=upload.creation_date,
-        )
-
-    def protected(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_protected=1)
-        self._tell(upload, age_hours, Action.PROTECTED)
-        logger.debug(
-            "stale upload protected",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            archive_description=upload.archive_description,
-        )
-
-    def capped(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_capped=1)
-        self._tell(upload, age_hours, Action.CAPPED)
-
-    def not_reached(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_not_reached=1)
-        self._tell(upload, age_hours, Action.NOT_REACHED)
-
-    def already_gone(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_already_gone=1)
-        self._tell(upload, age_hours, Action.ALREADY_GONE)
-        logger.info("stale upload already gone", vault=upload.vault, upload_id=upload.upload_id)
-
-    def abort_failed(self, upload: Upload, age_hours: float, error: GlacierError) -> None:
-        self.summary.record_failure(
-            Failure(upload.vault, upload.upload_id, str(error)), counter="abort_failures"
-        )
-        self._tell(upload, age_hours, Action.ABORT_FAILED, error.code)
-        logger.error(
-            "abort failed",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            error=str(error),
-            error_code=error.code,
-        )
-
-    def abort_crashed(self, upload: Upload, error: Exception) -> None:
-        """A bug while aborting: this upload's failure, loudly (call it from the `except` block)."""
-        self.summary.record_failure(
-            Failure(upload.vault, upload.upload_id, f"{type(error).__name__}: {error}"),
-            counter="abort_failures",
-        )
-        logger.exception("unexpected error while aborting", vault=upload.vault, upload_id=upload.upload_id)
-
-    def not_measured(self, upload: Upload, error: GlacierError) -> None:
-        logger.warning(
-            "could not measure upload", vault=upload.vault, upload_id=upload.upload_id, error=str(error)
-        )
-
-    def would_abort(self, upload: Upload, age_hours: float, *, size: int | None) -> None:
-        self._released(upload, age_hours, size)
-
-    def aborted(self, upload: Upload, age_hours: float, *, size: int | None) -> None:
-        self.summary.add(uploads_aborted=1)
-        self._released(upload, age_hours, size)
-
-    def _released(self, upload: Upload, age_hours: float, size: int | None) -> None:
-        if size is not None:
-            self.summary.add_bytes(size)
-        self._tell(upload, age_hours, Action.WOULD_ABORT if self._dry_run else Action.ABORTED)
-        logger.info(
-            "would abort stale upload" if self._dry_run else "aborted stale upload",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            age_hours=age_hours,
-            archive_description=upload.archive_description,
-            creation_date=upload.creation_date,
-            dry_run=self._dry_run,
-            bytes=size,
-        )
-
-    def _tell(
-        self, upload: Upload, age_hours: float | None, action: Action, error_code: str | None = None
-    ) -> None:
-        if self._observer is not None:
-            self._observer(UploadOutcome(upload, age_hours, action, error_code))
-
-    # --- vaults --------------------------------------------------------------------------------------------
-
-    def vault_excluded(self, vault: str) -> None:
-        logger.debug("vault excluded", vault=vault)
-
-    def vault_not_reached(self, vault: str) -> None:
-        self.summary.add(vaults_not_reached=1)
-
-    def vault_scanned(self, vault: str, *, uploads_found: int, duration_ms: int) -> None:
-        self.summary.add(vaults_scanned=1)
-        logger.info("vault scanned", vault=vault, uploads_found=uploads_found, duration_ms=duration_ms)
-
-    def vault_gone(self, vault: str, error: GlacierError) -> None:
-        """Deleted since ListVaults (or a configured name that does not exist): nothing to clean there."""
-        self.summary.add(vaults_gone=1)
-        logger.warning("vault not found", vault=vault, error=str(error))
-
-    def vault_failed(self, vault: str, error: GlacierError) -> None:
-        self.summary.record_failure(Failure(vault, None, str(error)), counter="vault_failures")
-        logger.error("listing uploads failed", vault=vault, error=str(error), error_code=error.code)
-
-    def vault_crashed(self, vault: str, error: Exception) -> None:
-        """A bug while scanning: this vault's failure, loudly (call it from the `except` block)."""
-        self.summary.record_failure(
-            Failure(vault, None, f"{type(error).__name__}: {error}"), counter="vault_failures"
-        )
-        logger.exception("unexpected error while scanning vault", vault=vault)
-
-    def vault_list_failed(self, error: GlacierError) -> None:
-        """Without the vault list the run cannot know what it missed: a failure, and incomplete."""
-        self.summary.complete = False
-        self.summary.record_failure(Failure(None, None, str(error)), counter="vault_failures")
-        logger.error("listing vaults failed", error=str(error), error_code=error.code)
-
-    def region_not_enabled(self, error: GlacierError) -> None:
-        """An opt-in region the account has not enabled: nothing can be there; its own status."""
-        self.summary.region_not_enabled = True
-        logger.warning("region not enabled for this account: nothing to clean", error=str(error))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from glacier_cleanup.inputs.limits import (
     ACCOUNT_ID_PATTERN,
+    IDLE_HOURS,
     MAX_ABORTS_PER_REQUEST,
     OLDER_THAN_HOURS,
     REGION_PATTERN,
@@ -61,6 +62,9 @@ class OnDemandRequest(BaseModel):
     # An empty list is rejected rather than read as "every vault": omit the key for that.
     vaults: list[VaultName] | None = Field(default=None, min_length=1, max_length=MAX_VAULTS_PER_REQUEST)
     max_aborts: int | None = Field(default=None, **MAX_ABORTS_PER_REQUEST.field)
+    # false: age alone decides for this run (an operator's explicit choice; docs/operations.md).
+    activity_check: bool | None = None
+    idle_hours: float | None = Field(default=None, **IDLE_HOURS.field, allow_inf_nan=False)
 
     def overrides(self) -> dict[str, Any]:
         """The keys the request sets, ready for `Settings.to_plan`."""

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
 
+from glacier_cleanup.core import activity
+
 
 @dataclass(frozen=True, slots=True)
 class Bounds:
@@ -54,6 +56,15 @@ DEFAULT_TIME_MARGIN_SECONDS = 30.0
 # A per-run cap on aborts; an on-demand event's cap above a million is a typo, not a cap.
 MAX_ABORTS = Bounds(0)
 MAX_ABORTS_PER_REQUEST = Bounds(0, 1_000_000)
+
+# The activity check's idle time: never below Glacier's own 24 h (core/activity.py), at most a year.
+IDLE_HOURS = Bounds(24, 8760)
+DEFAULT_IDLE_HOURS = activity.DEFAULT_IDLE_HOURS
+# Glacier vault storage, USD per GB-month: the default is US East (N. Virginia)'s (docs/operations.md).
+STORAGE_PRICE = Bounds(0, 1)
+DEFAULT_STORAGE_PRICE_PER_GB_MONTH = 0.0036
+# DynamoDB table names: 3-255 of a-z, A-Z, 0-9, '_', '-', '.'.
+TABLE_NAME_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
 
 RetryMode = Literal["standard", "adaptive"]
 RETRY_MODES: tuple[RetryMode, ...] = ("standard", "adaptive")

@@ -17,14 +17,19 @@ from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.inputs.limits import (
     CONCURRENCY,
     DEFAULT_CONCURRENCY,
+    DEFAULT_IDLE_HOURS,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_OLDER_THAN_HOURS,
+    DEFAULT_STORAGE_PRICE_PER_GB_MONTH,
     DEFAULT_TIME_MARGIN_SECONDS,
     GLACIER_ACCOUNT_ID_PATTERN,
+    IDLE_HOURS,
     MAX_ABORTS,
     MAX_ATTEMPTS,
     OLDER_THAN_HOURS,
     ROLE_NAME_PATTERN,
+    STORAGE_PRICE,
+    TABLE_NAME_PATTERN,
     TIME_MARGIN_SECONDS,
     RetryMode,
     VaultName,
@@ -120,6 +125,34 @@ class Settings(BaseModel):
         # never slower than a sequential client.
         description="true or false (once throttled, pace requests at the rate that succeeds)",
     )
+    activity_check: bool = Field(
+        default=True,
+        alias="CLEANUP_ACTIVITY_CHECK",
+        description=(
+            "true or false (true: an old upload is aborted only after its parts stayed unchanged for "
+            "CLEANUP_IDLE_HOURS; false: age alone decides)"
+        ),
+    )
+    idle_hours: float = Field(
+        default=DEFAULT_IDLE_HOURS,
+        alias="CLEANUP_IDLE_HOURS",
+        **IDLE_HOURS.field,
+        allow_inf_nan=False,
+        description=f"a number of hours, {IDLE_HOURS}",
+    )
+    observation_table: str | None = Field(
+        default=None,
+        alias="CLEANUP_OBSERVATION_TABLE",
+        pattern=TABLE_NAME_PATTERN,
+        description="the DynamoDB table of looks at old uploads (required with the activity check)",
+    )
+    storage_price_per_gb_month: float = Field(
+        default=DEFAULT_STORAGE_PRICE_PER_GB_MONTH,
+        alias="CLEANUP_STORAGE_PRICE_PER_GB_MONTH",
+        **STORAGE_PRICE.field,
+        allow_inf_nan=False,
+        description=f"USD per GB-month of Glacier vault storage, {STORAGE_PRICE}",
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
@@ -127,7 +160,7 @@ class Settings(BaseModel):
         description="the IAM role name target events assume in each member account; empty refuses them",
     )
 
-    @field_validator("dry_run", "report_bytes", "pacing", mode="before")
+    @field_validator("dry_run", "report_bytes", "pacing", "activity_check", mode="before")
     @classmethod
     def _true_or_false(cls, value: object) -> object:
         # Only the two words: "yes", "1" or "on" are more likely mistakes than intent for a safety switch.
@@ -161,6 +194,8 @@ class Settings(BaseModel):
         max_aborts: int | None = None,
         exclude_vaults: Sequence[str] = (),
         concurrency: int | None = None,
+        activity_check: bool | None = None,
+        idle_hours: float | None = None,
     ) -> CleanupPlan:
         """The plan for one run: these settings, with each given override (already validated) taking over.
 
@@ -178,6 +213,9 @@ class Settings(BaseModel):
             report_bytes=self.report_bytes,
             concurrency=self.concurrency if concurrency is None else concurrency,
             time_margin=timedelta(seconds=self.time_margin_seconds),
+            activity_check=self.activity_check if activity_check is None else activity_check,
+            idle=timedelta(hours=self.idle_hours if idle_hours is None else idle_hours),
+            price_per_gb_month=self.storage_price_per_gb_month,
         )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
+from glacier_cleanup.core.activity import Progress as UploadProgress
 from glacier_cleanup.core.engine import GlacierPort
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.outcomes import Action, UploadOutcome
@@ -81,9 +82,9 @@ class CountingGlacier:
         self._count(calls=1)
         self._inner.abort_upload(vault, upload_id)
 
-    def upload_size_bytes(self, vault: str, upload_id: str) -> int:
+    def upload_progress(self, vault: str, upload_id: str) -> UploadProgress:
         self._count(calls=1)
-        return self._inner.upload_size_bytes(vault, upload_id)
+        return self._inner.upload_progress(vault, upload_id)
 
 
 class Tally:

@@ -9,10 +9,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glacier_cleanup.core.counters import COUNT_KEYS, COUNTS, NOT_DONE_STATUSES
+from glacier_cleanup.core.counters import BYTE_COUNTS, COUNT_KEYS, COUNTS, NOT_DONE_STATUSES
 from glacier_cleanup.core.outcomes import UploadOutcome
 
-ROW_FIELDS = ("account", "region", "vault", "upload_id", "created", "age_hours", "description", "action")
+ROW_FIELDS = (
+    "account",
+    "region",
+    "vault",
+    "upload_id",
+    "created",
+    "age_hours",
+    "description",
+    "action",
+    "parts",
+    "bytes",
+    "unchanged_hours",
+    "uploader",
+)
 
 
 @dataclass(frozen=True)
@@ -22,7 +35,7 @@ class Row:
     outcome: UploadOutcome
 
     def as_dict(self) -> dict[str, Any]:
-        upload = self.outcome.upload
+        upload, measured = self.outcome.upload, self.outcome.measured
         return {
             "account": self.account,
             "region": self.region,
@@ -32,6 +45,11 @@ class Row:
             "age_hours": self.outcome.age_hours,
             "description": upload.archive_description,
             "action": self.outcome.label,
+            # What the look at its parts found (None: not measured), and since when it is the same.
+            "parts": None if measured is None else measured.progress.parts,
+            "bytes": None if measured is None else measured.progress.bytes,
+            "unchanged_hours": None if measured is None else measured.unchanged_hours,
+            "uploader": self.outcome.uploader,
         }
 
     @property
@@ -40,8 +58,9 @@ class Row:
 
 
 def shown(rows: Sequence[Row], *, show_all: bool) -> list[Row]:
-    """Stale uploads always; protected and skipped ones (with the reason) only when asked."""
-    picked = [row for row in rows if show_all or row.is_stale]
+    """Stale uploads and old ones the activity check kept, always; protected and skipped ones (with the
+    reason) only when asked."""
+    picked = [row for row in rows if show_all or row.is_stale or row.outcome.action.is_kept_by_activity]
     return sorted(
         picked, key=lambda row: (row.region, row.outcome.upload.vault, row.outcome.upload.upload_id)
     )
@@ -83,9 +102,23 @@ def render_csv(rows: Sequence[Row]) -> str:
 
 
 def render_rows_table(rows: Sequence[Row]) -> str:
+    """One line per upload. When the run looked at parts: PARTS, SIZE and SAME (H), how long the parts
+    have stayed the same ("new" at a first look, 0 after a change); UPLOADER when a description names one."""
     if not rows:
         return "No stale uploads.\n"
-    header = ("REGION", "VAULT", "UPLOAD ID", "CREATED", "AGE (H)", "ACTION", "DESCRIPTION")
+    measured = any(row.outcome.measured is not None for row in rows)
+    named = any(row.outcome.uploader for row in rows)
+    header = (
+        "REGION",
+        "VAULT",
+        "UPLOAD ID",
+        "CREATED",
+        "AGE (H)",
+        *(("PARTS", "SIZE", "SAME (H)") if measured else ()),
+        "ACTION",
+        *(("UPLOADER",) if named else ()),
+        "DESCRIPTION",
+    )
     lines = [
         (
             row.region,
@@ -93,7 +126,9 @@ def render_rows_table(rows: Sequence[Row]) -> str:
             row.outcome.upload.upload_id,
             row.outcome.upload.creation_date or "-",
             "-" if row.outcome.age_hours is None else f"{row.outcome.age_hours:.1f}",
+            *(_measured_cells(row) if measured else ()),
             row.outcome.label,
+            *((row.outcome.uploader or "-",) if named else ()),
             row.outcome.upload.archive_description or "",
         )
         for row in rows
@@ -104,6 +139,24 @@ def render_rows_table(rows: Sequence[Row]) -> str:
         "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in (header, *lines)
     ]
     return "".join(text.rstrip() + "\n" for text in rendered)
+
+
+def _measured_cells(row: Row) -> tuple[str, str, str]:
+    measured = row.outcome.measured
+    if measured is None:
+        return ("-", "-", "-")
+    same = "new" if measured.unchanged_hours is None else f"{measured.unchanged_hours:.1f}"
+    return (str(measured.progress.parts), human_bytes(measured.progress.bytes), same)
+
+
+def human_bytes(count: int) -> str:
+    """1536 -> "1.5 KiB": binary units, one decimal."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
 
 
 def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> str:
@@ -118,10 +171,20 @@ def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> st
         )
     first = next(iter(results.values()), None)
     if first is not None:
-        lines.append(f"  stale means created before {first['cutoff']} ({first['older_than_hours']:g} h old)")
-    rows = [(count.label, combined[count.key]) for count in COUNTS]
+        idle = f" and unchanged for {first['idle_hours']:g} h" if first.get("idle_hours") else ""
+        lines.append(
+            f"  stale means created before {first['cutoff']} ({first['older_than_hours']:g} h old){idle}"
+        )
+    checked = any(result.get("activity_check") for result in results.values())
+    rows = [(count.label, combined[count.key]) for count in COUNTS if checked or not count.activity]
+    measured = [result for result in results.values() if result.get("bytes_stale") is not None]
+    if measured:
+        rows += [(count.label, sum(int(r.get(count.key) or 0) for r in measured)) for count in BYTE_COUNTS]
     width = max(len(label) for label, _ in rows)
     lines += [f"  {label:<{width}}  {value:>8}" for label, value in rows]
+    if measured:
+        cost = sum(float(result.get("stale_monthly_cost_usd") or 0) for result in measured)
+        lines.append(f"  {'stale uploads cost about':<{width}}  {cost:>8.2f} USD a month (estimate)")
     if combined["failures"]:
         lines.append("  failures (first ones):")
         lines += [
