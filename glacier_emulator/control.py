@@ -54,10 +54,14 @@ class Faults:
     # (default rate_limit) tokens. 0 switches it off.
     rate_limit: float = 0.0
     rate_burst: float | None = None
+    # New uploads are dated this many hours in the past, as if started that long ago: an unmodified
+    # third-party uploader (which cannot send x-emulator-creation-date) then writes an upload the cleanup
+    # considers old. 0: dated now, as Glacier does.
+    upload_age_hours: float = 0.0
 
     def validated(self) -> Faults:
-        if self.latency_ms < 0 or self.abort_grace_seconds < 0:
-            raise ValueError("latency_ms and abort_grace_seconds must be >= 0")
+        if self.latency_ms < 0 or self.abort_grace_seconds < 0 or self.upload_age_hours < 0:
+            raise ValueError("latency_ms, abort_grace_seconds and upload_age_hours must be >= 0")
         if self.rate_limit < 0 or (self.rate_burst is not None and self.rate_burst < 1):
             raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
         if not (0 <= self.throttle_rate <= 1 and 0 <= self.error_rate <= 1):

@@ -9,7 +9,7 @@ import logging
 import random
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.core.common_types import TYPE_RESPONSE
@@ -226,7 +226,8 @@ class EmulatorGlacierResponse(GlacierResponse):
         except ValueError:
             raise invalid_parameter(f"Invalid {CREATION_DATE_HEADER}: {raw_date}") from None
         _vault, uploads = self._uploads()
-        upload = uploads.add(format_timestamp(created or _now()), description, part_size)
+        dated = created or _now() - timedelta(hours=CONTROL.faults.upload_age_hours)
+        upload = uploads.add(format_timestamp(dated), description, part_size)
         location = f"/{self.current_account}/vaults/{self._vault_name}/multipart-uploads/{upload.upload_id}"
         headers = {"status": "201", "Location": location, "x-amz-multipart-upload-id": upload.upload_id}
         return 201, headers, ""

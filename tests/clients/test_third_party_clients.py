@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from capo_glacier.errors.resource_not_found_exception import ResourceNotFoundExc
 from glacier_cleanup.aws.glacier import GlacierAdapter
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan
+from unit.support import MemoryStore
 
 from glacier_emulator.handles import ServerHandle
 
@@ -284,3 +286,75 @@ def _capo_parts(capo: CapoGlacier, upload_id: str) -> list[dict[str, Any]]:
         marker = page.get("marker")
         if not marker:
             return parts
+
+
+# ----- a third-party upload still being written is never aborted ------------------------------------
+@pytest.mark.slow
+def test_a_slow_glacier_upload_survives_two_cleanups_and_completes(
+    glacier_server: ServerHandle, cli_environment: dict[str, str], tmp_path: Path
+) -> None:
+    """glacier-upload writes a 101 MiB archive in 1 MiB parts, one at a time, 40 ms a call, into an upload
+    the emulator dates 400 h back (far older than the threshold). The cleanup, with its activity check,
+    looks at it twice while it is written, the second time two days later by the cleanup's clock: the
+    parts changed, so it is kept both times, and glacier-upload completes its archive."""
+    glacier_server.create_vault("slow")
+    glacier_server.configure(upload_age_hours=400, latency_ms=40)
+    data = write_file(tmp_path / "slow.bin", 101 * MIB + 7)
+    uploader = subprocess.Popen(
+        [*GLACIER_UPLOAD, "upload", "-p", "1", "-t", "1", "slow", str(tmp_path / "slow.bin")],
+        env=cli_environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = glacier_server.client()
+    store = MemoryStore()
+
+    def parts_so_far() -> tuple[str | None, int]:
+        uploads = client.list_multipart_uploads(vaultName="slow")["UploadsList"]
+        if not uploads:
+            return None, 0
+        upload_id = uploads[0]["MultipartUploadId"]
+        listed = client.get_paginator("list_parts").paginate(vaultName="slow", uploadId=upload_id)
+        return upload_id, sum(len(page["Parts"]) for page in listed)
+
+    def wait_for_parts(count: int) -> str:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and uploader.poll() is None:
+            upload_id, parts = parts_so_far()
+            if upload_id is not None and parts >= count:
+                return upload_id
+            time.sleep(0.05)
+        raise AssertionError(f"glacier-upload did not reach {count} parts: {uploader.poll()}")
+
+    def clean(at: datetime) -> Any:
+        return run_cleanup(
+            GlacierAdapter(glacier_server.client()),
+            CleanupPlan(
+                dry_run=False, older_than=timedelta(hours=168), activity_check=True, idle=timedelta(hours=48)
+            ),
+            clock=lambda: at,
+            observations=store,
+        )
+
+    try:
+        now = datetime.now(UTC)
+        wait_for_parts(5)
+        first = clean(now)
+        _, looked_at = parts_so_far()
+        wait_for_parts(looked_at + 5)  # the uploader went on after the first look
+        second = clean(now + timedelta(hours=49))
+        stdout, stderr = uploader.communicate(timeout=600)
+    finally:
+        if uploader.poll() is None:
+            uploader.kill()
+        glacier_server.configure(upload_age_hours=0, latency_ms=0)
+
+    assert (first.uploads_first_seen, first.uploads_aborted) == (1, 0)
+    assert (second.uploads_active, second.uploads_aborted) == (1, 0)
+    assert glacier_server.aborts() == []
+    assert uploader.returncode == 0, stderr[-2000:]
+    expected = calculate_tree_hash(io.BytesIO(data))
+    assert f"Glacier total tree hash: {expected}" in stdout
+    vault = client.describe_vault(vaultName="slow")
+    assert (vault["NumberOfArchives"], vault["SizeInBytes"]) == (1, len(data))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import time
+import urllib.error
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -49,6 +51,24 @@ def test_creation_date_header_sets_creation_date(glacier: EmulatorHandle, client
     assert uploads[upload_id]["CreationDate"] == OLD
     assert uploads[upload_id]["ArchiveDescription"] == "old one"
     assert uploads[fresh_id]["CreationDate"] > "2025-"
+
+
+def test_upload_age_hours_dates_new_uploads_in_the_past(
+    glacier: EmulatorHandle, client: Any, vault: str
+) -> None:
+    glacier.configure(upload_age_hours=400)
+    try:
+        before = datetime.now(UTC)
+        backdated = client.initiate_multipart_upload(vaultName=vault, partSize=str(1048576))["uploadId"]
+        header = glacier.initiate(vault, creation_date="2020-01-02T03:04:05.678+00:00")  # the header wins
+    finally:
+        glacier.configure(upload_age_hours=0)
+    uploads = {item["MultipartUploadId"]: item["CreationDate"] for item in list_all_uploads(client, vault)}
+    created = datetime.fromisoformat(uploads[backdated].replace("Z", "+00:00"))
+    assert timedelta(hours=399.9) < before - created < timedelta(hours=400.1)
+    assert uploads[header] == OLD
+    with pytest.raises((ValueError, urllib.error.HTTPError)):
+        glacier.configure(upload_age_hours=-1)
 
 
 def test_invalid_creation_date_header_is_invalid_parameter(client: Any, vault: str) -> None:

@@ -11,14 +11,17 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GlacierMultipartCleanup")
 import io
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from glacier_cleanup import handler
+from glacier_cleanup.core.activity import Observation, StoreError, UploadKey
 from glacier_cleanup.core.engine import GlacierPort
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.outcomes import Action, UploadOutcome
@@ -131,3 +134,31 @@ def outcome(upload: Upload, age_hours: float | None, label: str) -> UploadOutcom
         if label.startswith(f"{action.value}: "):
             return UploadOutcome(upload, age_hours, action, label.removeprefix(f"{action.value}: "))
     raise ValueError(f"no action is shown as {label!r}")
+
+
+class MemoryStore:
+    """An ObservationStore in a dict, with faults: `fail_get` / `fail_put` raise StoreError."""
+
+    def __init__(self) -> None:
+        self.items: dict[UploadKey, Observation] = {}
+        self.expiry: dict[UploadKey, datetime] = {}
+        self.fail_get = False
+        self.fail_put = False
+        self.gets = 0
+        self.puts = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: UploadKey) -> Observation | None:
+        with self._lock:
+            self.gets += 1
+            if self.fail_get:
+                raise StoreError("ProvisionedThroughputExceededException: read failed")
+            return self.items.get(key)
+
+    def put(self, key: UploadKey, observation: Observation, *, expires_at: datetime) -> None:
+        with self._lock:
+            self.puts += 1
+            if self.fail_put:
+                raise StoreError("AccessDeniedException: not allowed to write")
+            self.items[key] = observation
+            self.expiry[key] = expires_at

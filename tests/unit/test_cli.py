@@ -24,6 +24,11 @@ LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 
 @pytest.fixture
 def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
+    return patched_cli_glacier(monkeypatch)
+
+
+def patched_cli_glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
+    """The CLI on an in-memory Glacier: its sessions, clients, identity and adapter recorded."""
     now = datetime.now(UTC)
     fake = FakeGlacier()
     fake.add_uploads("backups", 3, age_hours=300, now=now)

@@ -1,0 +1,224 @@
+"""The engine with the activity check: old uploads are looked at (ListParts), compared with the store's last
+look, and released only when idle; every fault of ListParts or the store keeps the upload."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from glacier_cleanup.core.activity import Observation, Progress, UploadKey
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import AccessDeniedError, CleanupPlan, ResourceGoneError, RunSummary
+from glacier_cleanup.core.outcomes import Action, UploadOutcome
+
+from .conftest import NOW, FakeGlacier, hours_ago
+from .support import MemoryStore, emitted
+
+MIB = 1048576
+
+
+def plan(**overrides: Any) -> CleanupPlan:
+    values: dict[str, Any] = {
+        "dry_run": False,
+        "older_than": timedelta(hours=168),
+        "concurrency": 4,
+        "activity_check": True,
+        "idle": timedelta(hours=48),
+    }
+    values.update(overrides)
+    return CleanupPlan(**values)
+
+
+def run(
+    glacier: FakeGlacier, store: MemoryStore, *, at: datetime = NOW, **overrides: Any
+) -> tuple[RunSummary, dict[str, UploadOutcome]]:
+    seen: list[UploadOutcome] = []
+    summary = run_cleanup(
+        glacier,
+        plan(**overrides),
+        clock=lambda: at,
+        on_upload=seen.append,
+        observations=store,
+        account="111111111111",
+        region="eu-west-1",
+    )
+    return summary, {outcome.upload.upload_id: outcome for outcome in seen}
+
+
+def key(upload_id: str, vault: str = "v") -> UploadKey:
+    return UploadKey("111111111111", "eu-west-1", vault, upload_id)
+
+
+def test_a_first_look_records_and_keeps_every_old_upload() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    old = glacier.add_upload("v", hours_ago(500), parts=3)
+    young = glacier.add_upload("v", hours_ago(2), parts=1)
+
+    summary, told = run(glacier, store)
+
+    assert glacier.aborted == []
+    assert (summary.uploads_first_seen, summary.uploads_stale, summary.status) == (1, 0, "ok")
+    assert told[old].action is Action.FIRST_SEEN
+    assert told[old].measured is not None
+    assert told[old].measured.progress == Progress(3, 3 * MIB)
+    assert store.items == {key(old): Observation(Progress(3, 3 * MIB), NOW, NOW)}  # the young one: no look
+    assert store.expiry[key(old)] == NOW + timedelta(days=30)
+    assert young not in told
+
+
+def test_unchanged_for_the_idle_time_is_aborted_by_the_first_run_after_it() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500), parts=2)
+    run(glacier, store)  # first look
+
+    waiting, told = run(glacier, store, at=NOW + timedelta(hours=47))
+    assert (waiting.uploads_waiting, glacier.aborted) == (1, [])
+    assert told[upload].action is Action.WAITING
+
+    summary, told = run(glacier, store, at=NOW + timedelta(hours=48))
+    assert glacier.aborted == [("v", upload)]
+    assert (summary.uploads_stale, summary.uploads_aborted) == (1, 1)
+    assert told[upload].action is Action.ABORTED
+    assert told[upload].measured is not None
+    assert told[upload].measured.unchanged_hours == 48.0
+    assert (summary.bytes_stale, summary.bytes_released) == (2 * MIB, 2 * MIB)
+
+
+def test_an_upload_receiving_parts_is_kept_and_its_wait_starts_again() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(900), parts=1)
+    run(glacier, store)
+    glacier.parts[upload].append(f"{MIB}-{2 * MIB - 1}")  # one more part a day later
+
+    summary, told = run(glacier, store, at=NOW + timedelta(days=3))
+
+    assert glacier.aborted == []
+    assert (summary.uploads_active, told[upload].action) == (1, Action.ACTIVE)
+    later = NOW + timedelta(days=3)
+    assert store.items[key(upload)] == Observation(Progress(2, 2 * MIB), later, later)
+    _, told = run(glacier, store, at=later + timedelta(hours=47))
+    assert told[upload].action is Action.WAITING
+
+
+@pytest.mark.parametrize("fault", ["fail_get", "fail_put"])
+def test_a_store_fault_aborts_nothing_and_says_why(fault: str, capsys: pytest.CaptureFixture[str]) -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    uploads = glacier.add_uploads("v", 3, age_hours=500)
+    run(glacier, store)
+    capsys.readouterr()
+    setattr(store, fault, True)
+
+    summary, told = run(glacier, store, at=NOW + timedelta(days=10))
+
+    assert glacier.aborted == []
+    assert summary.activity_failures == 3
+    assert summary.status == "partial"
+    assert {told[upload].action for upload in uploads} == {Action.ACTIVITY_UNKNOWN}
+    assert all(f.error.startswith("activity unknown, kept: observation store: ") for f in summary.failures)
+    _, logs = emitted(capsys.readouterr().out)
+    kept = [line for line in logs if line["message"] == "activity of an old upload unknown: kept"]
+    assert len(kept) == 3
+
+
+def test_a_list_parts_failure_keeps_the_upload() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500))
+    store.items[key(upload)] = Observation(Progress(0, 0), NOW - timedelta(days=9), NOW - timedelta(days=9))
+
+    def denied(vault: str, upload_id: str) -> Progress:
+        raise AccessDeniedError("AccessDeniedException", "no glacier:ListParts")
+
+    glacier.upload_progress = denied  # type: ignore[method-assign]
+    summary, told = run(glacier, store)
+
+    assert glacier.aborted == []
+    assert (summary.activity_failures, summary.status) == (1, "partial")
+    assert told[upload].action is Action.ACTIVITY_UNKNOWN
+    assert summary.failures[0].error == (
+        "activity unknown, kept: ListParts failed: AccessDeniedException: no glacier:ListParts"
+    )
+
+
+def test_an_upload_gone_before_its_look_is_already_gone_not_a_failure() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500))
+
+    def gone(vault: str, upload_id: str) -> Progress:
+        raise ResourceGoneError("ResourceNotFoundException", "completed meanwhile")
+
+    glacier.upload_progress = gone  # type: ignore[method-assign]
+    summary, told = run(glacier, store)
+
+    assert (summary.uploads_stale, summary.uploads_already_gone, summary.status) == (1, 1, "ok")
+    assert told[upload].action is Action.ALREADY_GONE
+    assert store.items == {}
+
+
+def test_a_dry_run_records_looks_and_reports_what_it_would_abort() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    idle = glacier.add_upload("v", hours_ago(500), parts=1)
+    store.items[key(idle)] = Observation(Progress(1, MIB), NOW - timedelta(days=3), NOW - timedelta(days=3))
+    new = glacier.add_upload("v", hours_ago(500))
+
+    summary, told = run(glacier, store, dry_run=True)
+
+    assert glacier.aborted == []
+    assert (told[idle].action, told[new].action) == (Action.WOULD_ABORT, Action.FIRST_SEEN)
+    assert summary.bytes_stale == MIB
+    assert key(new) in store.items
+    # The wait keeps running from the earlier look: a dry run does not restart it.
+    assert store.items[key(idle)].unchanged_since == NOW - timedelta(days=3)
+
+
+def test_max_aborts_counts_only_idle_uploads() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    idle = glacier.add_uploads("v", 3, age_hours=500)
+    for upload in idle:
+        store.items[key(upload)] = Observation(Progress(0, 0), NOW - timedelta(days=3), NOW)
+    glacier.add_uploads("v", 5, age_hours=500)  # first seen: not stale, so not under the cap
+
+    summary, _ = run(glacier, store, max_aborts=2)
+
+    assert (summary.uploads_aborted, summary.uploads_capped, summary.uploads_first_seen) == (2, 1, 5)
+
+
+def test_without_the_check_age_alone_decides_and_nothing_is_looked_at() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    glacier.add_uploads("v", 2, age_hours=500)
+
+    summary, _ = run(glacier, store, activity_check=False)
+
+    assert (summary.uploads_aborted, store.gets, store.puts, glacier.calls["ListParts"]) == (2, 0, 0, 0)
+    assert summary.to_result()["activity_check"] is False
+    assert "bytes_stale" not in summary.to_result()
+
+
+def test_the_result_reports_bytes_the_idle_time_and_the_monthly_cost() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500), parts=1024)  # 1 GiB
+    store.items[key(upload)] = Observation(Progress(1024, 1024 * MIB), NOW - timedelta(days=3), NOW)
+
+    summary, _ = run(glacier, store, price_per_gb_month=0.0036)
+    result = summary.to_result()
+
+    assert (result["activity_check"], result["idle_hours"]) == (True, 48.0)
+    assert (result["bytes_stale"], result["bytes_released"]) == (2**30, 2**30)
+    assert result["stale_monthly_cost_usd"] == 0.0036
+
+
+def test_an_activity_check_without_a_store_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="an activity check needs an observation store"):
+        run_cleanup(FakeGlacier(), plan(), clock=lambda: NOW)
+
+
+def test_the_log_line_names_the_uploader_and_what_the_look_found(capsys: pytest.CaptureFixture[str]) -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    glacier.add_upload("v", hours_ago(500), '{"Path": "C:/backup/db.bak", "UTCDateModified": "x"}', parts=2)
+    capsys.readouterr()
+
+    run(glacier, store)
+
+    _, logs = emitted(capsys.readouterr().out)
+    [line] = [line for line in logs if line["message"].startswith("old upload seen for the first time")]
+    assert (line["uploader"], line["parts"], line["age_hours"]) == ("CloudBerry/MSP360", 2, 500.0)

@@ -1,0 +1,147 @@
+"""The observation store's adapters: the DynamoDB table (against moto, and botocore's Stubber for the exact
+requests and errors) and the terminal tool's local file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.core.activity import Observation, Progress, StoreError, UploadKey
+from glacier_cleanup.terminal.state_file import LocalObservationFile, default_path
+from moto import mock_aws
+
+KEY = UploadKey("111111111111", "eu-west-1", "backups", "upload-1")
+SEEN = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+LOOK = Observation(Progress(7, 7 * 1048576), SEEN, SEEN + timedelta(hours=25))
+EXPIRES = SEEN + timedelta(days=30)
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.session.Session]:
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "t"),
+        ("AWS_SECRET_ACCESS_KEY", "t"),
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+    ):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        session = boto3.session.Session(region_name="eu-west-1")
+        session.client("dynamodb").create_table(
+            TableName="looks",
+            KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield session
+
+
+def test_a_look_written_to_the_table_reads_back_the_same(session: boto3.session.Session) -> None:
+    store = DynamoObservationStore(session, "looks")
+    assert store.get(KEY) is None
+    store.put(KEY, LOOK, expires_at=EXPIRES)
+    assert store.get(KEY) == LOOK
+    item = session.client("dynamodb").get_item(TableName="looks", Key={"upload": {"S": str(KEY)}})["Item"]
+    assert item == {
+        "upload": {"S": "111111111111/eu-west-1/backups/upload-1"},
+        "account": {"S": "111111111111"},
+        "region": {"S": "eu-west-1"},
+        "vault": {"S": "backups"},
+        "upload_id": {"S": "upload-1"},
+        "parts": {"N": "7"},
+        "bytes": {"N": str(7 * 1048576)},
+        "unchanged_since": {"S": "2026-11-01T12:00:00.000+00:00"},
+        "last_seen": {"S": "2026-11-02T13:00:00.000+00:00"},
+        "expires_at": {"N": str(int(EXPIRES.timestamp()))},  # the table's TTL attribute, epoch seconds
+    }
+
+
+def test_a_missing_table_is_a_store_error(session: boto3.session.Session) -> None:
+    store = DynamoObservationStore(session, "no-such-table")
+    with pytest.raises(StoreError, match=r"^ResourceNotFoundException: "):
+        store.get(KEY)
+    with pytest.raises(StoreError, match=r"^ResourceNotFoundException: "):
+        store.put(KEY, LOOK, expires_at=EXPIRES)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"upload": {"S": "k"}},  # written by something else
+        {"upload": {"S": "k"}, "parts": {"S": "x"}, "bytes": {"N": "1"}, "unchanged_since": {"S": "a"}},
+        {
+            "upload": {"S": "k"},
+            "parts": {"N": "1"},
+            "bytes": {"N": "1"},
+            "unchanged_since": {"S": "2026-11-01T12:00:00"},  # no zone: an instant cannot be trusted
+            "last_seen": {"S": "2026-11-01T12:00:00+00:00"},
+        },
+    ],
+)
+def test_an_unreadable_item_is_a_store_error_never_a_guess(
+    session: boto3.session.Session, item: dict[str, Any]
+) -> None:
+    session.client("dynamodb").put_item(TableName="looks", Item={**item, "upload": {"S": str(KEY)}})
+    with pytest.raises(StoreError, match=r"^unreadable item "):
+        DynamoObservationStore(session, "looks").get(KEY)
+
+
+def test_the_read_is_strongly_consistent_and_a_throttle_is_a_store_error() -> None:
+    store = DynamoObservationStore(
+        boto3.session.Session(region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t"),
+        "looks",
+    )
+    client = store._client  # the adapter's own client
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "get_item", {}, {"TableName": "looks", "Key": {"upload": {"S": str(KEY)}}, "ConsistentRead": True}
+        )
+        stubber.add_client_error("get_item", "ProvisionedThroughputExceededException", "slow down")
+        assert store.get(KEY) is None
+        with pytest.raises(StoreError, match=r"^ProvisionedThroughputExceededException: slow down$"):
+            store.get(KEY)
+        stubber.assert_no_pending_responses()
+
+
+def test_the_local_file_keeps_looks_between_runs(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "glacier-cleanup" / "observations.json"
+    first = LocalObservationFile(path)
+    assert first.get(KEY) is None
+    first.put(KEY, LOOK, expires_at=EXPIRES)
+    first.save(SEEN)
+    assert LocalObservationFile(path).get(KEY) == LOOK
+    assert [p.name for p in path.parent.iterdir()] == ["observations.json"]  # no temporary file left
+
+
+def test_the_local_file_drops_expired_looks_and_writes_nothing_when_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "observations.json"
+    store = LocalObservationFile(path)
+    store.put(KEY, LOOK, expires_at=EXPIRES)
+    store.put(UploadKey("-", "r", "v", "old"), LOOK, expires_at=SEEN - timedelta(seconds=1))
+    store.save(SEEN)
+    assert list(json.loads(path.read_text())["observations"]) == [str(KEY)]
+    untouched = path.stat().st_mtime_ns
+    LocalObservationFile(path).save(SEEN + timedelta(days=1))
+    assert path.stat().st_mtime_ns == untouched
+
+
+@pytest.mark.parametrize(
+    "content", ["not json", '{"version": 99, "observations": {}}', '{"version": 1, "observations": []}']
+)
+def test_an_unreadable_local_file_is_a_store_error_naming_it(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "observations.json"
+    path.write_text(content)
+    with pytest.raises(StoreError, match=str(path)):
+        LocalObservationFile(path)
+
+
+def test_the_local_file_lives_in_the_users_cache_directory() -> None:
+    assert default_path({"XDG_CACHE_HOME": "/x/cache"}) == Path("/x/cache/glacier-cleanup/observations.json")
+    assert default_path({}) == Path.home() / ".cache" / "glacier-cleanup" / "observations.json"
