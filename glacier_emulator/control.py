@@ -29,7 +29,7 @@ from .errors import (
     vault_not_found,
 )
 from .ratelimit import RateLimiter
-from .store import Upload, VaultUploads, format_timestamp, parse_timestamp, validate_part_size
+from .store import MAX_PARTS, Upload, VaultUploads, format_timestamp, parse_timestamp, validate_part_size
 
 Hook = Callable[[str, str | None, dict[str, Any]], None]
 
@@ -348,10 +348,14 @@ class EmulatorControl:
         part_size: int = 1048576,
         account_id: str = "-",
         region: str = "us-east-1",
+        parts: int = 0,
     ) -> list[str]:
-        """Bulk-create in-progress uploads (creating the vault if missing); no faults, no stats."""
+        """Bulk-create in-progress uploads (creating the vault if missing), each holding `parts` full parts
+        (at most Glacier's 10,000); no faults, no stats."""
         if count < 0:
             raise invalid_parameter("count must be >= 0")
+        if not 0 <= parts <= MAX_PARTS:
+            raise invalid_parameter(f"parts must be 0-{MAX_PARTS}")
         validate_part_size(part_size)
         created = format_timestamp(parse_timestamp(creation_date))
         with self.state_lock:
@@ -359,7 +363,7 @@ class EmulatorControl:
             if vault not in backend.vaults:
                 backend.create_vault(vault)
             return self.uploads_of(backend.vaults[vault]).add_many(
-                count, created, archive_description, part_size
+                count, created, archive_description, part_size, parts
             )
 
     def expire_upload(self, account_id: str, region: str, vault: str, upload_id: str) -> bool:

@@ -123,6 +123,7 @@ class EmulatorHandle:
         archive_description: str | None = None,
         part_size: int = 1048576,
         account_id: str = "-",
+        parts: int = 0,
     ) -> list[str]:
         raise NotImplementedError
 
@@ -166,6 +167,7 @@ class InProcessHandle(EmulatorHandle):
         archive_description: str | None = None,
         part_size: int = 1048576,
         account_id: str = "-",
+        parts: int = 0,
     ) -> list[str]:
         return CONTROL.seed(
             vault,
@@ -175,6 +177,7 @@ class InProcessHandle(EmulatorHandle):
             part_size=part_size,
             account_id=account_id,
             region=self.region,
+            parts=parts,
         )
 
     def add_hook(self, hook: Hook) -> None:
@@ -241,6 +244,7 @@ class ServerHandle(EmulatorHandle):
         archive_description: str | None = None,
         part_size: int = 1048576,
         account_id: str = "-",
+        parts: int = 0,
     ) -> list[str]:
         body = {
             "vault": vault,
@@ -252,6 +256,7 @@ class ServerHandle(EmulatorHandle):
             "part_size": part_size,
             "account_id": account_id,
             "region": self.region,
+            "parts": parts,
         }
         upload_ids: list[str] = self._call("POST", "seed", body)["upload_ids"]
         return upload_ids

@@ -279,8 +279,7 @@ class EmulatorGlacierResponse(GlacierResponse):
         start = decode_marker("parts", marker) if marker else 0
         vault, uploads = self._uploads()
         upload = uploads.get(self.uri_match["uploadId"])
-        parts = [part for part in upload.sorted_parts() if part[0] >= start]
-        following = parts[limit][0] if len(parts) > limit else None
+        page, following = upload.parts_page(start, limit)
         return self._json(
             {
                 "ArchiveDescription": upload.description,
@@ -290,7 +289,7 @@ class EmulatorGlacierResponse(GlacierResponse):
                 "PartSizeInBytes": upload.part_size,
                 "Parts": [
                     {"RangeInBytes": f"{first}-{first + length - 1}", "SHA256TreeHash": digest}
-                    for first, length, digest in parts[:limit]
+                    for first, length, digest in page
                 ],
                 "VaultARN": vault.arn,
             }

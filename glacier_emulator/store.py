@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import secrets
@@ -22,6 +23,8 @@ MIB = 1024 * 1024
 # 1 MiB x 2^n up to 4 GiB.
 VALID_PART_SIZES = frozenset(MIB << n for n in range(13))
 PAGE_MAX = 50
+# Glacier's limit on the parts of one upload.
+MAX_PARTS = 10_000
 # RFC 2616 (which the API reference names): "bytes first-last/*" or "bytes first-last/complete-length".
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\*|\d+)$")
 
@@ -92,7 +95,7 @@ def new_archive_id() -> str:
 class Upload:
     """One in-progress upload. Parts keep only range and tree hash, never the bytes."""
 
-    __slots__ = ("creation_date", "description", "part_size", "parts", "seq", "upload_id")
+    __slots__ = ("creation_date", "description", "part_size", "parts", "seq", "synthetic_parts", "upload_id")
 
     def __init__(
         self, upload_id: str, seq: int, creation_date: str, description: str | None, part_size: int
@@ -104,6 +107,9 @@ class Upload:
         self.part_size = part_size
         # start offset -> (length, tree hash hex); created on the first part to keep idle uploads small.
         self.parts: dict[int, tuple[int, str]] | None = None
+        # Seeded parts (bench and tests: thousands of uploads of up to 10,000 parts): the first n full parts,
+        # listed without being stored, each with the tree hash of part_size zero bytes.
+        self.synthetic_parts = 0
 
     def add_part(self, content_range: str | None, body: bytes, tree_hash: str | None) -> str:
         if not content_range:
@@ -127,13 +133,36 @@ class Upload:
         computed = tree_hash_hex(body)
         if tree_hash is not None and tree_hash != computed:
             raise invalid_parameter(f"Checksum mismatch: expected {tree_hash}, computed {computed}")
-        if self.parts is None:
-            self.parts = {}
+        self._materialize()
+        assert self.parts is not None
         self.parts[start] = (length, computed)
         return computed
 
+    def _materialize(self) -> None:
+        if self.parts is None:
+            self.parts = {}
+        if self.synthetic_parts:
+            digest = _zero_part_hash(self.part_size)
+            self.parts.update(
+                (index * self.part_size, (self.part_size, digest)) for index in range(self.synthetic_parts)
+            )
+            self.synthetic_parts = 0
+
     def sorted_parts(self) -> list[tuple[int, int, str]]:
+        self._materialize()
         return [(start, length, digest) for start, (length, digest) in sorted((self.parts or {}).items())]
+
+    def parts_page(self, start: int, limit: int) -> tuple[list[tuple[int, int, str]], int | None]:
+        """Up to `limit` parts from byte offset `start` on, and the offset to continue at (None when done).
+        Seeded parts are computed, not stored: a page costs O(limit), whatever the upload holds."""
+        if self.synthetic_parts and not self.parts:
+            first = -(-start // self.part_size)
+            last = min(first + limit, self.synthetic_parts)
+            digest = _zero_part_hash(self.part_size)
+            page = [(index * self.part_size, self.part_size, digest) for index in range(first, last)]
+            return page, (last * self.part_size if last < self.synthetic_parts else None)
+        parts = [part for part in self.sorted_parts() if part[0] >= start]
+        return parts[:limit], (parts[limit][0] if len(parts) > limit else None)
 
     def check_complete(self, archive_size: int, tree_hash: str) -> None:
         parts = self.sorted_parts()
@@ -152,6 +181,11 @@ class Upload:
         computed = combine_tree_hashes([bytes.fromhex(digest) for _s, _l, digest in parts]).hex()
         if computed != tree_hash:
             raise invalid_parameter(f"Checksum mismatch: expected {tree_hash}, computed {computed}")
+
+
+@functools.cache
+def _zero_part_hash(part_size: int) -> str:
+    return tree_hash_hex(bytes(part_size))
 
 
 def tree_hash_hex(body: bytes) -> str:
@@ -184,13 +218,18 @@ class VaultUploads:
         self._by_seq[upload.seq] = upload
         return upload
 
-    def add_many(self, count: int, creation_date: str, description: str | None, part_size: int) -> list[str]:
-        """Bulk ``add`` for seeding: one sorted-index update instead of ``count`` insertions."""
+    def add_many(
+        self, count: int, creation_date: str, description: str | None, part_size: int, parts: int = 0
+    ) -> list[str]:
+        """Bulk ``add`` for seeding: one sorted-index update instead of ``count`` insertions; each upload
+        holding `parts` full parts already (computed, not stored)."""
         first = self._next_seq
         uploads = [
             Upload(new_upload_id(), first + offset, creation_date, description, part_size)
             for offset in range(count)
         ]
+        for upload in uploads:
+            upload.synthetic_parts = parts
         self._next_seq += count
         self._by_id.update((upload.upload_id, upload) for upload in uploads)
         self._by_seq.update((upload.seq, upload) for upload in uploads)

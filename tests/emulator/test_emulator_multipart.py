@@ -373,3 +373,31 @@ def test_a_new_vault_has_no_inventory_until_it_holds_an_archive(client: Any, vau
     with pytest.raises(ClientError) as gone:
         client.delete_archive(vaultName=vault, archiveId=archive["archiveId"])
     assert error_code(gone.value) == "ResourceNotFoundException"
+
+
+def test_seeded_parts_are_listed_page_by_page_like_uploaded_ones(
+    glacier: EmulatorHandle, client: Any
+) -> None:
+    glacier.create_vault("seeded")
+    [upload_id] = glacier.seed("seeded", 1, creation_date=OLD, parts=120)
+    pages = list(client.get_paginator("list_parts").paginate(vaultName="seeded", uploadId=upload_id))
+    ranges = [part["RangeInBytes"] for page in pages for part in page["Parts"]]
+    assert [len(page["Parts"]) for page in pages] == [50, 50, 20]
+    assert ranges == [f"{i * 1048576}-{(i + 1) * 1048576 - 1}" for i in range(120)]
+    zero_part = calculate_tree_hash(io.BytesIO(bytes(1048576)))
+    assert {part["SHA256TreeHash"] for page in pages for part in page["Parts"]} == {zero_part}
+    # A part uploaded afterwards joins the seeded ones: the upload now holds 121.
+    client.upload_multipart_part(
+        vaultName="seeded",
+        uploadId=upload_id,
+        range=f"bytes {120 * 1048576}-{121 * 1048576 - 1}/*",
+        body=b"z" * 1048576,
+    )
+    listed = client.get_paginator("list_parts").paginate(vaultName="seeded", uploadId=upload_id)
+    assert sum(len(page["Parts"]) for page in listed) == 121
+
+
+@pytest.mark.parametrize("parts", [-1, 10_001])
+def test_seeding_more_parts_than_glacier_allows_is_refused(glacier: EmulatorHandle, parts: int) -> None:
+    with pytest.raises(Exception, match=r"parts must be 0-10000|BAD REQUEST"):
+        glacier.seed("v", 1, creation_date=OLD, parts=parts)
