@@ -19,6 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from activity import activity_cost
 from capacity import measure_capacity, mixed_capacity
 from coldstart import asset_size, import_breakdown, import_times
 from common import BENCH_DIR, REPO_ROOT, Scenario, calls_check, log, seed
@@ -359,6 +360,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[("standard", 16, False), ("adaptive", 16, False), ("adaptive", 32, False)],
         help="retry_mode:concurrency:paced|unpaced to compare at the rate limit (plus the shipped defaults)",
     )
+    parser.add_argument("--activity-uploads", type=int, default=2000, help="stale uploads of 1-10,000 parts")
+    parser.add_argument("--activity-vaults", type=int, default=20)
+    parser.add_argument("--activity-latency-ms", type=float, default=20.0)
     parser.add_argument("--org-accounts", type=int, default=1000)
     parser.add_argument("--org-regions", type=int, default=17)
     parser.add_argument(
@@ -412,6 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         for row in rate["configurations"]
         if (row["retry_mode"], row["concurrency"], row["pacing"]) == shipped
     )
+    activity = activity_cost(
+        uploads=args.activity_uploads,
+        vaults=args.activity_vaults,
+        latency_ms=args.activity_latency_ms,
+        concurrency=DEFAULT_CONCURRENCY,
+    )
     log("organization scale: per-target costs, planning 1,000 accounts")
     organization = organization_scale(
         concurrency=args.org_concurrency[0], accounts=args.org_accounts, regions=args.org_regions
@@ -444,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             "throughput": result,
             "scaling": scaling_result,
             "rate_limit": rate,
+            "activity_check": activity,
             "organization": organization,
             "cold_start": cold,
             "asset": asset_size(),
