@@ -75,7 +75,7 @@ class _Endpoint:
         return self._session.client(service, endpoint_url=self._endpoint_url, **config)
 
 
-def _earlier_looks(endpoint_url: str, where: dict[str, str], counts: list[int]) -> None:
+def earlier_looks(endpoint_url: str, where: dict[str, str], counts: list[int]) -> None:
     """The looks of a run three days before: the same parts as now, so every upload is idle."""
     store = DynamoObservationStore(_Endpoint(_table(endpoint_url), endpoint_url), TABLE)  # type: ignore[arg-type]
     then = datetime.now(UTC) - timedelta(days=3)
@@ -106,7 +106,7 @@ def activity_cost(*, uploads: int, vaults: int, latency_ms: float, concurrency: 
         with HandlerWorker(endpoint, concurrency) as worker:
             age, age_stats, age_seconds = _run(handle, worker)
         where = _seed(handle, counts, vaults)
-        _earlier_looks(endpoint, where, counts)
+        earlier_looks(endpoint, where, counts)
         settings = {
             "CLEANUP_ACTIVITY_CHECK": "true",
             "CLEANUP_OBSERVATION_TABLE": TABLE,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from common import ABORT, Scenario, log, seed
+from activity import TABLE, earlier_looks
+from common import ABORT, STALE_DATE, Scenario, log, seed
 from processes import HandlerWorker, emulator
 
 SCHEDULE_EVENT = {"trigger": "schedule"}
@@ -28,15 +29,39 @@ def _ok(stats: dict[str, Any]) -> int:
 
 
 def measure(
-    *, limit: float, latency_ms: float, scenario: Scenario, retry_mode: str, concurrency: int, pacing: bool
+    *,
+    limit: float,
+    latency_ms: float,
+    scenario: Scenario,
+    retry_mode: str,
+    concurrency: int,
+    pacing: bool,
+    activity_check: bool = False,
 ) -> dict[str, Any]:
-    """One configuration: runs until nothing stale is left (at most MAX_RUNS)."""
+    """One configuration: runs until nothing stale is left (at most MAX_RUNS). With `activity_check`, every
+    stale upload was looked at three days earlier (bench/activity.py): one ListParts more per upload."""
     options = ("--rate-limit", str(limit))
     with emulator(latency_ms, *options) as handle:
         assert handle.endpoint_url is not None
+        endpoint = str(handle.endpoint_url)
         settings = {"CLEANUP_RETRY_MODE": retry_mode, "CLEANUP_PACING": "true" if pacing else "false"}
-        with HandlerWorker(handle.endpoint_url, concurrency, **settings) as worker:
-            seed(handle, scenario)
+        if activity_check:
+            settings.update(
+                CLEANUP_ACTIVITY_CHECK="true",
+                CLEANUP_OBSERVATION_TABLE=TABLE,
+                AWS_ENDPOINT_URL_DYNAMODB=endpoint,
+            )
+        with HandlerWorker(endpoint, concurrency, **settings) as worker:
+            if activity_check:
+                handle.reset()
+                where = {
+                    upload_id: vault
+                    for vault in scenario.vault_names
+                    for upload_id in handle.seed(vault, scenario.stale, creation_date=STALE_DATE)
+                }
+                earlier_looks(endpoint, where, [0] * len(where))
+            else:
+                seed(handle, scenario)
             # Seeding went around the meter (the control endpoint); start from a full bucket anyway.
             handle.configure(rate_limit=limit)
             runs: list[dict[str, Any]] = []
@@ -63,6 +88,7 @@ def measure(
         "retry_mode": retry_mode,
         "concurrency": concurrency,
         "pacing": pacing,
+        "activity_check": activity_check,
         "seconds": round(seconds, 2),
         "requests": total,
         "useful_requests": ok,
@@ -97,6 +123,19 @@ def rate_limited(
         )
         for mode, threads, pacing in configurations
     ]
+    # The shipped defaults as shipped: with the activity check (one ListParts more per stale upload).
+    mode, threads, pacing = configurations[0]
+    rows.append(
+        measure(
+            limit=limit,
+            latency_ms=latency_ms,
+            scenario=scenario,
+            retry_mode=mode,
+            concurrency=threads,
+            pacing=pacing,
+            activity_check=True,
+        )
+    )
     return {
         "limit_rps": limit,
         "latency_ms": latency_ms,

@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     rate["shipped_defaults"] = next(
         row
         for row in rate["configurations"]
-        if (row["retry_mode"], row["concurrency"], row["pacing"]) == shipped
+        if (row["retry_mode"], row["concurrency"], row["pacing"]) == shipped and row["activity_check"]
     )
     activity = activity_cost(
         uploads=args.activity_uploads,
