@@ -58,12 +58,26 @@ def main() -> None:
                 "AWS_ACCESS_KEY_ID": "testing",
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_DEFAULT_REGION": "us-east-1",
+                # The tool keeps its looks at uploads here (the user's cache directory by default).
+                "XDG_CACHE_HOME": str(Path(tmp) / "cache"),
             }
-            run = subprocess.run(  # noqa: S603
-                [command, "--output", "json"], env=environment, capture_output=True, text=True, check=False
-            )
+
+            def dry_run(*flags: str) -> subprocess.CompletedProcess[str]:
+                return subprocess.run(  # noqa: S603
+                    [command, "--output", "json", *flags],
+                    env=environment,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+
+            first = dry_run()  # the activity check (the default): old uploads seen for the first time
+            run = dry_run("--no-activity-check")
         finally:
             server.stop()
+        assert first.returncode == 0, first.stderr
+        assert [row["action"] for row in json.loads(first.stdout)["uploads"]] == ["kept: first seen"] * 3
+        assert (Path(tmp) / "cache" / "glacier-cleanup" / "observations.json").is_file()
         assert run.returncode == 0, run.stderr
         result = json.loads(run.stdout)
         assert result["dry_run"] is True
