@@ -24,6 +24,7 @@ from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey
 from processes import HandlerWorker, emulator
 
+from glacier_emulator.client_helpers import create_observation_table
 from glacier_emulator.handles import ServerHandle
 
 PARTS_PAGE = 50
@@ -53,15 +54,7 @@ def _table(endpoint_url: str) -> boto3.session.Session:
     session = boto3.session.Session(
         region_name=REGION, aws_access_key_id="bench", aws_secret_access_key="bench"
     )
-    client = session.client("dynamodb", endpoint_url=endpoint_url)
-    if TABLE in client.list_tables()["TableNames"]:
-        client.delete_table(TableName=TABLE)
-    client.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_observation_table(session.client("dynamodb", endpoint_url=endpoint_url), TABLE)
     return session
 
 

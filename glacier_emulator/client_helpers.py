@@ -51,3 +51,18 @@ def initiate_with_creation_date(
     finally:
         _pending.creation_date = None
     return upload_id
+
+
+def create_observation_table(dynamodb: Any, name: str) -> str:
+    """A DynamoDB table shaped like the stack's observation table (infra/observations.py: partition key
+    `upload`, on-demand), for local runs of the activity check; an existing one of that name is replaced
+    (the server's DynamoDB outlives a Glacier reset). Returns the name."""
+    if name in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=name)
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name

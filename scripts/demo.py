@@ -31,7 +31,7 @@ from glacier_cleanup.core.activity import Observation, Progress, UploadKey, rete
 from glacier_cleanup.handler import lambda_handler
 from glacier_cleanup.terminal.output import render_summary_table
 
-from glacier_emulator.client_helpers import initiate_with_creation_date
+from glacier_emulator.client_helpers import create_observation_table, initiate_with_creation_date
 from glacier_emulator.handles import ServerProcess
 
 REGION = "us-east-1"
@@ -122,12 +122,7 @@ def add_part(endpoint_url: str, vault: str, upload_id: str, number: int) -> None
 def record_earlier_looks(endpoint_url: str, old: dict[str, list[tuple[str, str | None]]]) -> None:
     """The observation table, with the looks of the schedule's run EARLIER_LOOK_HOURS ago (none for the
     upload 'never looked at before'), written by the function's own adapter."""
-    boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url).create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_observation_table(boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url), TABLE)
     store = DynamoObservationStore(boto3.session.Session(region_name=REGION), TABLE)
     then = datetime.now(UTC) - timedelta(hours=EARLIER_LOOK_HOURS)
     for vault, uploads in old.items():

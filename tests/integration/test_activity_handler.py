@@ -13,6 +13,7 @@ from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.settings import SettingsError
 from unit.support import FakeLambdaContext, emitted
 
+from glacier_emulator.client_helpers import create_observation_table
 from glacier_emulator.handles import EmulatorHandle
 from glacier_emulator.organization import LocalOrganization
 
@@ -24,15 +25,7 @@ ACCOUNT = "123456789012"  # FakeLambdaContext's function ARN: the key's account
 
 @pytest.fixture
 def table(glacier: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> str:
-    dynamodb = glacier.aws_client("dynamodb")
-    if TABLE in dynamodb.list_tables()["TableNames"]:  # the server's DynamoDB outlives a Glacier reset
-        dynamodb.delete_table(TableName=TABLE)
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_observation_table(glacier.aws_client("dynamodb"), TABLE)
     monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "true")
     monkeypatch.setenv("CLEANUP_OBSERVATION_TABLE", TABLE)
     monkeypatch.setenv("CLEANUP_DRY_RUN", "false")

@@ -18,7 +18,7 @@ from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, RunSummary
 
-from glacier_emulator.client_helpers import initiate_with_creation_date
+from glacier_emulator.client_helpers import create_observation_table, initiate_with_creation_date
 from glacier_emulator.handles import InProcessHandle
 
 MIB = 1048576
@@ -29,13 +29,7 @@ TABLE = "observations"
 
 @pytest.fixture
 def table(glacier_in_process: InProcessHandle) -> str:
-    glacier_in_process.aws_client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return TABLE
+    return create_observation_table(glacier_in_process.aws_client("dynamodb"), TABLE)
 
 
 def scheduled_run(glacier: InProcessHandle, at: datetime, table: str = TABLE, **plan: Any) -> RunSummary:

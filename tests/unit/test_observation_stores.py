@@ -17,6 +17,8 @@ from glacier_cleanup.core.activity import Observation, Progress, StoreError, Upl
 from glacier_cleanup.terminal.state_file import LocalObservationFile, default_path
 from moto import mock_aws
 
+from glacier_emulator.client_helpers import create_observation_table
+
 KEY = UploadKey("111111111111", "eu-west-1", "backups", "upload-1")
 SEEN = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LOOK = Observation(Progress(7, 7 * 1048576), SEEN, SEEN + timedelta(hours=25))
@@ -34,12 +36,7 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.session.Session]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         session = boto3.session.Session(region_name="eu-west-1")
-        session.client("dynamodb").create_table(
-            TableName="looks",
-            KeySchema=[{"AttributeName": "upload", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "upload", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_observation_table(session.client("dynamodb"), "looks")
         yield session
 
 

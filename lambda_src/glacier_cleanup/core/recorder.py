@@ -113,32 +113,20 @@ class OutcomeRecorder:
     # --- old uploads the activity check keeps ------------------------------------------------------------
 
     def first_seen(self, upload: Upload, age_hours: float, measured: Measured) -> None:
-        self.summary.add(uploads_first_seen=1)
-        self._tell(upload, age_hours, Action.FIRST_SEEN, None, measured)
-        logger.info(
-            "old upload seen for the first time: recorded, kept",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            age_hours=age_hours,
-            **_measured_keys(upload, measured),
-        )
+        self._kept(upload, age_hours, measured, Action.FIRST_SEEN)
 
     def active(self, upload: Upload, age_hours: float, measured: Measured) -> None:
-        self.summary.add(uploads_active=1)
-        self._tell(upload, age_hours, Action.ACTIVE, None, measured)
-        logger.info(
-            "old upload still receiving parts: kept",
-            vault=upload.vault,
-            upload_id=upload.upload_id,
-            age_hours=age_hours,
-            **_measured_keys(upload, measured),
-        )
+        self._kept(upload, age_hours, measured, Action.ACTIVE)
 
     def waiting(self, upload: Upload, age_hours: float, measured: Measured) -> None:
-        self.summary.add(uploads_waiting=1)
-        self._tell(upload, age_hours, Action.WAITING, None, measured)
+        self._kept(upload, age_hours, measured, Action.WAITING)
+
+    def _kept(self, upload: Upload, age_hours: float, measured: Measured, action: Action) -> None:
+        counter, message = _KEPT[action]
+        self.summary.add(**{counter: 1})
+        self._tell(upload, age_hours, action, None, measured)
         logger.info(
-            "old upload unchanged, not yet for the idle time: kept",
+            message,
             vault=upload.vault,
             upload_id=upload.upload_id,
             age_hours=age_hours,
@@ -214,6 +202,14 @@ class OutcomeRecorder:
         """An opt-in region the account has not enabled: nothing can be there; its own status."""
         self.summary.region_not_enabled = True
         logger.warning("region not enabled for this account: nothing to clean", error=str(error))
+
+
+# Old uploads the activity check keeps: their counter and log line (docs/operations.md lists the lines).
+_KEPT = {
+    Action.FIRST_SEEN: ("uploads_first_seen", "old upload seen for the first time: recorded, kept"),
+    Action.ACTIVE: ("uploads_active", "old upload still receiving parts: kept"),
+    Action.WAITING: ("uploads_waiting", "old upload unchanged, not yet for the idle time: kept"),
+}
 
 
 def _measured_keys(upload: Upload, measured: Measured | None) -> dict[str, Any]:
