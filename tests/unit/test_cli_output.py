@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.terminal.output import (
     Row,
+    human_bytes,
     render_csv,
     render_json,
     render_rows_table,
@@ -212,3 +214,44 @@ def test_a_summary_of_no_region_at_all_has_no_cutoff_line() -> None:
 
     assert text.splitlines()[1:3] == ["  account 123456789012", "  vaults scanned                     0"]
     assert "stale means" not in text
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KiB"),
+        (1536, "1.5 KiB"),
+        (1048575, "1024.0 KiB"),
+        (1048576, "1.0 MiB"),
+        (5 * 2**30 + 2**29, "5.5 GiB"),
+        (2**40, "1.0 TiB"),
+        (3 * 2**50, "3072.0 TiB"),  # no unit past TiB
+    ],
+)
+def test_sizes_are_shown_in_binary_units_with_one_decimal(count: int, text: str) -> None:
+    assert human_bytes(count) == text
+
+
+def test_a_measured_run_adds_bytes_and_the_monthly_cost_to_the_summary() -> None:
+    measured = region_result(bytes_stale=3 * 2**30, bytes_released=2**30, stale_monthly_cost_usd=0.0108)
+    other = region_result(bytes_stale=2**30, bytes_released=0, stale_monthly_cost_usd=0.0036)
+    text = render_summary_table(
+        ACCOUNT, {"eu-west-1": measured, "us-east-1": other, "ap-south-1": region_result()}
+    )
+    lines = text.splitlines()
+    assert lines[-2].split() == ["bytes", "released", str(2**30)]
+    assert lines[-3].split() == ["bytes", "held", "by", "stale", "uploads", str(4 * 2**30)]
+    assert lines[-1].split() == [
+        "stale",
+        "uploads",
+        "cost",
+        "about",
+        "0.01",
+        "USD",
+        "a",
+        "month",
+        "(estimate)",
+    ]
+    assert "bytes held" not in render_summary_table(ACCOUNT, {"eu-west-1": region_result()})

@@ -142,3 +142,66 @@ def test_an_unreadable_local_file_is_a_store_error_naming_it(tmp_path: Path, con
 def test_the_local_file_lives_in_the_users_cache_directory() -> None:
     assert default_path({"XDG_CACHE_HOME": "/x/cache"}) == Path("/x/cache/glacier-cleanup/observations.json")
     assert default_path({}) == Path.home() / ".cache" / "glacier-cleanup" / "observations.json"
+
+
+def test_the_table_client_retries_and_pools_for_the_runs_threads(session: boto3.session.Session) -> None:
+    config = DynamoObservationStore(session, "looks", concurrency=24)._client.meta.config
+    assert config.retries == {"total_max_attempts": 5, "mode": "standard"}
+    assert config.max_pool_connections == 25  # the workers and the dispatching thread
+    assert config.user_agent_extra == "glacier-multipart-cleanup"
+    assert (
+        DynamoObservationStore(session, "looks", concurrency=2)._client.meta.config.max_pool_connections == 10
+    )
+
+
+def test_errors_without_a_code_or_from_the_connection_are_described() -> None:
+    from botocore.exceptions import ClientError, EndpointConnectionError  # noqa: PLC0415
+    from glacier_cleanup.aws import observations  # noqa: PLC0415
+
+    assert observations._describe(ClientError({}, "GetItem")) == "Unknown: "
+    assert observations._describe(ClientError({"Error": {"Code": "X", "Message": "m"}}, "GetItem")) == "X: m"
+    assert (
+        observations._describe(EndpointConnectionError(endpoint_url="https://dynamodb"))
+        == 'EndpointConnectionError: Could not connect to the endpoint URL: "https://dynamodb"'
+    )
+
+
+def test_the_local_file_is_compact_json_versioned_and_replaced_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "deep" / "er" / "observations.json"
+    store = LocalObservationFile(path)
+    store.put(KEY, LOOK, expires_at=EXPIRES)
+    store.save(EXPIRES - timedelta(microseconds=1))  # expires exactly after "now": kept
+    assert path.read_text().startswith(
+        '{"version":1,"observations":{"111111111111/eu-west-1/backups/upload-1":'
+    )
+    assert json.loads(path.read_text())["observations"][str(KEY)] == {
+        "parts": 7,
+        "bytes": 7 * 1048576,
+        "unchanged_since": "2026-11-01T12:00:00+00:00",
+        "last_seen": "2026-11-02T13:00:00+00:00",
+        "expires_at": EXPIRES.isoformat(),
+    }
+    again = LocalObservationFile(path)
+    again.put(KEY, LOOK, expires_at=EXPIRES)
+    again.save(EXPIRES)  # expired at that instant: dropped
+    assert json.loads(path.read_text())["observations"] == {}
+
+    def broken_dump(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    third = LocalObservationFile(path)
+    third.put(KEY, LOOK, expires_at=EXPIRES)
+    monkeypatch.setattr(json, "dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        third.save(SEEN)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["observations.json"]  # no temporary file left
+    assert json.loads(path.read_text())["observations"] == {}  # the earlier file is intact
+
+
+def test_an_unreadable_entry_in_the_local_file_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "observations.json"
+    path.write_text(json.dumps({"version": 1, "observations": {str(KEY): {"parts": "many"}}}))
+    with pytest.raises(StoreError, match="unreadable entry for 111111111111/eu-west-1/backups/upload-1"):
+        LocalObservationFile(path).get(KEY)
