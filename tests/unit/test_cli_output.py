@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import Upload
+from glacier_cleanup.core.outcomes import Action, Measured, UploadOutcome
 from glacier_cleanup.terminal.output import (
     Row,
     human_bytes,
@@ -255,3 +257,41 @@ def test_a_measured_run_adds_bytes_and_the_monthly_cost_to_the_summary() -> None
         "(estimate)",
     ]
     assert "bytes held" not in render_summary_table(ACCOUNT, {"eu-west-1": region_result()})
+
+
+def test_measured_rows_show_parts_size_time_unchanged_and_the_uploader() -> None:
+    def measured(
+        upload_id: str, action: Action, progress: Progress, unchanged: float | None, **upload: Any
+    ) -> Row:
+        return Row(
+            ACCOUNT,
+            "eu-west-1",
+            UploadOutcome(
+                Upload("v", upload_id, "2026-11-01T00:00:00.000Z", **upload),
+                400.0,
+                action,
+                measured=Measured(progress, unchanged),
+            ),
+        )
+
+    rows = [
+        measured("id-1", Action.ABORTED, Progress(3, 3 * 1048576), 50.5),
+        measured("id-2", Action.FIRST_SEEN, Progress(0, 0), None, archive_description='{"Path": "D:/x"}'),
+        row("eu-west-1", "v", "id-3", 400.0, "skipped: unusable CreationDate"),
+    ]
+    assert render_rows_table(rows) == (
+        "REGION     VAULT  UPLOAD ID  CREATED                   AGE (H)  PARTS  SIZE     SAME (H)  "
+        "ACTION                          UPLOADER           DESCRIPTION\n"
+        "eu-west-1  v      id-1       2026-11-01T00:00:00.000Z  400.0    3      3.0 MiB  50.5      "
+        "aborted                         -\n"
+        "eu-west-1  v      id-2       2026-11-01T00:00:00.000Z  400.0    0      0 B      new       "
+        'kept: first seen                CloudBerry/MSP360  {"Path": "D:/x"}\n'
+        "eu-west-1  v      id-3       2026-11-01T00:00:00.000Z  400.0    -      -        -         "
+        "skipped: unusable CreationDate  -\n"
+    )
+    assert rows[1].as_dict()["uploader"] == "CloudBerry/MSP360"
+    assert (rows[0].as_dict()["parts"], rows[0].as_dict()["bytes"], rows[0].as_dict()["unchanged_hours"]) == (
+        3,
+        3 * 1048576,
+        50.5,
+    )

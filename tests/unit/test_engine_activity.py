@@ -119,6 +119,11 @@ def test_a_store_fault_aborts_nothing_and_says_why(fault: str, capsys: pytest.Ca
     _, logs = emitted(capsys.readouterr().out)
     kept = [line for line in logs if line["message"] == "activity of an old upload unknown: kept"]
     assert len(kept) == 3
+    # 10 days after the first run: 500 h old then, 740 h now
+    assert {(line["level"], line["vault"], line["age_hours"]) for line in kept} == {("WARNING", "v", 740.0)}
+    assert {line["upload_id"] for line in kept} == set(uploads)
+    assert all(line["error"].startswith("observation store: ") for line in kept)
+    assert all(told[upload].measured is None for upload in uploads)
 
 
 def test_a_list_parts_failure_keeps_the_upload() -> None:
