@@ -115,3 +115,10 @@ def test_retention_is_four_idle_periods_and_at_least_thirty_days() -> None:
 
 def test_an_upload_key_names_account_region_vault_and_upload() -> None:
     assert str(UploadKey("111111111111", "eu-west-1", "v", "u")) == "111111111111/eu-west-1/v/u"
+
+
+def test_a_change_is_zero_hours_unchanged_and_hours_are_rounded_to_two_decimals() -> None:
+    record = Observation(Progress(1, 1), T0, T0)
+    assert judge_activity(record, Progress(2, 2), T0 + IDLE * 3, IDLE).unchanged_hours == 0.0
+    later = T0 + timedelta(hours=12, seconds=59)  # 12.01639 h
+    assert judge_activity(record, Progress(1, 1), later, IDLE).unchanged_hours == 12.02

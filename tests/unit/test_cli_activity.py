@@ -153,3 +153,24 @@ def test_the_uploader_is_named_in_its_own_column(
     assert "CloudBerry/MSP360" in line
     assert "UPLOADER" in out.splitlines()[0]
     assert os.path.exists(default_path())
+
+
+def test_idle_hours_reach_the_run_as_a_number(fake: FakeGlacier, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--idle-hours", "72", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["regions"]["eu-west-1"]["idle_hours"] == 72.0
+
+
+def test_looks_that_cannot_be_saved_are_said_and_the_run_still_reports(
+    fake: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(self: LocalObservationFile, now: datetime) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(LocalObservationFile, "save", full)
+    assert cli.main(["--json"]) == 0
+    captured = capsys.readouterr()
+    assert (
+        f"glacier-cleanup: could not save the looks to {default_path()}: No space left on device"
+        in captured.err
+    )
+    assert json.loads(captured.out)["uploads_first_seen"] == 5

@@ -17,7 +17,7 @@ from glacier_cleanup.core.counters import (
     ORGANIZATION_KEYS,
     metric_name,
 )
-from glacier_cleanup.core.models import RunSummary, Upload
+from glacier_cleanup.core.models import RunSummary, Upload, monthly_cost_usd
 from glacier_cleanup.core.organization import TargetResult, summarize
 from glacier_cleanup.core.outcomes import Action, UploadOutcome
 from glacier_cleanup.terminal.output import render_summary_table, totals
@@ -120,3 +120,14 @@ def test_each_action_is_shown_by_its_label_and_knows_whether_it_is_stale(
 ) -> None:
     outcome = UploadOutcome(Upload("v", "u", None), None, action, code)
     assert (outcome.label, action.is_stale) == (label, stale)
+
+
+def test_an_unknown_counter_has_no_metric_either() -> None:
+    with pytest.raises(KeyError, match="no_such_counter is not a counter with a metric"):
+        metric_name("no_such_counter")
+
+
+def test_the_monthly_cost_is_per_gibibyte_rounded_to_four_decimals() -> None:
+    assert monthly_cost_usd(2**30, 0.0036) == 0.0036
+    assert monthly_cost_usd(int(2**30 * 1.23456), 0.0036) == 0.0044
+    assert monthly_cost_usd(0, 0.0036) == 0.0

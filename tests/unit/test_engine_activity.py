@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey
 from glacier_cleanup.core.engine import run_cleanup
-from glacier_cleanup.core.models import AccessDeniedError, CleanupPlan, ResourceGoneError, RunSummary
-from glacier_cleanup.core.outcomes import Action, UploadOutcome
+from glacier_cleanup.core.models import (
+    AccessDeniedError,
+    CleanupPlan,
+    GlacierUnavailableError,
+    ResourceGoneError,
+    RunSummary,
+)
+from glacier_cleanup.core.outcomes import Action, Measured, UploadOutcome
 
 from .conftest import NOW, FakeGlacier, hours_ago
 from .support import MemoryStore, emitted
@@ -227,3 +233,80 @@ def test_the_log_line_names_the_uploader_and_what_the_look_found(capsys: pytest.
     _, logs = emitted(capsys.readouterr().out)
     [line] = [line for line in logs if line["message"].startswith("old upload seen for the first time")]
     assert (line["uploader"], line["parts"], line["age_hours"]) == ("CloudBerry/MSP360", 2, 500.0)
+
+
+def test_each_path_of_a_look_tells_the_whole_outcome() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    waiting = glacier.add_upload("v", hours_ago(500), parts=2)
+    store.items[key(waiting)] = Observation(Progress(2, 2 * MIB), NOW - timedelta(hours=10), NOW)
+    active = glacier.add_upload("v", hours_ago(300), parts=1)
+    store.items[key(active)] = Observation(Progress(0, 0), NOW - timedelta(days=9), NOW)
+    idle = glacier.add_uploads("v", 2, age_hours=200)
+    for upload in idle:
+        glacier.parts[upload] = ["0-1048575"]
+        store.items[key(upload)] = Observation(Progress(1, MIB), NOW - timedelta(hours=60), NOW)
+
+    summary, told = run(glacier, store)
+
+    assert told[waiting] == UploadOutcome(
+        glacier.vaults["v"][waiting], 500.0, Action.WAITING, None, Measured(Progress(2, 2 * MIB), 10.0)
+    )
+    assert told[active] == UploadOutcome(
+        glacier.vaults["v"][active],
+        300.0,
+        Action.ACTIVE,
+        None,
+        Measured(Progress(1, MIB), 0.0),
+    )
+    assert {told[upload].measured for upload in idle} == {Measured(Progress(1, MIB), 60.0)}
+    assert (summary.bytes_stale, summary.bytes_released) == (2 * MIB, 2 * MIB)  # summed over both
+
+
+def test_a_time_budget_reached_before_a_look_leaves_the_upload_not_reached() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500))
+    left = iter([60.0, 60.0, 0.0])  # the vault list, the uploads page, then nothing left
+
+    seen: list[UploadOutcome] = []
+    summary = run_cleanup(
+        glacier,
+        plan(concurrency=1),
+        clock=lambda: NOW,
+        seconds_remaining=lambda: next(left, 0.0),
+        on_upload=seen.append,
+        observations=store,
+    )
+    assert seen == [UploadOutcome(glacier.vaults["v"][upload], 500.0, Action.NOT_REACHED)]
+    assert (summary.uploads_not_reached, summary.more_to_do, store.gets) == (1, True, 0)
+
+
+def test_glacier_going_away_during_a_look_ends_the_run_as_unavailable() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    glacier.add_uploads("v", 3, age_hours=500)
+
+    def gone(vault: str, upload_id: str) -> Progress:
+        raise GlacierUnavailableError("NoLongerSupportedException", "no longer supported")
+
+    glacier.upload_progress = gone  # type: ignore[method-assign]
+    summary, told = run(glacier, store, concurrency=1)
+    assert (summary.status, summary.activity_failures, summary.more_to_do) == (
+        "glacier_unavailable",
+        0,
+        False,
+    )
+    # The first look found Glacier gone: no other upload is looked at any more.
+    assert sorted(outcome.action for outcome in told.values()) == [Action.NOT_REACHED] * 2
+
+
+def test_a_failed_look_names_the_upload_and_its_age() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500))
+
+    def denied(vault: str, upload_id: str) -> Progress:
+        raise AccessDeniedError("AccessDeniedException", "no")
+
+    glacier.upload_progress = denied  # type: ignore[method-assign]
+    summary, told = run(glacier, store)
+    [failure] = summary.failures
+    assert (failure.vault, failure.upload_id) == ("v", upload)
+    assert told[upload] == UploadOutcome(glacier.vaults["v"][upload], 500.0, Action.ACTIVITY_UNKNOWN)

@@ -396,3 +396,43 @@ def test_the_runtime_builds_a_client_per_run_for_the_configured_account(
             "pacing": settings.pacing,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("arn", "account"),
+    [
+        ("arn:aws:lambda:eu-west-1:210987654321:function:cleanup", "210987654321"),
+        ("arn:aws:lambda:eu-west-1::function:cleanup", "-"),  # an empty account field
+        ("arn:aws:lambda:eu-west-1", "-"),  # too short to hold one
+        (None, "-"),  # a context without the attribute
+    ],
+)
+def test_the_observation_key_account_is_the_functions_own(arn: str | None, account: str) -> None:
+    context = FakeLambdaContext()
+    if arn is None:
+        context = type("Bare", (), {})()  # type: ignore[assignment]
+    else:
+        context.invoked_function_arn = arn
+    assert handler._account_of(context) == account  # type: ignore[arg-type]
+
+
+def test_the_table_client_is_sized_for_the_runs_concurrency(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[tuple[object, str, int]] = []
+
+    def store(session: object, table: str, *, concurrency: int) -> str:
+        opened.append((session, table, concurrency))
+        return "store"
+
+    monkeypatch.setattr(handler, "DynamoObservationStore", store)
+    settings = Settings.from_environ({"CLEANUP_OBSERVATION_TABLE": "looks", "CLEANUP_CONCURRENCY": "24"})
+    runtime = Runtime(settings=settings, session="session")  # type: ignore[arg-type]
+    assert runtime.observations_for(settings.to_plan()) == "store"
+    assert opened == [("session", "looks", 24)]
+    assert runtime.observations_for(settings.to_plan(activity_check=False)) is None
+    no_table = Runtime(settings=Settings.from_environ({}), session="session")  # type: ignore[arg-type]
+    with pytest.raises(InvalidEventError) as raised:
+        no_table.observations_for(settings.to_plan())
+    assert str(raised.value) == (
+        "activity_check: this function has no CLEANUP_OBSERVATION_TABLE to keep its looks at uploads in "
+        "(allowed here: false)"
+    )

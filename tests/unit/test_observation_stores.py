@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +205,23 @@ def test_an_unreadable_entry_in_the_local_file_is_a_store_error(tmp_path: Path) 
     path.write_text(json.dumps({"version": 1, "observations": {str(KEY): {"parts": "many"}}}))
     with pytest.raises(StoreError, match="unreadable entry for 111111111111/eu-west-1/backups/upload-1"):
         LocalObservationFile(path).get(KEY)
+
+
+def test_instants_are_kept_in_utc_whatever_zone_they_come_in(session: boto3.session.Session) -> None:
+    from glacier_cleanup.aws import observations  # noqa: PLC0415
+
+    plus_two = timezone(timedelta(hours=2))
+    assert observations._iso(datetime(2026, 1, 1, 14, 0, tzinfo=plus_two)) == "2026-01-01T12:00:00.000+00:00"
+    assert observations._parse("2026-01-01T14:00:00+02:00") == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert observations._parse("2026-01-01T14:00:00+02:00").tzinfo is UTC
+    with pytest.raises(ValueError, match=r"^'2026-01-01T14:00:00' has no time zone$"):
+        observations._parse("2026-01-01T14:00:00")
+    with pytest.raises(
+        StoreError, match=r"^unreadable item 111111111111/eu-west-1/backups/upload-1: KeyError: 'parts'$"
+    ):
+        observations._observation({"upload": {"S": str(KEY)}})
+    path_store = LocalObservationFile(Path("/nonexistent/dir/observations.json"))
+    path_store.put(
+        KEY, Observation(LOOK.progress, datetime(2026, 1, 1, 14, tzinfo=plus_two), SEEN), expires_at=EXPIRES
+    )
+    assert path_store.get(KEY).unchanged_since.tzinfo is UTC  # type: ignore[union-attr]

@@ -75,7 +75,8 @@ def _observation(item: dict[str, Any]) -> Observation:
             last_seen=_parse(item["last_seen"]["S"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(f"unreadable item {item.get(KEY)}: {type(exc).__name__}: {exc}") from exc
+        key = (item.get(KEY) or {}).get("S")
+        raise StoreError(f"unreadable item {key}: {type(exc).__name__}: {exc}") from exc
 
 
 def _iso(moment: datetime) -> str:
