@@ -333,7 +333,8 @@ def _describe(vault: Vault) -> dict[str, Any]:
     instantaneous: it is taken whenever an archive is added or deleted."""
     inventory_date = CONTROL.inventory_date(vault)
     return {
-        "CreationDate": format_timestamp(vault.st.replace(tzinfo=UTC)),
+        # moto stamps a vault with the machine's naive local time: read as local time, not labelled UTC.
+        "CreationDate": format_timestamp(vault.st.astimezone(UTC)),
         "LastInventoryDate": inventory_date,
         "NumberOfArchives": len(vault.archives) if inventory_date else 0,
         "SizeInBytes": sum(archive["size"] for archive in vault.archives.values()) if inventory_date else 0,

@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import logging
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -398,3 +400,54 @@ def test_the_emulator_records_every_outcome_with_its_error_code() -> None:
     CONTROL.record("ListVaults", "ThrottlingException", "111111111111", "eu-west-1")
     stats = CONTROL.stats("111111111111", "eu-west-1")
     assert stats["operations"]["ListVaults"] == {"total": 1, "ok": 0, "ThrottlingException": 1}
+
+
+def test_an_archive_without_a_description_has_an_empty_one(
+    glacier: EmulatorHandle, wired: tuple[Any, Wire]
+) -> None:
+    client, _ = wired
+    client.create_vault(vaultName="v")
+    described = client.upload_archive(vaultName="v", body=b"abc", archiveDescription="holiday")["archiveId"]
+    bare = client.upload_archive(vaultName="v", body=b"def")["archiveId"]
+    by_id = {archive["ArchiveId"]: archive["ArchiveDescription"] for archive in inventory(glacier, "v")}
+    assert by_id == {described: "holiday", bare: ""}
+
+
+def test_a_part_of_no_bytes_is_refused(wired: tuple[Any, Wire]) -> None:
+    client, _ = wired
+    client.create_vault(vaultName="v")
+    upload_id = client.initiate_multipart_upload(vaultName="v", partSize=str(MIB))["uploadId"]
+
+    def empty_range(request: Any, **_: Any) -> None:
+        del request.headers["Content-Range"]
+        request.headers["Content-Range"] = f"bytes {MIB}-{MIB - 1}/*"  # aligned, but ends before it starts
+
+    client.meta.events.register_first("before-sign.glacier.UploadMultipartPart", empty_range)
+    assert message_of(
+        lambda: client.upload_multipart_part(vaultName="v", uploadId=upload_id, range="bytes 0-0/*", body=b"")
+    ) == (
+        "InvalidParameterValueException",
+        f"Content-Range bytes {MIB}-{MIB - 1}/* does not match the part size {MIB}",
+    )
+
+
+def test_markers_carry_no_base64_padding() -> None:
+    for position in (1, 10, 100, 1000):  # encodings of 9 to 12 bytes: every padding length
+        assert "=" not in encode_marker("uploads", position)
+        assert decode_marker("uploads", encode_marker("uploads", position)) == position
+
+
+def test_a_vaults_creation_date_is_utc_in_any_machine_zone(
+    glacier_in_process: InProcessHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30
+    time.tzset()
+    try:
+        before = datetime.now(UTC)
+        glacier_in_process.client().create_vault(vaultName="v")
+        created = glacier_in_process.client().describe_vault(vaultName="v")["CreationDate"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    assert abs(moment - before) < timedelta(minutes=5)
