@@ -144,3 +144,9 @@ def test_a_boolean_is_not_a_number_inside_a_range() -> None:
     assert True not in limits.CONCURRENCY
     assert 1 in limits.CONCURRENCY
     assert "1" not in limits.CONCURRENCY
+
+
+def test_a_fractional_bound_is_named_as_written() -> None:
+    assert str(limits.Bounds(0.5, 2.5)) == "0.5-2.5"
+    assert str(limits.Bounds(24, 8760)) == "24-8760"
+    assert str(limits.STORAGE_PRICE) == "0-1"
