@@ -363,7 +363,7 @@ def test_hooks_see_the_operation_vault_region_and_account(glacier_in_process: In
     assert seen == [("CreateVault", "v", "us-east-1", "123456789012")]
 
 
-def test_a_bug_in_a_request_is_a_500_internal_failure_logged_not_a_dead_server(
+def test_a_bug_in_a_request_is_a_logged_500_internal_failure_and_the_next_one_is_answered(
     glacier_in_process: InProcessHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
     glacier = glacier_in_process

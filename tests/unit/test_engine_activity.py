@@ -210,17 +210,42 @@ def test_the_result_reports_bytes_the_idle_time_and_the_monthly_cost() -> None:
     upload = glacier.add_upload("v", hours_ago(500), parts=1024)  # 1 GiB
     store.items[key(upload)] = Observation(Progress(1024, 1024 * MIB), NOW - timedelta(days=3), NOW)
 
-    summary, _ = run(glacier, store, price_per_gb_month=0.0036)
+    summary, _ = run(glacier, store, price_per_gb_month=0.0125)
     result = summary.to_result()
 
     assert (result["activity_check"], result["idle_hours"]) == (True, 48.0)
     assert (result["bytes_stale"], result["bytes_released"]) == (2**30, 2**30)
-    assert result["stale_monthly_cost_usd"] == 0.0036
+    assert result["stale_monthly_cost_usd"] == 0.0125
 
 
 def test_an_activity_check_without_a_store_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="an activity check needs an observation store"):
+    with pytest.raises(ValueError, match="an activity check needs an observation store") as raised:
         run_cleanup(FakeGlacier(), plan(), clock=lambda: NOW)
+    assert str(raised.value) == "an activity check needs an observation store"
+
+
+def test_without_a_place_the_looks_are_keyed_by_dashes() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500))
+    run_cleanup(glacier, plan(), clock=lambda: NOW, observations=store)
+    assert list(store.items) == [UploadKey("-", "-", "v", upload)]
+
+
+def test_a_bug_while_looking_is_that_uploads_failure_not_a_lost_one() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500))
+
+    def broken(vault: str, upload_id: str) -> Progress:
+        raise RuntimeError("a bug")
+
+    glacier.upload_progress = broken  # type: ignore[method-assign]
+    summary, _ = run(glacier, store)
+    assert (summary.status, summary.abort_failures, glacier.aborted) == ("partial", 1, [])
+    assert summary.failures[0].as_dict() == {
+        "vault": "v",
+        "upload_id": upload,
+        "error": "RuntimeError: a bug",
+    }
 
 
 def test_the_log_line_names_the_uploader_and_what_the_look_found(capsys: pytest.CaptureFixture[str]) -> None:
@@ -259,6 +284,7 @@ def test_each_path_of_a_look_tells_the_whole_outcome() -> None:
         Measured(Progress(1, MIB), 0.0),
     )
     assert {told[upload].measured for upload in idle} == {Measured(Progress(1, MIB), 60.0)}
+    assert {(told[upload].action, told[upload].age_hours) for upload in idle} == {(Action.ABORTED, 200.0)}
     assert (summary.bytes_stale, summary.bytes_released) == (2 * MIB, 2 * MIB)  # summed over both
 
 

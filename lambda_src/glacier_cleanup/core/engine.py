@@ -211,7 +211,7 @@ class _CleanupRun:
                 if self._unavailable.is_set():
                     return
                 if self._stop.requested:
-                    self._record.vault_not_reached(vault)
+                    self._record.vault_not_reached()
                     continue
                 self._tasks.submit(self._scan_vault, vault)
         except RegionNotEnabledError as exc:
@@ -246,7 +246,7 @@ class _CleanupRun:
             self._record.vault_crashed(vault, exc)
         else:
             if not finished:
-                self._record.vault_not_reached(vault)
+                self._record.vault_not_reached()
                 return
             duration_ms = round((time.monotonic() - started) * 1000)
             self._record.vault_scanned(vault, uploads_found=found, duration_ms=duration_ms)
@@ -268,7 +268,7 @@ class _CleanupRun:
 
     def _classify(self, upload: Upload) -> None:
         record = self._record
-        record.found(upload)
+        record.found()
         decision = decide(upload, self._plan, self._now)
         if decision.verdict is Verdict.KEEP:
             return

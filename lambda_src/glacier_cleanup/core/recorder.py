@@ -24,7 +24,7 @@ class OutcomeRecorder:
 
     # --- uploads -------------------------------------------------------------------------------------------
 
-    def found(self, upload: Upload) -> None:
+    def found(self) -> None:
         self.summary.add(uploads_found=1)
 
     def skipped(self, upload: Upload) -> None:
@@ -169,7 +169,7 @@ class OutcomeRecorder:
     def vault_excluded(self, vault: str) -> None:
         logger.debug("vault excluded", vault=vault)
 
-    def vault_not_reached(self, vault: str) -> None:
+    def vault_not_reached(self) -> None:
         self.summary.add(vaults_not_reached=1)
 
     def vault_scanned(self, vault: str, *, uploads_found: int, duration_ms: int) -> None:
