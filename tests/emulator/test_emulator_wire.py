@@ -409,8 +409,12 @@ def test_an_archive_without_a_description_has_an_empty_one(
     client.create_vault(vaultName="v")
     described = client.upload_archive(vaultName="v", body=b"abc", archiveDescription="holiday")["archiveId"]
     bare = client.upload_archive(vaultName="v", body=b"def")["archiveId"]
-    by_id = {archive["ArchiveId"]: archive["ArchiveDescription"] for archive in inventory(glacier, "v")}
-    assert by_id == {described: "holiday", bare: ""}
+    by_id = {archive["ArchiveId"]: archive for archive in inventory(glacier, "v")}
+    assert {archive_id: a["ArchiveDescription"] for archive_id, a in by_id.items()} == {
+        described: "holiday",
+        bare: "",
+    }
+    assert by_id[bare]["SHA256TreeHash"] == calculate_tree_hash(io.BytesIO(b"def"))
 
 
 def test_a_part_of_no_bytes_is_refused(wired: tuple[Any, Wire]) -> None:

@@ -295,3 +295,10 @@ def test_measured_rows_show_parts_size_time_unchanged_and_the_uploader() -> None
         3 * 1048576,
         50.5,
     )
+
+
+def test_the_measured_summary_keeps_every_count_and_a_zero_cost_is_zero() -> None:
+    nothing = region_result(bytes_stale=0, bytes_released=0, stale_monthly_cost_usd=0.0)
+    text = render_summary_table(ACCOUNT, {"eu-west-1": nothing})
+    assert "  uploads found" in text
+    assert text.splitlines()[-1].split()[4:6] == ["0.00", "USD"]

@@ -162,7 +162,7 @@ def test_an_upload_gone_before_its_look_is_already_gone_not_a_failure() -> None:
     summary, told = run(glacier, store)
 
     assert (summary.uploads_stale, summary.uploads_already_gone, summary.status) == (1, 1, "ok")
-    assert told[upload].action is Action.ALREADY_GONE
+    assert (told[upload].action, told[upload].age_hours) == (Action.ALREADY_GONE, 500.0)
     assert store.items == {}
 
 
@@ -257,6 +257,7 @@ def test_the_log_line_names_the_uploader_and_what_the_look_found(capsys: pytest.
 
     _, logs = emitted(capsys.readouterr().out)
     [line] = [line for line in logs if line["message"].startswith("old upload seen for the first time")]
+    assert (line["vault"], line["upload_id"]) == ("v", next(iter(glacier.vaults["v"])))
     assert (line["uploader"], line["parts"], line["age_hours"]) == ("CloudBerry/MSP360", 2, 500.0)
 
 
@@ -306,7 +307,9 @@ def test_a_time_budget_reached_before_a_look_leaves_the_upload_not_reached() -> 
     assert (summary.uploads_not_reached, summary.more_to_do, store.gets) == (1, True, 0)
 
 
-def test_glacier_going_away_during_a_look_ends_the_run_as_unavailable() -> None:
+def test_glacier_going_away_during_a_look_ends_the_run_as_unavailable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     glacier, store = FakeGlacier(), MemoryStore()
     glacier.add_uploads("v", 3, age_hours=500)
 
@@ -314,12 +317,16 @@ def test_glacier_going_away_during_a_look_ends_the_run_as_unavailable() -> None:
         raise GlacierUnavailableError("NoLongerSupportedException", "no longer supported")
 
     glacier.upload_progress = gone  # type: ignore[method-assign]
+    capsys.readouterr()
     summary, told = run(glacier, store, concurrency=1)
     assert (summary.status, summary.activity_failures, summary.more_to_do) == (
         "glacier_unavailable",
         0,
         False,
     )
+    _, logs = emitted(capsys.readouterr().out)
+    [said] = [line for line in logs if line["message"].startswith("Glacier is not available")]
+    assert said["error"] == "NoLongerSupportedException: no longer supported"
     # The first look found Glacier gone: no other upload is looked at any more.
     assert sorted(outcome.action for outcome in told.values()) == [Action.NOT_REACHED] * 2
 

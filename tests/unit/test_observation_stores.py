@@ -225,3 +225,49 @@ def test_instants_are_kept_in_utc_whatever_zone_they_come_in(session: boto3.sess
         KEY, Observation(LOOK.progress, datetime(2026, 1, 1, 14, tzinfo=plus_two), SEEN), expires_at=EXPIRES
     )
     assert path_store.get(KEY).unchanged_since.tzinfo is UTC  # type: ignore[union-attr]
+
+
+def test_the_temporary_file_sits_beside_the_file_it_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile  # noqa: PLC0415
+
+    made: list[dict[str, Any]] = []
+    real = tempfile.mkstemp
+
+    def recording(**kwargs: Any) -> tuple[int, str]:
+        made.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", recording)
+    path = tmp_path / "observations.json"
+    store = LocalObservationFile(path)
+    store.put(KEY, LOOK, expires_at=EXPIRES)
+    store.save(SEEN)
+    # Same directory: the rename is atomic (never across file systems); a hidden name while it is written.
+    assert made == [{"dir": path.parent, "prefix": ".observations-", "suffix": ".json"}]
+
+
+def test_an_entry_without_an_expiry_is_dropped_at_the_next_save(tmp_path: Path) -> None:
+    path = tmp_path / "observations.json"
+    legacy = {"parts": 1, "bytes": 1, "unchanged_since": SEEN.isoformat(), "last_seen": SEEN.isoformat()}
+    path.write_text(json.dumps({"version": 1, "observations": {"old": legacy}}))
+    store = LocalObservationFile(path)
+    store.put(KEY, LOOK, expires_at=EXPIRES)
+    store.save(SEEN)
+    assert list(json.loads(path.read_text())["observations"]) == [str(KEY)]
+    assert LocalObservationFile(path).get(KEY).last_seen.tzinfo is UTC  # type: ignore[union-attr]
+
+
+def test_written_instants_say_utc_in_any_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time  # noqa: PLC0415
+
+    from glacier_cleanup.aws import observations  # noqa: PLC0415
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        assert observations._iso(datetime(2026, 1, 1, 12, 0, tzinfo=UTC)) == "2026-01-01T12:00:00.000+00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

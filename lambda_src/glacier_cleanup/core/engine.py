@@ -289,7 +289,7 @@ class _CleanupRun:
     def _stale(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
         """Abandoned: old enough (and idle, when the activity check is on). Abort it within the cap."""
         record = self._record
-        record.stale(upload, measured)
+        record.stale(measured)
         if not record.summary.reserve_abort(self._plan.max_aborts):
             record.capped(upload, age_hours)
             return
@@ -317,7 +317,7 @@ class _CleanupRun:
             progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
         except ResourceGoneError:
             # Completed, aborted or expired since it was listed: nothing left to judge or to clean.
-            self._record.stale(upload)
+            self._record.stale()
             self._record.already_gone(upload, age_hours)
             return
         except GlacierUnavailableError as exc:

@@ -148,7 +148,7 @@ class OutcomeRecorder:
             error=reason,
         )
 
-    def stale(self, upload: Upload, measured: Measured | None = None) -> None:
+    def stale(self, measured: Measured | None = None) -> None:
         self.summary.add(uploads_stale=1)
         if measured is not None:
             self.summary.add_stale_bytes(measured.progress.bytes)

@@ -151,12 +151,14 @@ def _measured_cells(row: Row) -> tuple[str, str, str]:
 
 def human_bytes(count: int) -> str:
     """1536 -> "1.5 KiB": binary units, one decimal."""
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    if count < 1024:
+        return f"{count} B"
+    value = count / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
         value /= 1024
-    raise AssertionError("unreachable")
+    return f"{value:.1f} TiB"
 
 
 def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> str:
