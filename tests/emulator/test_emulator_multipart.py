@@ -394,7 +394,10 @@ def test_seeded_parts_are_listed_page_by_page_like_uploaded_ones(
         body=b"z" * 1048576,
     )
     listed = client.get_paginator("list_parts").paginate(vaultName="seeded", uploadId=upload_id)
-    assert sum(len(page["Parts"]) for page in listed) == 121
+    parts = [part for page in listed for part in page["Parts"]]
+    assert len(parts) == 121
+    assert parts[0]["SHA256TreeHash"] == zero_part  # the seeded ones keep their hash once parts are added
+    assert parts[120]["SHA256TreeHash"] == calculate_tree_hash(io.BytesIO(b"z" * 1048576))
 
 
 @pytest.mark.parametrize("parts", [-1, 10_001])

@@ -455,3 +455,31 @@ def test_a_vaults_creation_date_is_utc_in_any_machine_zone(
         time.tzset()
     moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
     assert abs(moment - before) < timedelta(minutes=5)
+
+
+def test_initiate_names_a_missing_part_size_and_a_bad_creation_date(wired: tuple[Any, Wire]) -> None:
+    client, _ = wired
+    client.create_vault(vaultName="v")
+
+    def initiate(**headers: str | None) -> Any:
+        def adjust(request: Any, **_: Any) -> None:
+            for name, value in headers.items():
+                if name in request.headers:
+                    del request.headers[name]
+                if value is not None:
+                    request.headers[name] = value
+
+        client.meta.events.register_first("before-sign.glacier.InitiateMultipartUpload", adjust)
+        try:
+            return client.initiate_multipart_upload(vaultName="v", partSize=str(MIB))
+        finally:
+            client.meta.events.unregister("before-sign.glacier.InitiateMultipartUpload", adjust)
+
+    assert message_of(lambda: initiate(**{"x-amz-part-size": None})) == (
+        "MissingParameterValueException",
+        "Required header x-amz-part-size is missing",
+    )
+    assert message_of(lambda: initiate(**{"x-emulator-creation-date": "yesterday"})) == (
+        "InvalidParameterValueException",
+        "Invalid x-emulator-creation-date: yesterday",
+    )

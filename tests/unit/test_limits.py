@@ -150,3 +150,8 @@ def test_a_fractional_bound_is_named_as_written() -> None:
     assert str(limits.Bounds(0.5, 2.5)) == "0.5-2.5"
     assert str(limits.Bounds(24, 8760)) == "24-8760"
     assert str(limits.STORAGE_PRICE) == "0-1"
+
+
+def test_a_whole_float_bound_is_named_without_its_decimal_point() -> None:
+    assert str(limits.Bounds(1.0, 64.0)) == "1-64"
+    assert str(limits.Bounds(0.0)) == ">= 0"
