@@ -176,6 +176,7 @@ def test_a_dry_run_records_looks_and_reports_what_it_would_abort() -> None:
 
     assert glacier.aborted == []
     assert (told[idle].action, told[new].action) == (Action.WOULD_ABORT, Action.FIRST_SEEN)
+    assert told[idle].measured == Measured(Progress(1, MIB), 72.0)
     assert summary.bytes_stale == MIB
     assert key(new) in store.items
     # The wait keeps running from the earlier look: a dry run does not restart it.
@@ -343,3 +344,25 @@ def test_a_failed_look_names_the_upload_and_its_age() -> None:
     [failure] = summary.failures
     assert (failure.vault, failure.upload_id) == ("v", upload)
     assert told[upload] == UploadOutcome(glacier.vaults["v"][upload], 500.0, Action.ACTIVITY_UNKNOWN)
+
+
+def test_the_run_and_each_abort_say_what_the_check_found(capsys: pytest.CaptureFixture[str]) -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    upload = glacier.add_upload("v", hours_ago(500), parts=3)
+    store.items[key(upload)] = Observation(Progress(3, 3 * MIB), NOW - timedelta(hours=50), NOW)
+    capsys.readouterr()
+
+    run(glacier, store, idle=timedelta(hours=36))
+
+    _, logs = emitted(capsys.readouterr().out)
+    [started] = [line for line in logs if line["message"] == "cleanup started"]
+    assert (started["activity_check"], started["idle_hours"]) == (True, 36.0)
+    [aborted] = [line for line in logs if line["message"] == "aborted stale upload"]
+    assert (aborted["parts"], aborted["bytes"], aborted["unchanged_hours"]) == (3, 3 * MIB, 50.0)
+
+
+def test_the_price_setting_reaches_the_plan() -> None:
+    from glacier_cleanup.inputs.settings import Settings  # noqa: PLC0415
+
+    settings = Settings.from_environ({"CLEANUP_STORAGE_PRICE_PER_GB_MONTH": "0.0125"})
+    assert settings.to_plan().price_per_gb_month == 0.0125

@@ -404,6 +404,7 @@ def test_the_runtime_builds_a_client_per_run_for_the_configured_account(
         ("arn:aws:lambda:eu-west-1:210987654321:function:cleanup", "210987654321"),
         ("arn:aws:lambda:eu-west-1::function:cleanup", "-"),  # an empty account field
         ("arn:aws:lambda:eu-west-1", "-"),  # too short to hold one
+        ("arn:aws:lambda:eu-west-1:210987654321", "210987654321"),  # just long enough
         (None, "-"),  # a context without the attribute
     ],
 )
