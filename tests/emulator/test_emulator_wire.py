@@ -483,3 +483,13 @@ def test_initiate_names_a_missing_part_size_and_a_bad_creation_date(wired: tuple
         "InvalidParameterValueException",
         "Invalid x-emulator-creation-date: yesterday",
     )
+
+
+def test_aborting_an_unknown_upload_names_it(wired: tuple[Any, Wire]) -> None:
+    client, _ = wired
+    client.create_vault(vaultName="v")
+    code, message = message_of(
+        lambda: client.abort_multipart_upload(vaultName="v", uploadId="no-such-upload")
+    )
+    assert code == "ResourceNotFoundException"
+    assert "no-such-upload" in message
