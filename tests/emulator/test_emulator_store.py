@@ -81,3 +81,19 @@ def test_grace_window_is_forgotten_after_it_ends() -> None:
     with pytest.raises(GlacierError) as caught:
         uploads.abort(first, now=200.0, grace_seconds=1000)
     assert caught.value.status == 404
+
+
+def test_the_abort_grace_window_keeps_an_abort_until_exactly_its_end_and_forgets_oldest_first() -> None:
+    uploads = VaultUploads()
+    first = uploads.add("2020-01-01T00:00:00.000Z", None, 1048576).upload_id
+    second = uploads.add("2020-01-01T00:00:00.000Z", None, 1048576).upload_id
+    assert uploads.abort(first, 0.0, 10.0) is not None
+    assert uploads.abort(second, 5.0, 10.0) is not None
+    # At 12 s the window (10 s) has passed for the first abort only: repeating it is an unknown upload,
+    # repeating the second is still a success.
+    assert uploads.abort(second, 12.0, 10.0) is None
+    with pytest.raises(GlacierError) as raised:
+        uploads.abort(first, 12.0, 10.0)
+    assert first in str(raised.value.response())
+    # At exactly the end of the second's window (5 + 10), it still counts as aborted.
+    assert uploads.abort(second, 15.0, 10.0) is None
