@@ -55,6 +55,25 @@ def message_of(call: Any) -> tuple[str, str]:
     return error["Code"], error["Message"]
 
 
+def with_headers(client: Any, operation: str, call: Any, **headers: str | None) -> Any:
+    """`call()` with request headers replaced just before signing (None: removed): what a client nobody here
+    wrote might send."""
+
+    def adjust(request: Any, **_: Any) -> None:
+        for name, value in headers.items():
+            if name in request.headers:
+                del request.headers[name]
+            if value is not None:
+                request.headers[name] = value
+
+    event = f"before-sign.glacier.{operation}"
+    client.meta.events.register_first(event, adjust)
+    try:
+        return call()
+    finally:
+        client.meta.events.unregister(event, adjust)
+
+
 def test_create_vault_answers_201_with_its_location_and_no_body(wired: tuple[Any, Wire]) -> None:
     client, wire = wired
     client.create_vault(vaultName="v1")
@@ -96,15 +115,9 @@ def test_upload_archive_refuses_a_wrong_size_or_checksum_naming_both(wired: tupl
     computed = calculate_tree_hash(io.BytesIO(b"abc"))
 
     def upload(**headers: str) -> Any:
-        def add(request: Any, **_: Any) -> None:
-            for name, value in headers.items():
-                request.headers[name] = value
-
-        client.meta.events.register_first("before-sign.glacier.UploadArchive", add)
-        try:
-            return client.upload_archive(vaultName="v", body=b"abc")
-        finally:
-            client.meta.events.unregister("before-sign.glacier.UploadArchive", add)
+        return with_headers(
+            client, "UploadArchive", lambda: client.upload_archive(vaultName="v", body=b"abc"), **headers
+        )
 
     assert message_of(lambda: upload(**{"x-amz-archive-size": "4"})) == (
         "InvalidParameterValueException",
@@ -172,18 +185,14 @@ def test_a_bad_part_is_refused_naming_what_is_wrong(
     upload_id = client.initiate_multipart_upload(vaultName="v", partSize=str(MIB))["uploadId"]
 
     def send() -> Any:
-        def set_range(request: Any, **_: Any) -> None:
-            del request.headers["Content-Range"]
-            if content_range is not None:
-                request.headers["Content-Range"] = content_range
-
-        client.meta.events.register_first("before-sign.glacier.UploadMultipartPart", set_range)
-        try:
-            return client.upload_multipart_part(
+        return with_headers(
+            client,
+            "UploadMultipartPart",
+            lambda: client.upload_multipart_part(
                 vaultName="v", uploadId=upload_id, range="bytes 0-1/*", body=body
-            )
-        finally:
-            client.meta.events.unregister("before-sign.glacier.UploadMultipartPart", set_range)
+            ),
+            **{"Content-Range": content_range},
+        )
 
     assert message_of(send) == ("InvalidParameterValueException", message)
 
@@ -254,20 +263,14 @@ def test_complete_refuses_missing_or_malformed_headers_and_incomplete_parts(wire
     upload_id = client.initiate_multipart_upload(vaultName="v", partSize=str(MIB))["uploadId"]
 
     def complete(**headers: str | None) -> Any:
-        def adjust(request: Any, **_: Any) -> None:
-            for name, value in headers.items():
-                if name in request.headers:
-                    del request.headers[name]
-                if value is not None:
-                    request.headers[name] = value
-
-        client.meta.events.register_first("before-sign.glacier.CompleteMultipartUpload", adjust)
-        try:
-            return client.complete_multipart_upload(
+        return with_headers(
+            client,
+            "CompleteMultipartUpload",
+            lambda: client.complete_multipart_upload(
                 vaultName="v", uploadId=upload_id, archiveSize="1", checksum="00"
-            )
-        finally:
-            client.meta.events.unregister("before-sign.glacier.CompleteMultipartUpload", adjust)
+            ),
+            **headers,
+        )
 
     missing = (
         "MissingParameterValueException",
@@ -462,18 +465,12 @@ def test_initiate_names_a_missing_part_size_and_a_bad_creation_date(wired: tuple
     client.create_vault(vaultName="v")
 
     def initiate(**headers: str | None) -> Any:
-        def adjust(request: Any, **_: Any) -> None:
-            for name, value in headers.items():
-                if name in request.headers:
-                    del request.headers[name]
-                if value is not None:
-                    request.headers[name] = value
-
-        client.meta.events.register_first("before-sign.glacier.InitiateMultipartUpload", adjust)
-        try:
-            return client.initiate_multipart_upload(vaultName="v", partSize=str(MIB))
-        finally:
-            client.meta.events.unregister("before-sign.glacier.InitiateMultipartUpload", adjust)
+        return with_headers(
+            client,
+            "InitiateMultipartUpload",
+            lambda: client.initiate_multipart_upload(vaultName="v", partSize=str(MIB)),
+            **headers,
+        )
 
     assert message_of(lambda: initiate(**{"x-amz-part-size": None})) == (
         "MissingParameterValueException",
