@@ -97,3 +97,13 @@ def test_the_abort_grace_window_keeps_an_abort_until_exactly_its_end_and_forgets
     assert first in str(raised.value.response())
     # At exactly the end of the second's window (5 + 10), it still counts as aborted.
     assert uploads.abort(second, 15.0, 10.0) is None
+
+
+def test_timestamps_are_read_as_utc_instants() -> None:
+    from glacier_emulator.store import parse_timestamp  # noqa: PLC0415
+
+    plus_two = timezone(timedelta(hours=2))
+    assert parse_timestamp(datetime(2026, 1, 1, 14, tzinfo=plus_two)) == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert parse_timestamp(datetime(2026, 1, 1, 14, tzinfo=plus_two)).tzinfo is UTC
+    assert parse_timestamp(" 2026-01-01T14:00:00 ") == datetime(2026, 1, 1, 14, tzinfo=UTC)  # naive: UTC
+    assert parse_timestamp("2026-01-01T14:00:00+02:00").tzinfo is UTC
