@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from glacier_cleanup.inputs.limits import VaultName
+from glacier_cleanup.inputs.types import VaultName
 from pydantic import BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 

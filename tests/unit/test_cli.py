@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.core.models import GlacierError
+from glacier_cleanup.terminal import run as terminal_run
 
 from .conftest import FakeGlacier
 from .support import FakeTerminal
@@ -40,7 +41,7 @@ def patched_cli_glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
         built.update(kwargs)
         return object()
 
-    monkeypatch.setattr(cli, "create_client", create_client)
+    monkeypatch.setattr(terminal_run, "create_client", create_client)
     sessions: list[tuple[object, object, object]] = []
 
     def create_session(*, region: object = None, profile: object = None) -> object:
@@ -48,10 +49,10 @@ def patched_cli_glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
         sessions.append((region, profile, session))
         return session
 
-    monkeypatch.setattr(cli, "create_session", create_session)
+    monkeypatch.setattr(terminal_run, "create_session", create_session)
     fake.sessions = sessions  # type: ignore[attr-defined]
     monkeypatch.setattr(
-        cli, "caller_identity", lambda session: ("123456789012", "arn:aws:iam::123456789012:user/op")
+        terminal_run, "caller_identity", lambda session: ("123456789012", "arn:aws:iam::123456789012:user/op")
     )
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     adapters: list[str] = []
@@ -60,7 +61,7 @@ def patched_cli_glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
         adapters.append(account_id)
         return fake
 
-    monkeypatch.setattr(cli, "GlacierAdapter", adapter)
+    monkeypatch.setattr(terminal_run, "GlacierAdapter", adapter)
     fake.adapter_accounts = adapters  # type: ignore[attr-defined]
     fake.client_kwargs = built  # type: ignore[attr-defined]
     for variable in ("CLEANUP_DRY_RUN", "CLEANUP_VAULTS", "CLEANUP_EXCLUDE_VAULTS", "CLEANUP_CONCURRENCY"):
@@ -263,7 +264,7 @@ def run_on_a_terminal(
     try:
         status = cli.main(list(argv))
     finally:
-        cli.logger.setLevel("INFO")
+        terminal_run.logger.setLevel("INFO")
     return status, stdout.getvalue(), stderr.getvalue()
 
 
@@ -282,7 +283,7 @@ def test_on_a_terminal_apply_shows_the_stale_uploads_then_asks(
     assert status == 0
     assert preview.startswith(
         "account 123456789012 (arn:aws:iam::123456789012:user/op)\nregions eu-west-1\n"
-        f"{cli.AGE_ONLY_WARNING}\n"
+        f"{terminal_run.AGE_ONLY_WARNING}\n"
         "Looking for stale uploads first (nothing is aborted yet)...\n"
     )
     assert "\r\033[Keu-west-1: vaults scanned " in preview  # the progress line, drawn at once
@@ -331,13 +332,13 @@ def test_on_a_terminal_yes_skips_the_question_and_the_log_level_can_be_chosen(
 @pytest.fixture
 def press_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Ctrl-C as the run's signal handler receives it, without a process-wide handler in the test run."""
-    installed: list[cli.Interrupts] = []
+    installed: list[terminal_run.Interrupts] = []
 
-    class Recorded(cli.Interrupts):
+    class Recorded(terminal_run.Interrupts):
         def install(self) -> None:
             installed.append(self)
 
-    monkeypatch.setattr(cli, "Interrupts", Recorded)
+    monkeypatch.setattr(terminal_run, "Interrupts", Recorded)
     return lambda: installed[0]._handle(signal.SIGINT, None)
 
 
@@ -421,7 +422,9 @@ def test_concurrency_is_an_integer_from_1_to_64(
 def test_without_any_region_the_error_says_how_to_give_one(
     glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "create_session", lambda **_: type("Session", (), {"region_name": None})())
+    monkeypatch.setattr(
+        terminal_run, "create_session", lambda **_: type("Session", (), {"region_name": None})()
+    )
 
     with pytest.raises(SystemExit) as raised:
         cli.main([])
@@ -438,7 +441,7 @@ def test_all_regions_asks_the_sdk_with_the_session_and_runs_each_once(
 ) -> None:
     asked: list[object] = []
     monkeypatch.setattr(
-        cli, "glacier_regions", lambda session: asked.append(session) or ["eu-west-1", "us-east-1"]
+        terminal_run, "glacier_regions", lambda session: asked.append(session) or ["eu-west-1", "us-east-1"]
     )
 
     cli.main(["--all-regions", "--json"])
@@ -462,8 +465,8 @@ def test_account_assumes_the_role_with_a_named_session_in_the_same_region(
         sessions.append((credentials, region))
         return type("Session", (), {"region_name": region})()
 
-    monkeypatch.setattr(cli, "assume_member_role", assume_member_role)
-    monkeypatch.setattr(cli, "session_with", session_with)
+    monkeypatch.setattr(terminal_run, "assume_member_role", assume_member_role)
+    monkeypatch.setattr(terminal_run, "session_with", session_with)
 
     cli.main(["--account", "222222222222", "--region", "ap-south-1", "--json"])
 
@@ -507,7 +510,7 @@ def test_ctrl_c_at_the_question_exits_130_and_aborts_nothing(
         press_ctrl_c()
         return False  # readline() returns at the signal with no answer
 
-    monkeypatch.setattr(cli, "confirm", interrupted)
+    monkeypatch.setattr(terminal_run, "confirm", interrupted)
 
     status, out, _ = run_on_a_terminal(monkeypatch, "", "--apply")
 
@@ -531,10 +534,10 @@ def test_show_all_adds_the_protected_uploads(
     assert len(with_all) == len(without) + 1
 
 
-def test_version_names_the_program_and_the_installed_version(
+def test_version_names_the_program_and_the_package_version(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.metadata, "version", lambda name: {"glacier-multipart-cleanup": "1.2.3"}[name])
+    monkeypatch.setattr(cli, "__version__", "1.2.3")
 
     with pytest.raises(SystemExit) as raised:
         cli.main(["--version"])
@@ -543,9 +546,21 @@ def test_version_names_the_program_and_the_installed_version(
     assert capsys.readouterr().out == "glacier-cleanup 1.2.3\n"
 
 
-def test_without_an_installed_distribution_the_version_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing(name: str) -> str:
-        raise cli.metadata.PackageNotFoundError(name)
-
-    monkeypatch.setattr(cli.metadata, "version", missing)
-    assert cli.version() == "unknown (not installed)"
+def test_help_and_version_answer_without_loading_the_sdk_or_pydantic() -> None:
+    # What keeps them fast (make bench times them): parsing imports none of the run's heavy modules.
+    code = (
+        "import sys\n"
+        "from glacier_cleanup import cli\n"
+        "for argv in (['--help'], ['--version'], ['--concurrency', '0']):\n"
+        "    try:\n"
+        "        cli.main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('boto3', 'botocore', 'pydantic', 'aws_lambda_powertools', 'glacier_cleanup.terminal.run')\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in heavy or name in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "glacier-cleanup" in done.stdout  # the help text was printed

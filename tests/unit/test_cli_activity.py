@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey
+from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.state_file import LocalObservationFile, default_path
 
 from .conftest import FakeGlacier
@@ -86,7 +87,7 @@ def test_age_alone_is_said_before_anything_and_in_the_question(
     status, _, err = run_on_a_terminal(monkeypatch, "n\n", "--apply", "--no-activity-check")
 
     assert status == 0
-    assert cli.AGE_ONLY_WARNING in err
+    assert terminal_run.AGE_ONLY_WARNING in err
     assert "judged by AGE ALONE (their activity was not checked)? [y/N] " in err
     assert not default_path().exists()  # no looks taken
 
@@ -101,7 +102,7 @@ def test_the_deployed_table_holds_the_looks_with_the_operators_own_credentials(
         opened.append((session, name, concurrency))
         return shared
 
-    monkeypatch.setattr(cli, "DynamoObservationStore", table)
+    monkeypatch.setattr(terminal_run, "DynamoObservationStore", table)
 
     status = cli.main(["--state-table", "GlacierCleanup-prod-observations", "--concurrency", "4"])
 

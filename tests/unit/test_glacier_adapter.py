@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import boto3
+import glacier_cleanup
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, ProfileNotFound
@@ -257,7 +258,7 @@ def test_clients_say_who_they_are_and_are_paced_only_when_asked(monkeypatch: pyt
 
     plain = create_client(max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1")
     assert paced == []
-    assert plain.meta.config.user_agent_extra == "glacier-multipart-cleanup"
+    assert plain.meta.config.user_agent_extra == f"glacier-multipart-cleanup/{glacier_cleanup.__version__}"
     with_pacer = create_client(
         max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1", pacing=True
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import glacier_cleanup
 import pytest
 from botocore.stub import Stubber
 from glacier_cleanup.aws.observations import DynamoObservationStore
@@ -148,7 +149,7 @@ def test_the_table_client_retries_and_pools_for_the_runs_threads(session: boto3.
     config = DynamoObservationStore(session, "looks", concurrency=24)._client.meta.config
     assert config.retries == {"total_max_attempts": 5, "mode": "standard"}
     assert config.max_pool_connections == 25  # the workers and the dispatching thread
-    assert config.user_agent_extra == "glacier-multipart-cleanup"
+    assert config.user_agent_extra == f"glacier-multipart-cleanup/{glacier_cleanup.__version__}"
     assert (
         DynamoObservationStore(session, "looks", concurrency=2)._client.meta.config.max_pool_connections == 10
     )

@@ -8,10 +8,14 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
+import glacier_cleanup
 import pytest
-from glacier_cleanup.cli import DISTRIBUTION, build_parser, version
+from glacier_cleanup.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+DISTRIBUTION = "glacier-multipart-cleanup"
 
 
 def test_declared_dependencies_are_exactly_requirements_txt() -> None:
@@ -40,9 +44,9 @@ def test_only_the_tool_is_packaged_with_every_layer() -> None:
     assert DISTRIBUTION not in provided.get("glacier_emulator", [])
 
 
-def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
-    assert version() == metadata.version(DISTRIBUTION)
+def test_version_flag_metadata_and_package_agree(capsys: pytest.CaptureFixture[str]) -> None:
+    assert metadata.version(DISTRIBUTION) == glacier_cleanup.__version__
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args(["--version"])
     assert exit_.value.code == 0
-    assert capsys.readouterr().out == f"glacier-cleanup {metadata.version(DISTRIBUTION)}\n"
+    assert capsys.readouterr().out == f"glacier-cleanup {glacier_cleanup.__version__}\n"

@@ -13,6 +13,7 @@ from glacier_cleanup.core.models import CleanupPlan, GlacierUnavailableError, Re
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.handler import Runtime, lambda_handler
 from glacier_cleanup.inputs.settings import Settings
+from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import render_summary_table
 
 from .conftest import NOW, FakeGlacier
@@ -160,11 +161,13 @@ def test_list_parts_404_means_already_gone_and_no_abort_is_sent() -> None:
 def test_cli_json_document_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     glacier = FakeGlacier()
     glacier.add_uploads("a", 2, age_hours=300)
-    monkeypatch.setattr(cli, "create_session", lambda **_: type("S", (), {"region_name": "eu-west-1"})())
-    monkeypatch.setattr(cli, "create_client", lambda **_: object())
-    monkeypatch.setattr(cli, "GlacierAdapter", lambda client, account_id: glacier)
     monkeypatch.setattr(
-        cli, "caller_identity", lambda session: ("111111111111", "arn:aws:iam::111111111111:user/o")
+        terminal_run, "create_session", lambda **_: type("S", (), {"region_name": "eu-west-1"})()
+    )
+    monkeypatch.setattr(terminal_run, "create_client", lambda **_: object())
+    monkeypatch.setattr(terminal_run, "GlacierAdapter", lambda client, account_id: glacier)
+    monkeypatch.setattr(
+        terminal_run, "caller_identity", lambda session: ("111111111111", "arn:aws:iam::111111111111:user/o")
     )
     status = cli.main(
         ["--output", "json", "--region", "eu-west-1", "--region", "us-east-1", "--no-activity-check"]

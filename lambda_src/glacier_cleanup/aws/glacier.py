@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup import __version__
 from glacier_cleanup.aws.pacing import Pacer
 from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from glacier_cleanup.aws.roles import TemporaryCredentials
 
 # Glacier's maximum (and default) page size for ListMultipartUploads and ListParts.
+# In every call's User-Agent header, so an account's CloudTrail tells this tool's calls (and version) apart.
+USER_AGENT = f"glacier-multipart-cleanup/{__version__}"
 UPLOADS_PAGE_SIZE = 50
 PARTS_PAGE_SIZE = 50
 
@@ -60,7 +63,7 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
         # urllib3's pool defaults to 10: more threads than that would silently queue behind each other.
         # +1: the dispatching thread pages through ListVaults while `concurrency` workers call Glacier.
         max_pool_connections=max(concurrency + 1, 10),
-        user_agent_extra="glacier-multipart-cleanup",
+        user_agent_extra=USER_AGENT,
     )
 
 

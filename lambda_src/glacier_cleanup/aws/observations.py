@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup.aws.glacier import USER_AGENT
 from glacier_cleanup.core.activity import Observation, Progress, StoreError, UploadKey
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class DynamoObservationStore:
             config=Config(
                 retries={"total_max_attempts": 5, "mode": "standard"},
                 max_pool_connections=max(concurrency + 1, 10),
-                user_agent_extra="glacier-multipart-cleanup",
+                user_agent_extra=USER_AGENT,
             ),
         )
 

@@ -26,8 +26,8 @@ from glacier_cleanup.inputs.limits import (
     MAX_ABORTS_PER_REQUEST,
     OLDER_THAN_HOURS,
     REGION_PATTERN,
-    VaultName,
 )
+from glacier_cleanup.inputs.types import VaultName
 
 # Glacier allows 1,000 vaults per account and region.
 MAX_VAULTS_PER_REQUEST = 1000

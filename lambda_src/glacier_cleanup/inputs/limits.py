@@ -2,15 +2,14 @@
 (infra/config) all read them from here; tests/unit/test_limits.py proves the four agree.
 
 A limit is a fact about the product (a cleanup younger than an hour would abort uploads in progress) or
-about AWS (Glacier's vault names), not about one entry point.
+about AWS (Glacier's vault names), not about one entry point. Plain Python, no pydantic: the terminal
+tool's parser reads them, and `--help` must start fast (the pydantic types are in inputs/types.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
-
-from pydantic import StringConstraints
+from typing import Any, Literal
 
 from glacier_cleanup.core import activity
 
@@ -71,7 +70,6 @@ RETRY_MODES: tuple[RetryMode, ...] = ("standard", "adaptive")
 
 # Glacier's vault names: 1-255 characters of a-z, A-Z, 0-9, '_', '-', '.'.
 VAULT_NAME_PATTERN = r"^[a-zA-Z0-9_.-]{1,255}$"
-VaultName = Annotated[str, StringConstraints(pattern=VAULT_NAME_PATTERN)]
 # The account Glacier's calls name: '-' (the credentials' own) or 12 digits.
 GLACIER_ACCOUNT_ID_PATTERN = r"^(-|\d{12})$"
 ACCOUNT_ID_PATTERN = r"^\d{12}$"

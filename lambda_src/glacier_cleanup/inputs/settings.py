@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -32,8 +32,8 @@ from glacier_cleanup.inputs.limits import (
     TABLE_NAME_PATTERN,
     TIME_MARGIN_SECONDS,
     RetryMode,
-    VaultName,
 )
+from glacier_cleanup.inputs.types import VaultName
 
 # Every setting is a variable with this prefix; any other variable with it is a mistake.
 SETTINGS_PREFIX = "CLEANUP_"
@@ -219,7 +219,11 @@ class Settings(BaseModel):
         )
 
 
-def validate_environ[M: BaseModel](model: type[M], environ: Mapping[str, str], *, prefix: str) -> M:
+# A TypeVar, not PEP 695's `def f[M: BaseModel]`: the terminal tool supports Python 3.11.
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_environ(model: type[M], environ: Mapping[str, str], *, prefix: str) -> M:
     """`model` from the environment variables named by its field aliases; an empty variable counts as
     unset, and an unknown variable with `prefix` is an error naming the allowed ones."""
     known = {field.alias for field in model.model_fields.values() if field.alias}

@@ -19,8 +19,7 @@ from glacier_cleanup.core.engine import GlacierPort
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.outcomes import Action, UploadOutcome
 from glacier_cleanup.core.stopping import Stop
-
-EXIT_INTERRUPTED = 130
+from glacier_cleanup.terminal.exits import EXIT_INTERRUPTED
 
 
 class Interrupts:

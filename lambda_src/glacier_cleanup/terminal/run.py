@@ -1,0 +1,249 @@
+"""One run of the terminal tool, after its flags parsed (glacier_cleanup.cli): the settings and the plan,
+the account and regions, the question before aborting, the engine in each region, and the output."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from glacier_cleanup.aws.glacier import (
+    AwsSession,
+    ClientSetupError,
+    GlacierAdapter,
+    create_client,
+    create_session,
+)
+from glacier_cleanup.aws.identity import caller_identity, glacier_regions
+from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
+from glacier_cleanup.core.activity import ObservationStore, StoreError
+from glacier_cleanup.core.engine import run_cleanup
+from glacier_cleanup.core.models import CleanupPlan, NoAccessError
+from glacier_cleanup.core.outcomes import UploadOutcome
+from glacier_cleanup.core.stopping import Stop
+from glacier_cleanup.inputs.events import InvalidEventError, parse_request
+from glacier_cleanup.inputs.settings import Settings, SettingsError
+from glacier_cleanup.observability import logger, set_log_stream
+from glacier_cleanup.terminal import state_file
+from glacier_cleanup.terminal.exits import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK
+from glacier_cleanup.terminal.interaction import (
+    CountingGlacier,
+    Interrupts,
+    Progress,
+    Tally,
+    confirm,
+)
+from glacier_cleanup.terminal.output import (
+    Row,
+    render_csv,
+    render_json,
+    render_rows_table,
+    render_summary_table,
+    shown,
+    totals,
+)
+
+AGE_ONLY_WARNING = (
+    "WARNING: activity check off (--no-activity-check or CLEANUP_ACTIVITY_CHECK=false): uploads are judged "
+    "by age alone, and an old upload that is still receiving parts would be aborted too"
+)
+
+
+class _Prepared:
+    def __init__(
+        self, settings: Settings, plan: CleanupPlan, session: AwsSession, store: ObservationStore | None
+    ) -> None:
+        self.settings, self.plan, self.session, self.store = settings, plan, session, store
+
+
+def _prepare(args: argparse.Namespace) -> _Prepared:
+    settings = Settings.from_environ(os.environ)
+    # The flags that the Lambda event also has are validated by the same model, with the same limits.
+    request = parse_request(
+        dry_run=args.dry_run,
+        older_than_hours=args.older_than_hours,
+        vaults=args.vaults,
+        max_aborts=args.max_aborts,
+        activity_check=args.activity_check,
+        idle_hours=args.idle_hours,
+    )
+    plan = settings.to_plan(
+        **request.overrides(), exclude_vaults=args.exclude_vaults, concurrency=args.concurrency
+    )
+    session = create_session(region=(args.regions or [None])[0], profile=args.profile)
+    # The looks are the operator's (or the stack's table): kept with the operator's own credentials.
+    store = _observation_store(args, plan, session)
+    if args.account:
+        # Raises NoAccessError (exit 2, nothing called) when the role is missing or does not trust us.
+        credentials = assume_member_role(
+            session,
+            account_id=args.account,
+            role_name=args.role_name,
+            session_name=session_name("glacier-cleanup-cli", str(os.getpid())),
+        )
+        session = session_with(credentials, region=session.region_name)
+    return _Prepared(settings, plan, session, store)
+
+
+def _observation_store(
+    args: argparse.Namespace, plan: CleanupPlan, session: AwsSession
+) -> ObservationStore | None:
+    if not plan.activity_check:
+        return None
+    if args.state_table:
+        return DynamoObservationStore(session, args.state_table, concurrency=plan.concurrency)
+    try:
+        return state_file.LocalObservationFile(
+            Path(args.state_file) if args.state_file else state_file.default_path()
+        )
+    except StoreError as exc:
+        raise ClientSetupError(f"--state-file: {exc}") from exc
+
+
+def _regions(args: argparse.Namespace, session: AwsSession) -> list[str]:
+    if args.all_regions:
+        return glacier_regions(session)
+    if args.regions:
+        return list(dict.fromkeys(args.regions))
+    if not session.region_name:
+        raise ClientSetupError("no region: pass --region or configure one (AWS_REGION, ~/.aws/config)")
+    return [session.region_name]
+
+
+class _Runner:
+    """Runs the engine in each region in turn, collecting the rows; one Stop for all of them."""
+
+    def __init__(self, prepared: _Prepared, account: str, stop: Stop) -> None:
+        self._prepared = prepared
+        self._account = account
+        self._stop = stop
+        self._lock = threading.Lock()
+
+    def run(self, regions: Sequence[str], plan: CleanupPlan) -> tuple[dict[str, dict[str, Any]], list[Row]]:
+        results: dict[str, dict[str, Any]] = {}
+        rows: list[Row] = []
+        for region in regions:
+            if self._stop.requested:
+                sys.stderr.write(f"{region}: not started (stopped)\n")
+                continue
+            results[region] = self._run_region(region, plan, rows)
+        return results, rows
+
+    def _run_region(self, region: str, plan: CleanupPlan, rows: list[Row]) -> dict[str, Any]:
+        settings = self._prepared.settings
+        client = create_client(
+            max_attempts=settings.max_attempts,
+            retry_mode=settings.retry_mode,
+            concurrency=plan.concurrency,
+            pacing=settings.pacing,
+            region=region,
+            session=self._prepared.session,
+        )
+        glacier = CountingGlacier(GlacierAdapter(client, account_id=settings.account_id))
+        tally = Tally()
+
+        def observe(outcome: UploadOutcome) -> None:
+            tally.see(outcome)
+            with self._lock:
+                rows.append(Row(self._account, region, outcome))
+
+        with Progress(sys.stderr, glacier, tally, region):
+            summary = run_cleanup(
+                glacier,
+                plan,
+                stop=self._stop,
+                on_upload=observe,
+                observations=self._prepared.store,
+                account=self._account,
+                region=region,
+            )
+        return summary.to_result()
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The run the parsed flags ask for; its exit status (glacier_cleanup.cli's docstring)."""
+    set_log_stream(sys.stderr)
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    if interactive and "POWERTOOLS_LOG_LEVEL" not in os.environ:
+        logger.setLevel("WARNING")  # the progress line and the listing say what INFO lines would
+    try:
+        prepared = _prepare(args)
+        account, arn = caller_identity(prepared.session)
+        regions = _regions(args, prepared.session)
+    except (SettingsError, InvalidEventError, ClientSetupError, NoAccessError) as exc:
+        parser.exit(EXIT_BAD_INPUT, f"glacier-cleanup: error: {exc}\n")
+    sys.stderr.write(f"account {account} ({arn})\nregions {', '.join(regions)}\n")
+    plan = prepared.plan
+    if not plan.activity_check:
+        sys.stderr.write(AGE_ONLY_WARNING + "\n")
+    stop = Stop()
+    Interrupts(stop, sys.stderr).install()
+    runner = _Runner(prepared, account, stop)
+    try:
+        if (
+            not plan.dry_run
+            and interactive
+            and not args.yes
+            and not _confirmed(runner, regions, plan, account)
+        ):
+            return EXIT_OK if not stop.requested else EXIT_INTERRUPTED
+        results, rows = runner.run(regions, plan)
+    finally:
+        _save_looks(prepared.store)
+    _write(args, account, arn, results, shown(rows, show_all=args.show_all))
+    if stop.reason == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
+
+
+def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, account: str) -> bool:
+    """A dry run first, shown on the terminal; then the question. The real run lists again and judges
+    each upload's age at its own moment, so nothing that became young (or gone) meanwhile is aborted."""
+    sys.stderr.write("Looking for stale uploads first (nothing is aborted yet)...\n")
+    preview, rows = runner.run(regions, _as_dry_run(plan))
+    listed = shown(rows, show_all=False)
+    sys.stderr.write(render_rows_table(listed))
+    stale = [row for row in listed if row.is_stale]
+    if not stale:
+        sys.stderr.write("Nothing to abort.\n")
+        return False
+    question = f"Abort {len(stale)} stale uploads in account {account}, {', '.join(preview)}?"
+    if not plan.activity_check:
+        question = f"{question[:-1]}, judged by AGE ALONE (their activity was not checked)?"
+    if not confirm(question, sys.stdin, sys.stderr):
+        sys.stderr.write("Nothing aborted.\n")
+        return False
+    return True
+
+
+def _save_looks(store: ObservationStore | None) -> None:
+    """The local file of looks is written once, at the end (the table was written as the run went)."""
+    if isinstance(store, state_file.LocalObservationFile):
+        try:
+            store.save(datetime.now(UTC))
+        except OSError as exc:
+            sys.stderr.write(f"glacier-cleanup: could not save the looks to {store.path}: {exc}\n")
+
+
+def _as_dry_run(plan: CleanupPlan) -> CleanupPlan:
+    from dataclasses import replace  # noqa: PLC0415 - only the interactive path needs it
+
+    return replace(plan, dry_run=True)
+
+
+def _write(
+    args: argparse.Namespace, account: str, arn: str, results: dict[str, dict[str, Any]], rows: list[Row]
+) -> None:
+    if args.output == "json":
+        sys.stdout.write(render_json(account, arn, results, rows))
+    elif args.output == "csv":
+        sys.stdout.write(render_csv(rows))
+        sys.stderr.write(render_summary_table(account, results))
+    else:
+        sys.stdout.write(render_rows_table(rows) + "\n" + render_summary_table(account, results))
