@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# The Lambda runtime's Python (infra/lambda_defaults.py): the tests, ruff and mypy run on what Lambda runs.
+# The Lambda runtime's Python (infra/glacier_cleanup_cdk/lambda_defaults.py): the tests, ruff and mypy run on what Lambda runs.
 # tests/infra/test_infra_runtime.py fails when the runtime, this and pyproject.toml drift apart.
 PYTHON_VERSION := 3.13
 PYTHON_BOOTSTRAP ?= $(shell scripts/find-python $(PYTHON_VERSION))
@@ -37,7 +37,7 @@ help:
 	@echo "make emulator PORT=4566 - run the Glacier emulator as an HTTP server"
 
 # Reinstalls only when a requirement file or pyproject.toml changes.
-$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
+$(INSTALLED): requirements.txt requirements-dev.txt requirements-cdk.txt pyproject.toml
 	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "make: Python $(PYTHON_VERSION) is required" >&2; exit 1; }
 	@# A venv of another Python (an older checkout's) is replaced, not reused.
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(PYTHON_VERSION)")'; then \
@@ -112,7 +112,7 @@ bench: $(INSTALLED)
 
 # Mutation testing (not part of `make test`): its own venv, without this package's editable install.
 MUTATION_INSTALLED := .venv-mutation/.installed
-$(MUTATION_INSTALLED): requirements.txt requirements-dev.txt
+$(MUTATION_INSTALLED): requirements.txt requirements-dev.txt requirements-cdk.txt
 	@test -x .venv-mutation/bin/python || $(PYTHON_BOOTSTRAP) -m venv .venv-mutation
 	.venv-mutation/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	@touch $@

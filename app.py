@@ -1,18 +1,16 @@
 #!/usr/bin/env python3
 """CDK app: one Glacier multipart cleanup stack per target configured under `glacier-cleanup`.
 
-See docs/deploy.md. Synth needs no AWS credentials: nothing is looked up; the Powertools layer ARN is a
-deploy-time SSM parameter reference.
+A thin user of the construct library (glacier_cleanup_cdk, in infra/; docs/library.md): the same
+`build_app` a team's own app can call. See docs/deploy.md. Synth needs no AWS credentials: nothing is looked
+up; the Powertools layer ARN is a deploy-time SSM parameter reference.
 """
 
 import os
 import sys
 
 from aws_cdk import App
-
-from infra.assembly import build_app
-from infra.config import ConfigError, load_config
-from infra.powertools import pinned_powertools_version
+from glacier_cleanup_cdk import ConfigError, build_app, load_config, pinned_powertools_version
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from common import LAMBDA_SOURCE, REPO_ROOT, log
 from processes import isolated_environment
 
 HANDLER_MODULE = "glacier_cleanup.handler"
-# What infra/function.py leaves out of the asset (ASSET_EXCLUDES).
+# What infra/glacier_cleanup_cdk/function.py leaves out of the asset (ASSET_EXCLUDES).
 EXCLUDED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache"})
 EXCLUDED_SUFFIXES = (".pyc",)
 _TIMED_IMPORT = (

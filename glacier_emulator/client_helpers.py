@@ -54,7 +54,7 @@ def initiate_with_creation_date(
 
 
 def create_observation_table(dynamodb: Any, name: str) -> str:
-    """A DynamoDB table shaped like the stack's observation table (infra/observations.py: partition key
+    """A DynamoDB table shaped like the stack's observation table (infra/.../observations.py: key
     `upload`, on-demand), for local runs of the activity check; an existing one of that name is replaced
     (the server's DynamoDB outlives a Glacier reset). Returns the name."""
     if name in dynamodb.list_tables()["TableNames"]:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra.lambda_defaults import ARCHITECTURE, RUNTIME
-from infra.paths import REQUIREMENTS
-from infra.powertools import bundled_layer_directory, pinned_powertools_version
+from glacier_cleanup_cdk.lambda_defaults import ARCHITECTURE, RUNTIME
+from glacier_cleanup_cdk.paths import REQUIREMENTS
+from glacier_cleanup_cdk.powertools import bundled_layer_directory, pinned_powertools_version
 
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .mutation
 mkdir -p .mutation
-cp -r lambda_src/glacier_cleanup glacier_emulator tests infra docs pyproject.toml requirements.txt cdk.json .mutation/
+cp -r lambda_src/glacier_cleanup infra/glacier_cleanup_cdk glacier_emulator tests docs pyproject.toml requirements.txt \
+  requirements-cdk.txt cdk.json .mutation/
 cd .mutation
 started=$(date +%s)
 ../.venv-mutation/bin/mutmut run --max-children "${MUTATION_JOBS:-2}" "$@" > run.log 2>&1 || { tail -50 run.log; exit 1; }

@@ -11,10 +11,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests" / "infra"), str(REPO)]
 
 from conftest import PARTITIONS_CONFIG  # noqa: E402
+from glacier_cleanup_cdk.config import CONTEXT_KEY  # noqa: E402
+from glacier_cleanup_cdk.deployer_policy import policy_document  # noqa: E402
 from infra_helpers import CDK_JSON, MULTI_TARGET_CONFIG, ORGANIZATION_CONFIG, synthesize  # noqa: E402
-
-from infra.config import CONTEXT_KEY  # noqa: E402
-from infra.deployer_policy import policy_document  # noqa: E402
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+from glacier_cleanup_cdk.config import CONTEXT_KEY
 from infra_helpers import (
     CDK_JSON,
     HUB_STACK,
@@ -15,8 +16,6 @@ from infra_helpers import (
     Synthesized,
     synthesize,
 )
-
-from infra.config import CONTEXT_KEY
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +59,7 @@ def beta_assertions(beta_template: dict[str, Any]) -> Template:
     return Template.from_json(beta_template)
 
 
-# One target per partition, and every Powertools layer source (infra/powertools.py).
+# One target per partition, and every Powertools layer source (infra/glacier_cleanup_cdk/powertools.py).
 PARTITIONS_CONFIG: dict[str, Any] = {
     "defaults": {},
     "targets": [

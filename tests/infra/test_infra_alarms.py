@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from glacier_cleanup_cdk.alarms import heartbeat_window
+from glacier_cleanup_cdk.config import CONTEXT_KEY, CleanupSettings, ConfigError, load_config
 from infra_helpers import logical_id_of, only_resource, resources_of_type, synthesize
-
-from infra.alarms import heartbeat_window
-from infra.config import CONTEXT_KEY, CleanupSettings, ConfigError, load_config
 
 SERVICE_DIMENSION = [
     {"Name": "service", "Value": "glacier-multipart-cleanup"},

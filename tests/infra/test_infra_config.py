@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from glacier_cleanup_cdk.config import CONTEXT_KEY, AppConfig, ConfigError, load_config
 from infra_helpers import CDK_JSON, REPO_ROOT
-
-from infra.config import CONTEXT_KEY, AppConfig, ConfigError, load_config
 
 ACCOUNT = "111111111111"
 

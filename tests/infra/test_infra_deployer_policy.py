@@ -6,9 +6,8 @@ import fnmatch
 import json
 from typing import Any
 
+from glacier_cleanup_cdk.deployer_policy import handler_actions, policy_document, required_actions
 from infra_helpers import REPO_ROOT, Synthesized
-
-from infra.deployer_policy import handler_actions, policy_document, required_actions
 
 POLICY = REPO_ROOT / "docs" / "deployer-policy.json"
 

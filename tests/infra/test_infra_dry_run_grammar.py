@@ -8,8 +8,7 @@ import pytest
 from glacier_cleanup.cli import build_parser
 from glacier_cleanup.inputs.events import InvalidEventError, parse_event
 from glacier_cleanup.inputs.settings import Settings, SettingsError
-
-from infra.config import CONTEXT_KEY, ConfigError, load_config
+from glacier_cleanup_cdk.config import CONTEXT_KEY, ConfigError, load_config
 
 ACCEPTED = [(True, True), (False, False), ("true", True), ("false", False), ("TRUE", True), ("False", False)]
 REFUSED = ["no", "yes", "0", "1", "off", "on", "", 0, 1, None, "f"]

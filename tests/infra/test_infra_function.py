@@ -9,6 +9,7 @@ from typing import Any
 import aws_lambda_powertools.shared.version
 import pytest
 from aws_cdk.assertions import Match, Template
+from glacier_cleanup_cdk.powertools import layer_parameter_name, pinned_powertools_version
 from infra_helpers import (
     REPO_ROOT,
     Synthesized,
@@ -17,8 +18,6 @@ from infra_helpers import (
     only_resource,
     resources_of_type,
 )
-
-from infra.powertools import layer_parameter_name, pinned_powertools_version
 
 SHIPPED_ENVIRONMENT = {
     "CLEANUP_OLDER_THAN_HOURS": "168",
@@ -150,7 +149,7 @@ def test_async_invocation_retries_then_goes_to_the_failed_runs_queue(
 def test_powertools_layer_is_the_public_parameter_at_the_pinned_version(
     shipped_template: dict[str, Any],
 ) -> None:
-    # Given the version pinned in requirements.txt, read independently of infra.powertools
+    # Given the version pinned in requirements.txt, read independently of glacier_cleanup_cdk.powertools
     pins = [
         line.split("==", 1)[1].strip()
         for line in (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()

@@ -7,6 +7,7 @@ import ast
 from typing import Any
 
 import pytest
+from glacier_cleanup_cdk.observations import ITEM_ACTIONS, PARTITION_KEY, TTL_ATTRIBUTE
 from infra_helpers import (
     REPO_ROOT,
     Synthesized,
@@ -17,8 +18,6 @@ from infra_helpers import (
     resources_of_type,
     synthesize,
 )
-
-from infra.observations import ITEM_ACTIONS, PARTITION_KEY, TTL_ATTRIBUTE
 
 AGE_ONLY = {
     "targets": [

@@ -7,14 +7,13 @@ import json
 from typing import Any
 
 import pytest
+from glacier_cleanup_cdk.config import ConfigError, load_config
 from infra_helpers import (
     ORGANIZATION_CONFIG,
     only_resource,
     policy_attached_to,
     resources_of_type,
 )
-
-from infra.config import ConfigError, load_config
 
 HUB_ROLE_ARN = {
     "Fn::Join": [
@@ -79,7 +78,7 @@ def test_the_member_template_needs_no_bootstrap_and_no_assets(member_template: d
 
 
 def test_report_bytes_adds_list_parts_to_the_member_role_and_vaults_narrow_it() -> None:
-    from infra.organization.member_role import member_template as synthesize_member  # noqa: PLC0415
+    from glacier_cleanup_cdk.organization.member_role import member_template as synthesize_member  # noqa: PLC0415
 
     block = json.loads(json.dumps(ORGANIZATION_CONFIG))
     block["organization"].update({"report_bytes": True, "vaults": ["backups"]})
@@ -296,7 +295,7 @@ def test_regions_may_be_all_and_the_planner_is_told_so() -> None:
     assert config.organization is not None
     assert config.organization.fan_out.regions == "all"
     assert config.organization.fan_out.max_concurrency == 5
-    from infra.organization.functions import organization_environment  # noqa: PLC0415
+    from glacier_cleanup_cdk.organization.functions import organization_environment  # noqa: PLC0415
 
     assert organization_environment(config.organization, "bucket")["CLEANUP_ORG_REGIONS"] == "all"
 

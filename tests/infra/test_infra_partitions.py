@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint
+from glacier_cleanup_cdk.powertools import partition_of, resolve_layer_source
 from infra_helpers import Synthesized, cfn_lint_findings, logical_id_of, only_resource, resources_of_type
-
-from infra.powertools import partition_of, resolve_layer_source
 
 
 def layers(template: dict[str, Any]) -> list[Any]:

@@ -8,9 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from glacier_cleanup_cdk.function import RUNTIME
 from infra_helpers import REPO_ROOT
-
-from infra.function import RUNTIME
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -31,13 +30,18 @@ def test_lambda_runtime_is_the_interpreter_running_the_tests() -> None:
     assert RUNTIME.name == running, f"Lambda runs {RUNTIME.name}, the tests run {running}"
 
 
-def test_makefile_ruff_and_mypy_target_the_runtime() -> None:
+def test_makefile_targets_the_runtime_and_ruff_and_mypy_the_lowest_supported_python() -> None:
     version = RUNTIME.name.removeprefix("python")
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(rf"^PYTHON_VERSION := {re.escape(version)}$", makefile, re.M)
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["tool"]["ruff"]["target-version"] == "py" + version.replace(".", "")
-    assert pyproject["tool"]["mypy"]["python_version"] == version
+    # The package claims more Pythons than Lambda runs: lint and types hold it to the lowest of them.
+    lowest = re.match(r">=(3\.\d+)", pyproject["project"]["requires-python"])
+    assert lowest is not None
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + lowest[1].replace(".", "")
+    assert pyproject["tool"]["mypy"]["python_version"] == lowest[1]
+    # ... and the runtime is one of them.
+    assert f"Programming Language :: Python :: {version}" in pyproject["project"]["classifiers"]
 
 
 def test_every_runtime_pin_is_imported_by_the_function() -> None:

@@ -21,8 +21,7 @@ from glacier_cleanup.core.models import RunSummary, Upload, monthly_cost_usd
 from glacier_cleanup.core.organization import TargetResult, summarize
 from glacier_cleanup.core.outcomes import Action, UploadOutcome
 from glacier_cleanup.terminal.output import render_summary_table, totals
-
-from infra.continuation import EARLIER_COUNTS
+from glacier_cleanup_cdk.continuation import EARLIER_COUNTS
 
 # RunSummary's fields that are not counters of what happened.
 NOT_COUNTERS = {"dry_run", "older_than_hours", "cutoff", "bytes_released", "abort_calls", "duration_ms"}

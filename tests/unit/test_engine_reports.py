@@ -1,5 +1,5 @@
 """What the engine tells about each upload: the outcome the terminal lists, and the log line an operator
-queries in Logs Insights. The messages and keys are a contract: the saved queries (infra/queries.py) filter on
+queries in Logs Insights. The messages and keys are a contract: the saved queries (CDK queries.py) filter on
 them, and docs/operations.md lists them."""
 
 from __future__ import annotations

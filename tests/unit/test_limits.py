@@ -17,9 +17,8 @@ from glacier_cleanup import cli
 from glacier_cleanup.inputs import limits
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
 from glacier_cleanup.inputs.settings import Settings, SettingsError
+from glacier_cleanup_cdk.config import CleanupSettings
 from pydantic import ValidationError
-
-from infra.config import CleanupSettings
 
 Accepts = Callable[[Any], bool]
 

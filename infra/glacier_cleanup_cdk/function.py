@@ -1,5 +1,5 @@
 """The cleanup Lambda function: its settings, logs, tracing, async invocation and permissions (what every
-function of the app shares, runtime, code and Powertools layer, is in infra/lambda_defaults.py)."""
+function of the app shares, runtime, code and Powertools layer, is in lambda_defaults.py)."""
 
 from dataclasses import dataclass
 
@@ -12,9 +12,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.checkov import acknowledge
-from infra.config import CleanupSettings
-from infra.lambda_defaults import (
+from .checkov import acknowledge
+from .config import CleanupSettings
+from .lambda_defaults import (
     APPLICATION_LOG_LEVEL,
     ARCHITECTURE,
     RUNTIME,
@@ -22,11 +22,11 @@ from infra.lambda_defaults import (
     log_retention,
     powertools_layer_for,
 )
-from infra.observations import ObservationTable
-from infra.permissions import GlacierCleanupPermissions
-from infra.powertools import resolve_layer_source
+from .observations import ObservationTable
+from .permissions import GlacierCleanupPermissions
+from .powertools import resolve_layer_source
 
-# Shared by every function of the app: infra/lambda_defaults.py. Still importable from here.
+# Shared by every function of the app: glacier_cleanup_cdk/lambda_defaults.py. Still importable from here.
 __all__ = [
     "ARCHITECTURE",
     "HANDLER",

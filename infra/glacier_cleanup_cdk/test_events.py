@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from infra.checkov import acknowledge
+from .checkov import acknowledge
 
 REGISTRY_NAME = "lambda-testevent-schemas"
 REGISTRY_DESCRIPTION = "Lambda console shareable test events"

@@ -13,7 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import CleanupSettings
+from .config import CleanupSettings
 
 # Runs emit their metrics once, at the end: a short period returns the alarm to OK soon after.
 EVENT_PERIOD = Duration.minutes(5)

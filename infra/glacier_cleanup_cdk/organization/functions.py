@@ -8,18 +8,18 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.checkov import acknowledge
-from infra.config import OrganizationConfig
-from infra.lambda_defaults import (
+from ..checkov import acknowledge
+from ..config import OrganizationConfig
+from ..lambda_defaults import (
     ARCHITECTURE,
     RUNTIME,
     function_code,
     log_retention,
     powertools_layer_for,
 )
-from infra.nag import iam5_resource_finding
-from infra.organization.results_bucket import RESULTS_PREFIX, TARGETS_PREFIX
-from infra.powertools import resolve_layer_source
+from ..nag import iam5_resource_finding
+from ..powertools import resolve_layer_source
+from .results_bucket import RESULTS_PREFIX, TARGETS_PREFIX
 
 PLANNER_HANDLER = "glacier_cleanup.org_handler.plan_handler"
 SUMMARY_HANDLER = "glacier_cleanup.org_handler.summary_handler"

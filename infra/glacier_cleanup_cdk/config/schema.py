@@ -28,7 +28,8 @@ from glacier_cleanup.inputs.limits import (
 )
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from infra.config.aws_limits import (
+from ..powertools import AUTO, BUNDLED, LAYER_ARN, PUBLIC_PARAMETER
+from .aws_limits import (
     CRON,
     LOG_RETENTION_DAYS,
     MAX_ALARM_RANGE_MINUTES,
@@ -38,7 +39,7 @@ from infra.config.aws_limits import (
     check_cron_fields,
     check_time_zone,
 )
-from infra.config.fields import (
+from .fields import (
     EmailAddresses,
     OptionalInt,
     OptionalTopicArn,
@@ -48,7 +49,6 @@ from infra.config.fields import (
     conflict,
     split_list,
 )
-from infra.powertools import AUTO, BUNDLED, LAYER_ARN, PUBLIC_PARAMETER
 
 LAYER_SOURCES = (AUTO, PUBLIC_PARAMETER, BUNDLED)
 
@@ -112,7 +112,7 @@ class CleanupSettings(BaseModel):
     run_incomplete_alarm_runs: int = Field(default=2, ge=1, le=100)
     run_interval_minutes: OptionalInt = Field(default=None, ge=1)  # required with cron(); rate() implies it
 
-    # --- Powertools source (infra/powertools.py): auto, public-parameter, bundled or a layer ARN ---
+    # --- Powertools source (../powertools.py): auto, public-parameter, bundled or a layer ARN ---
     powertools_layer: str = "auto"
 
     # --- Lambda console shareable test events ---

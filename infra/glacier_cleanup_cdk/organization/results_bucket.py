@@ -5,7 +5,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.checkov import acknowledge
+from ..checkov import acknowledge
 
 TARGETS_PREFIX = "runs/"
 RESULTS_PREFIX = "results"

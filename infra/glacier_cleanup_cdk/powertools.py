@@ -9,11 +9,12 @@
 """
 
 import re
+from importlib import metadata
 from pathlib import Path
 
 from aws_cdk.region_info import RegionInfo
 
-from infra.paths import BUILD_DIR, REQUIREMENTS
+from .paths import BUILD_DIR, REQUIREMENTS
 
 PUBLIC_PARAMETER = "public-parameter"
 BUNDLED = "bundled"
@@ -24,6 +25,7 @@ PUBLISHED_PARTITIONS = frozenset({"aws", "aws-us-gov"})
 LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 
 POWERTOOLS_DISTRIBUTION = "aws-lambda-powertools"
+DISTRIBUTION = "glacier-multipart-cleanup"
 _PIN = re.compile(
     r"^aws[-_]lambda[-_]powertools(\[[^\]]*\])?\s*==\s*(?P<version>[0-9][0-9A-Za-z.+\-]*)\s*(#.*)?$",
     re.IGNORECASE,
@@ -31,12 +33,17 @@ _PIN = re.compile(
 
 
 def pinned_powertools_version(requirements: Path = REQUIREMENTS) -> str:
-    """The exact version pinned in requirements.txt (the one the unit tests run against)."""
-    for line in requirements.read_text(encoding="utf-8").splitlines():
+    """The exact version pinned in requirements.txt (the one the unit tests run against); from an installed
+    package, the same pin as its metadata carries it (requirements.txt is its dependency list)."""
+    if requirements.is_file():
+        lines, source = requirements.read_text(encoding="utf-8").splitlines(), str(requirements)
+    else:
+        lines, source = metadata.requires(DISTRIBUTION) or [], f"the {DISTRIBUTION} metadata"
+    for line in lines:
         match = _PIN.match(line.strip())
         if match:
             return match["version"]
-    raise ValueError(f"{requirements}: no exact pin `{POWERTOOLS_DISTRIBUTION}==<version>`")
+    raise ValueError(f"{source}: no exact pin `{POWERTOOLS_DISTRIBUTION}==<version>`")
 
 
 def layer_parameter_name(*, version: str, architecture: str, runtime: str) -> str:

@@ -4,7 +4,7 @@ from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import OrganizationConfig
+from ..config import OrganizationConfig
 
 
 def member_role_arn_pattern(config: OrganizationConfig) -> str:

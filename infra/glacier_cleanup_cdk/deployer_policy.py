@@ -6,9 +6,9 @@ those. Beyond the handlers: invoking a custom resource's function, reading SSM p
 reference (the public Powertools layer parameter, the bootstrap version) and reading the code assets that
 Lambda fetches from the bootstrap bucket with the deployer's credentials.
 
-`python -m infra.deployer_policy cdk.out/*.template.json` prints the policy for your own templates;
-docs/deployer-policy.json is its output for every template shape the tests synthesize, and a test fails
-when a template needs an action that file does not grant.
+`python -m glacier_cleanup_cdk.deployer_policy cdk.out/*.template.json` prints the policy for your own
+templates (it needs cfn-lint); docs/deployer-policy.json is its output for every template shape the tests
+synthesize, and a test fails when a template needs an action that file does not grant.
 """
 
 from __future__ import annotations

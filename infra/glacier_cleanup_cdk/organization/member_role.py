@@ -14,16 +14,16 @@ from aws_cdk import (
     BootstraplessSynthesizer,
     CfnOutput,
     Stack,
-    Tags,
     Validations,
 )
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from infra.config import OrganizationConfig
-from infra.nag import iam5_resource_finding
-from infra.permissions import LIST_VAULTS, vault_actions
+from ..config import OrganizationConfig
+from ..nag import iam5_resource_finding
+from ..permissions import LIST_VAULTS, vault_actions
+from ..tags import tag_project
 
 
 def hub_role_arn(config: OrganizationConfig) -> str:
@@ -36,7 +36,7 @@ class MemberRoleStack(Stack):
             scope, id_, synthesizer=BootstraplessSynthesizer(), analytics_reporting=False, **kwargs
         )
         fan_out, settings = config.fan_out, config.settings
-        Tags.of(self).add("project", "glacier-multipart-cleanup")
+        tag_project(self)
         vault_arns = [
             f"arn:{Aws.PARTITION}:glacier:*:{Aws.ACCOUNT_ID}:vaults/{name}"
             for name in settings.vaults or ("*",)

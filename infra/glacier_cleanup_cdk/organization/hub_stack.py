@@ -5,23 +5,25 @@ from typing import Any
 from aws_cdk import Aws, CfnOutput, Fn, Stack, Tags
 from constructs import Construct
 
-from infra.config import OrganizationConfig
-from infra.dead_letter import FailedRunsQueue
-from infra.encryption import StackKey
-from infra.execution_alarms import ExecutionAlarms
-from infra.function import CleanupFunction, MemberAccess, log_retention
-from infra.notifications import alarm_destinations
-from infra.observations import ObservationTable
-from infra.organization.access import MemberRoleAccess
-from infra.organization.alarms import OrganizationAlarms
-from infra.organization.fan_out import OrganizationRunStateMachine
-from infra.organization.functions import OrganizationFunctions
-from infra.organization.member_role import member_template
-from infra.organization.results_bucket import ResultsBucket
-from infra.organization.stack_set import MemberRoleStackSet
-from infra.queries import SavedQueries
-from infra.schedule import CleanupSchedule
-from infra.test_events import ConsoleTestEvents, target_event_schema_content
+from ..config import OrganizationConfig
+from ..dead_letter import FailedRunsQueue
+from ..encryption import StackKey
+from ..execution_alarms import ExecutionAlarms
+from ..function import CleanupFunction, MemberAccess, log_retention
+from ..notifications import alarm_destinations
+from ..observations import ObservationTable
+from ..powertools import pinned_powertools_version
+from ..queries import SavedQueries
+from ..schedule import CleanupSchedule
+from ..tags import tag_project
+from ..test_events import ConsoleTestEvents, target_event_schema_content
+from .access import MemberRoleAccess
+from .alarms import OrganizationAlarms
+from .fan_out import OrganizationRunStateMachine
+from .functions import OrganizationFunctions
+from .member_role import member_template
+from .results_bucket import ResultsBucket
+from .stack_set import MemberRoleStackSet
 
 DRY_RUN_INPUT = '{"dry_run": true}'
 
@@ -33,12 +35,12 @@ class OrganizationHubStack(Stack):
         id_: str,
         *,
         config: OrganizationConfig,
-        powertools_version: str,
+        powertools_version: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
         fan_out, settings = config.fan_out, config.settings
-        Tags.of(self).add("project", "glacier-multipart-cleanup")
+        tag_project(self)
         Tags.of(self).add("glacier-cleanup:organization", fan_out.name)
 
         key = StackKey(self, "StackKey").key
@@ -59,7 +61,7 @@ class OrganizationHubStack(Stack):
             self,
             "Cleanup",
             settings=settings,
-            powertools_version=powertools_version,
+            powertools_version=powertools_version or pinned_powertools_version(),
             failure_queue=failed_runs.queue,
             description=f"Aborts stale Amazon Glacier multipart uploads in member accounts ({fan_out.name})",
             region=fan_out.hub_region,
@@ -79,7 +81,7 @@ class OrganizationHubStack(Stack):
             config=config,
             bucket=results.bucket,
             key=key,
-            powertools_version=powertools_version,
+            powertools_version=powertools_version or pinned_powertools_version(),
         )
         run = OrganizationRunStateMachine(
             self,

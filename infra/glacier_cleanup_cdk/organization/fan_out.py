@@ -3,7 +3,7 @@
 Plan       the planner writes runs/<execution name>/targets.json (account x region items) to the bucket
 Targets    a Distributed Map reads them with an ItemReader (no 256 KiB payload limit: 1,000 accounts x
            20 regions is 20,000 items); each item is a child workflow running the continuation loop
-           (infra/continuation.py) with the target event; ResultWriter writes every item's result
+           (../continuation.py) with the target event; ResultWriter writes every item's result
 Summarize  the summary function reads those results and reports the organization's totals
 """
 
@@ -16,15 +16,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from infra.config import OrganizationConfig
-from infra.continuation import (
+from ..config import OrganizationConfig
+from ..continuation import (
     ContinuationLoop,
     acknowledge_state_machine_role,
     execution_log_group,
     no_earlier_rounds,
 )
-from infra.nag import iam5_resource_finding
-from infra.organization.results_bucket import RESULTS_PREFIX
+from ..nag import iam5_resource_finding
+from .results_bucket import RESULTS_PREFIX
 
 # The target event's keys (glacier_cleanup.inputs.events.TargetEvent) that each round passes on unchanged.
 TARGET_EVENT_KEYS = ("account", "region", "run_id", "settings")

@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from collections.abc import Sequence
 
-from infra.config.fields import conflict
+from .fields import conflict
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = frozenset(

@@ -7,8 +7,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import CleanupAlarms
-from infra.queries import LAST_RUNS
+from .alarms import CleanupAlarms
+from .queries import LAST_RUNS
 
 PERIOD = Duration.hours(1)
 

@@ -5,7 +5,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.alarms import EVENT_PERIOD, above_zero_alarm, notify
+from .alarms import EVENT_PERIOD, above_zero_alarm, notify
 
 
 class ExecutionAlarms(Construct):

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from infra.config.fields import CONFLICT
-from infra.config.schema import (
+from .fields import CONFLICT
+from .schema import (
     AppConfig,
     CleanupSettings,
     FanOut,

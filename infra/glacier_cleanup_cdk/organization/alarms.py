@@ -1,5 +1,5 @@
 """The organization's alarms, on the summary step's metrics (dimensions service and target = the run's
-name) and the failed-runs queue; the executions' alarms are infra/execution_alarms.py's."""
+name) and the failed-runs queue; the executions' alarms are glacier_cleanup_cdk/execution_alarms.py's."""
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -7,8 +7,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import EVENT_PERIOD, above_zero_alarm, did_not_run_alarm, notify
-from infra.config import OrganizationConfig
+from ..alarms import EVENT_PERIOD, above_zero_alarm, did_not_run_alarm, notify
+from ..config import OrganizationConfig
 
 
 class OrganizationAlarms(Construct):

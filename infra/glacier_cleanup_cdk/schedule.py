@@ -1,5 +1,5 @@
 """The EventBridge Scheduler schedule that starts each cleanup run: an execution of the stack's state machine
-(which invokes the function and continues an incomplete run, infra/continuation.py)."""
+(which invokes the function and continues an incomplete run, glacier_cleanup_cdk/continuation.py)."""
 
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.config import CleanupSettings
+from .config import CleanupSettings
 
 
 def schedule_payload() -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 from aws_cdk import CfnStackSet
 from constructs import Construct
 
-from infra.config import OrganizationConfig
+from ..config import OrganizationConfig
 
 
 class MemberRoleStackSet(Construct):

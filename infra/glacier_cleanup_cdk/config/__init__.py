@@ -26,9 +26,9 @@ own limits on them), `fields` (value types and how `-c` strings are read), `load
 merging and the error message). The names below are what the app, the constructs and the tests import.
 """
 
-from infra.config.aws_limits import LOG_RETENTION_DAYS
-from infra.config.loader import CONFIG_FILE_KEY, CONTEXT_KEY, DEFAULT_TARGET_NAME, ConfigError, load_config
-from infra.config.schema import (
+from .aws_limits import LOG_RETENTION_DAYS
+from .loader import CONFIG_FILE_KEY, CONTEXT_KEY, DEFAULT_TARGET_NAME, ConfigError, load_config
+from .schema import (
     ALL_REGIONS,
     LAYER_SOURCES,
     AppConfig,

@@ -7,19 +7,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import CleanupAlarms
-from infra.config import TargetConfig
-from infra.continuation import TargetRunStateMachine
-from infra.dashboard import CleanupDashboard
-from infra.dead_letter import FailedRunsQueue
-from infra.encryption import StackKey
-from infra.execution_alarms import ExecutionAlarms
-from infra.function import CleanupFunction, log_retention
-from infra.notifications import alarm_destinations
-from infra.observations import ObservationTable
-from infra.queries import SavedQueries
-from infra.schedule import CleanupSchedule
-from infra.test_events import ConsoleTestEvents
+from .alarms import CleanupAlarms
+from .config import TargetConfig
+from .continuation import TargetRunStateMachine
+from .dashboard import CleanupDashboard
+from .dead_letter import FailedRunsQueue
+from .encryption import StackKey
+from .execution_alarms import ExecutionAlarms
+from .function import CleanupFunction, log_retention
+from .notifications import alarm_destinations
+from .observations import ObservationTable
+from .powertools import pinned_powertools_version
+from .queries import SavedQueries
+from .schedule import CleanupSchedule
+from .tags import tag_project
+from .test_events import ConsoleTestEvents
 
 # Console host per partition (the console URL output works in China and GovCloud too).
 CONSOLE_DOMAINS = {
@@ -32,12 +34,18 @@ DRY_RUN_PAYLOAD = '{"dry_run": true}'
 
 class GlacierCleanupStack(Stack):
     def __init__(
-        self, scope: Construct, id_: str, *, target: TargetConfig, powertools_version: str, **kwargs: Any
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        target: TargetConfig,
+        powertools_version: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
         settings = target.settings
         name = target.identity.name
-        Tags.of(self).add("project", "glacier-multipart-cleanup")
+        tag_project(self)
         Tags.of(self).add("glacier-cleanup:target", name)
         self._domains = CfnMapping(
             self,
@@ -60,7 +68,7 @@ class GlacierCleanupStack(Stack):
             self,
             "Cleanup",
             settings=settings,
-            powertools_version=powertools_version,
+            powertools_version=powertools_version or pinned_powertools_version(),
             failure_queue=failed_runs.queue,
             description=f"Aborts stale Amazon Glacier multipart uploads (target {name})",
             region=target.identity.region,

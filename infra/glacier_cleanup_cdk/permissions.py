@@ -4,8 +4,8 @@ from aws_cdk import Acknowledgment, ArnFormat, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import CleanupSettings
-from infra.nag import iam5_resource_finding
+from .config import CleanupSettings
+from .nag import iam5_resource_finding
 
 LIST_VAULTS = "glacier:ListVaults"
 VAULT_ACTIONS = ("glacier:AbortMultipartUpload", "glacier:ListMultipartUploads")

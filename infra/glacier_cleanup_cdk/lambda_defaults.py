@@ -1,15 +1,21 @@
 """What every Lambda function of this app shares: the runtime and architecture, the code asset, the
 Powertools layer, and CloudWatch's enums for the validated log settings. The cleanup function
-(infra/function.py) and the organization's planner and summary (infra/organization/functions.py) are
+(function.py) and the organization's planner and summary (organization/functions.py) are
 built from these."""
 
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+
+import glacier_cleanup
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.paths import LAMBDA_SOURCE
-from infra.powertools import BUNDLED, PUBLIC_PARAMETER, bundled_layer_directory, layer_parameter_name
+from .powertools import BUNDLED, PUBLIC_PARAMETER, bundled_layer_directory, layer_parameter_name
 
 # The Python that `make test` runs on (Makefile PYTHON_VERSION; a test fails when they drift). python3.13
 # is deprecated on the same day as python3.14 (2029-06-30), and these machines have a 3.13 to test it with.
@@ -28,6 +34,8 @@ ASSET_EXCLUDES = (
     "**/conftest.py",
     ".DS_Store",
 )
+# Beside the package in lambda_src/, left out of the asset by ASSET_EXCLUDES (pip's and Python's leftovers).
+_OTHER_SOURCE_ENTRIES = frozenset({"__pycache__", ".DS_Store", "glacier_multipart_cleanup.egg-info"})
 _LOG_RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
@@ -63,17 +71,31 @@ APPLICATION_LOG_LEVEL = {
 
 
 def log_retention(days: int) -> logs.RetentionDays:
-    """The validated `log_retention_days` (infra.config) as CDK's enum."""
+    """The validated `log_retention_days` (glacier_cleanup_cdk.config) as CDK's enum."""
     return _LOG_RETENTION[days]
 
 
 def function_code() -> lambda_.Code:
     """The glacier_cleanup package (the same asset for every function of a stack)."""
-    return lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=list(ASSET_EXCLUDES))
+    return lambda_.Code.from_asset(str(function_source()), exclude=list(ASSET_EXCLUDES))
+
+
+@functools.cache
+def function_source() -> Path:
+    """A directory holding only the glacier_cleanup package, as imported: lambda_src/ in a checkout, the
+    installed wheel's copy otherwise (site-packages holds everything else too, so it is staged once per
+    process in a temporary directory). The asset hash is the same either way: same files, same names."""
+    package = Path(glacier_cleanup.__file__).resolve().parent
+    if {entry.name for entry in package.parent.iterdir()} - _OTHER_SOURCE_ENTRIES <= {package.name}:
+        return package.parent
+    staging = Path(tempfile.mkdtemp(prefix="glacier-cleanup-asset-"))
+    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    shutil.copytree(package, staging / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return staging
 
 
 def powertools_layer_for(scope: Construct, source: str, version: str) -> lambda_.ILayerVersion:
-    """The layer of infra.powertools' chosen source (see its docstring)."""
+    """The layer of glacier_cleanup_cdk.powertools' chosen source (see its docstring)."""
     if source == PUBLIC_PARAMETER:
         name = layer_parameter_name(version=version, architecture=ARCHITECTURE.name, runtime=RUNTIME.name)
         # Resolved by CloudFormation at deploy time from the public parameter (no synth-time lookup).
