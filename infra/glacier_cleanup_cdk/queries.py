@@ -40,7 +40,7 @@ QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
         "failures by vault",
         {
             "filter_statements": ['level = "ERROR" and ispresent(vault)'],
-            "stats": "count(*) as failures, latest(error_code) as last_error by vault",
+            "stats_statements": ["count(*) as failures, latest(error_code) as last_error by vault"],
             "sort": "failures desc",
         },
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -293,10 +294,8 @@ def test_app_exits_with_the_single_message_before_building_anything() -> None:
 CDK_CLI = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
-def test_cdk_cli_context_overrides_reach_the_template(tmp_path: Path) -> None:
-    # Given the real CLI, the two-target example and `-c` overrides for the defaults layer and one target
+def cli_environment() -> dict[str, str]:
+    """What the Makefile exports for the CDK CLI, without JSII_DEPRECATED: a deprecation must show here."""
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -305,6 +304,45 @@ def test_cdk_cli_context_overrides_reach_the_template(tmp_path: Path) -> None:
         "CDK_DISABLE_CLI_TELEMETRY": "1",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+    env.pop("JSII_DEPRECATED", None)
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
+def test_synth_of_every_stack_shape_prints_no_warning(tmp_path: Path) -> None:
+    # Given the real CLI and the example with targets and an organization (what `make synth` runs)
+    command = [
+        str(CDK_CLI),
+        "synth",
+        "--quiet",
+        "--output",
+        str(tmp_path),
+        "-c",
+        f"{CONTEXT_KEY}:config_file=infra/examples/organization.json",
+    ]
+    # When synthesized
+    result = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=cli_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # Then nothing a newcomer would wonder about: no deprecation, no warning of any tool
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.glob("*.template.json"))) == 4
+    noise = [line for line in result.stderr.splitlines() if re.search(r"warn|deprecat", line, re.IGNORECASE)]
+    assert noise == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
+def test_cdk_cli_context_overrides_reach_the_template(tmp_path: Path) -> None:
+    # Given the real CLI, the two-target example and `-c` overrides for the defaults layer and one target
+    env = cli_environment()
     command = [
         str(CDK_CLI),
         "synth",
