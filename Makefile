@@ -86,10 +86,10 @@ pytest: $(INSTALLED) $(NODE_INSTALLED) $(LAYER_INSTALLED) $(CHECKOV_INSTALLED)
 
 test: lint typecheck pytest synth install-check
 
-# `pip install .` into a clean virtualenv gives a working command (no development code, the declared
-# dependencies only), checked against the emulator.
+# The sdist and wheel as published (twine check), installed with pipx on every Python the package claims:
+# the command works against the emulator and the terminal tool's tests pass on the installed copy.
 install-check: $(INSTALLED)
-	$(PY) scripts/install_check.py
+	$(PY) scripts/package_check.py
 
 demo: $(INSTALLED)
 	@if [ -f scripts/demo.py ]; then $(PY) scripts/demo.py; else echo "make demo: not yet available (the cleanup function does not exist yet)"; fi

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import glacier_cleanup
 import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.core.models import GlacierError
@@ -544,6 +545,16 @@ def test_version_names_the_program_and_the_package_version(
 
     assert raised.value.code == 0
     assert capsys.readouterr().out == "glacier-cleanup 1.2.3\n"
+
+
+def test_the_package_under_test_is_the_installed_wheel_when_the_package_check_says_so() -> None:
+    # scripts/package_check.py runs these tests against the wheel installed for each Python it claims.
+    expected = os.environ.get("GLACIER_CLEANUP_EXPECT_INSTALLED")
+    if not expected:
+        pytest.skip(
+            "run from the repository (scripts/package_check.py sets GLACIER_CLEANUP_EXPECT_INSTALLED)"
+        )
+    assert Path(glacier_cleanup.__file__).resolve().is_relative_to(Path(expected).resolve())
 
 
 def test_help_and_version_answer_without_loading_the_sdk_or_pydantic() -> None:
