@@ -4,7 +4,7 @@ stacks, cdk-nag AwsSolutions on all of them.
 app.py and the tests share this, so the tests synthesize exactly what `cdk synth` does.
 """
 
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from .config import AppConfig
@@ -19,8 +19,6 @@ def build_app(app: App, config: AppConfig, *, powertools_version: str) -> list[S
             app,
             target.stack_name,
             stack_name=target.stack_name,
-            description=f"Glacier multipart cleanup: aborts stale uploads (target {target.identity.name})",
-            env=Environment(account=target.identity.account, region=target.identity.region),
             target=target,
             powertools_version=powertools_version,
         )
@@ -28,14 +26,11 @@ def build_app(app: App, config: AppConfig, *, powertools_version: str) -> list[S
     ]
     organization = config.organization
     if organization is not None:
-        fan_out = organization.fan_out
         stacks.append(
             OrganizationHubStack(
                 app,
                 organization.hub_stack_name,
                 stack_name=organization.hub_stack_name,
-                description=f"Glacier multipart cleanup: organization hub ({fan_out.name})",
-                env=Environment(account=fan_out.hub_account, region=fan_out.hub_region),
                 config=organization,
                 powertools_version=powertools_version,
             )
@@ -47,7 +42,6 @@ def build_app(app: App, config: AppConfig, *, powertools_version: str) -> list[S
                 app,
                 organization.member_stack_name,
                 stack_name=organization.member_stack_name,
-                description=f"Glacier multipart cleanup: member role ({fan_out.name})",
                 config=organization,
             )
         )

@@ -18,6 +18,7 @@ from .lambda_defaults import (
     APPLICATION_LOG_LEVEL,
     ARCHITECTURE,
     RUNTIME,
+    attach_layer,
     function_code,
     log_retention,
     powertools_layer_for,
@@ -192,7 +193,6 @@ class CleanupFunction(Construct):
             architecture=ARCHITECTURE,
             handler=HANDLER,
             code=function_code(),
-            layers=[powertools_layer],
             memory_size=settings.memory_mb,
             timeout=Duration.seconds(settings.timeout_seconds),
             environment=lambda_environment(
@@ -217,6 +217,7 @@ class CleanupFunction(Construct):
             # A deploy replaces the version resource: keep the old version, it is what a rollback runs.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
         )
+        attach_layer(self.function, powertools_layer)
         # Every deploy that changes code or settings publishes a version; older ones stay (rollback).
         self.alias = lambda_.Alias(
             self,

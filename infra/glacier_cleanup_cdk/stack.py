@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_cdk import Aws, CfnMapping, CfnOutput, Duration, Fn, Stack, Tags
+from aws_cdk import Aws, CfnMapping, CfnOutput, Duration, Environment, Fn, Stack, Tags
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -33,6 +33,13 @@ DRY_RUN_PAYLOAD = '{"dry_run": true}'
 
 
 class GlacierCleanupStack(Stack):
+    """One target: the cleanup function on its schedule in one account and region, with its alarms,
+    dashboard, queries, dead-letter queue and observation table.
+
+    `env` defaults to the target's account and region (unset ones are left to the CDK, or to the enclosing
+    Stage); `powertools_version` to the one this package pins. Other keywords are the CDK's StackProps.
+    """
+
     def __init__(
         self,
         scope: Construct,
@@ -40,11 +47,19 @@ class GlacierCleanupStack(Stack):
         *,
         target: TargetConfig,
         powertools_version: str | None = None,
+        env: Environment | None = None,
+        description: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, id_, **kwargs)
-        settings = target.settings
         name = target.identity.name
+        super().__init__(
+            scope,
+            id_,
+            env=env or Environment(account=target.identity.account, region=target.identity.region),
+            description=description or f"Glacier multipart cleanup: aborts stale uploads (target {name})",
+            **kwargs,
+        )
+        settings = target.settings
         tag_project(self)
         Tags.of(self).add("glacier-cleanup:target", name)
         self._domains = CfnMapping(

@@ -8,7 +8,9 @@ from typing import Any
 
 import aws_lambda_powertools.shared.version
 import pytest
+from aws_cdk import App
 from aws_cdk.assertions import Match, Template
+from glacier_cleanup_cdk import GlacierCleanupStack, load_config
 from glacier_cleanup_cdk.powertools import layer_parameter_name, pinned_powertools_version
 from infra_helpers import (
     REPO_ROOT,
@@ -18,6 +20,8 @@ from infra_helpers import (
     only_resource,
     resources_of_type,
 )
+
+from scripts.synth_app import synthesize_in_process
 
 SHIPPED_ENVIRONMENT = {
     "CLEANUP_OLDER_THAN_HOURS": "168",
@@ -247,3 +251,52 @@ def test_log_group_queue_and_environment_use_the_stack_key(shipped_template: dic
     stack_key = only_resource(shipped_template, "AWS::KMS::Key")
     assert stack_key["Properties"]["EnableKeyRotation"] is True
     assert stack_key["DeletionPolicy"] == "Retain"  # the retained log group stays readable
+
+
+def _version_ids(tmp_path: Path, block: dict[str, Any]) -> dict[str, list[str]]:
+    _, assembly = synthesize_in_process(tmp_path, block)
+    return {
+        stack.stack_name: sorted(key for key in stack.template["Resources"] if "CurrentVersion" in key)
+        for stack in assembly.stacks
+    }
+
+
+@pytest.mark.parametrize("layer", ["public-parameter", "bundled"])
+def test_a_functions_version_id_does_not_depend_on_the_other_stacks_of_the_app(
+    tmp_path: Path, layer: str
+) -> None:
+    # A changed version id with an unchanged function fails the deploy ("A version for this Lambda function
+    # exists"): adding a target ahead of another one, or to the hub's app, must leave theirs as they were.
+    staging = {"name": "staging", "account": "333333333333", "region": "eu-west-1"}
+    production = {"name": "production", "account": "111111111111", "region": "eu-west-1"}
+    example = REPO_ROOT / "infra" / "examples" / "organization.json"
+    organization = json.loads(example.read_text(encoding="utf-8"))["organization"]
+    layers = {"powertools_layer": layer}
+    alone = _version_ids(
+        tmp_path / "alone",
+        {"defaults": layers, "targets": [staging], "organization": organization},
+    )
+    behind = _version_ids(
+        tmp_path / "behind",
+        {
+            "defaults": {"powertools_layer": layer},
+            "targets": [production, staging],
+            "organization": organization,
+        },
+    )
+    assert alone["GlacierCleanup-staging"] == behind["GlacierCleanup-staging"]
+    assert alone["GlacierCleanup-acme-hub"] == behind["GlacierCleanup-acme-hub"]
+    assert len(alone["GlacierCleanup-staging"]) == 1
+
+
+def test_a_new_powertools_release_publishes_a_new_version(tmp_path: Path) -> None:
+    config = load_config(
+        {"glacier-cleanup": {"targets": [{"name": "t", "account": "111111111111", "region": "eu-west-1"}]}}
+    )
+    ids = []
+    for version in ("3.37.0", "3.38.0"):
+        app = App(outdir=str(tmp_path / version))
+        stack = GlacierCleanupStack(app, "T", target=config.targets[0], powertools_version=version)
+        template = Template.from_stack(stack).to_json()
+        ids.append([key for key in template["Resources"] if "CurrentVersion" in key])
+    assert ids[0] != ids[1]

@@ -13,6 +13,7 @@ from ..config import OrganizationConfig
 from ..lambda_defaults import (
     ARCHITECTURE,
     RUNTIME,
+    attach_layer,
     function_code,
     log_retention,
     powertools_layer_for,
@@ -116,7 +117,6 @@ class OrganizationFunctions(Construct):
             architecture=ARCHITECTURE,
             handler=handler,
             code=function_code(),
-            layers=[self._layer],
             memory_size=memory_mb,
             timeout=timeout,
             environment=self._environment,
@@ -128,6 +128,7 @@ class OrganizationFunctions(Construct):
             # Invoked only by the state machine, one execution at a time per run.
             reserved_concurrent_executions=2,
         )
+        attach_layer(function, self._layer)
         Validations.of(function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",

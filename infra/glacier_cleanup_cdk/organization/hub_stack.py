@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Fn, Stack, Tags
+from aws_cdk import Aws, CfnOutput, Environment, Fn, Stack, Tags
 from constructs import Construct
 
 from ..config import OrganizationConfig
@@ -29,6 +29,13 @@ DRY_RUN_INPUT = '{"dry_run": true}'
 
 
 class OrganizationHubStack(Stack):
+    """The organization mode's hub (docs/organization.md): the state machine that fans out over every
+    account and region, its functions, results bucket, alarms, and the StackSet of the member role.
+
+    `env` defaults to the hub account and region of `config`; `powertools_version` to the one this package
+    pins. Other keywords are the CDK's StackProps.
+    """
+
     def __init__(
         self,
         scope: Construct,
@@ -36,9 +43,18 @@ class OrganizationHubStack(Stack):
         *,
         config: OrganizationConfig,
         powertools_version: str | None = None,
+        env: Environment | None = None,
+        description: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, id_, **kwargs)
+        fan_out = config.fan_out
+        super().__init__(
+            scope,
+            id_,
+            env=env or Environment(account=fan_out.hub_account, region=fan_out.hub_region),
+            description=description or f"Glacier multipart cleanup: organization hub ({fan_out.name})",
+            **kwargs,
+        )
         fan_out, settings = config.fan_out, config.settings
         tag_project(self)
         Tags.of(self).add("glacier-cleanup:organization", fan_out.name)

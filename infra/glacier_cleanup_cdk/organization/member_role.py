@@ -31,9 +31,25 @@ def hub_role_arn(config: OrganizationConfig) -> str:
 
 
 class MemberRoleStack(Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: OrganizationConfig, **kwargs: Any) -> None:
+    """The member role, alone: the StackSet's body, and a stack of its own for the management account
+    (which service-managed StackSets skip). No assets, no bootstrap: deploy it in any account."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: OrganizationConfig,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
-            scope, id_, synthesizer=BootstraplessSynthesizer(), analytics_reporting=False, **kwargs
+            scope,
+            id_,
+            synthesizer=BootstraplessSynthesizer(),
+            analytics_reporting=False,
+            description=description or f"Glacier multipart cleanup: member role ({config.fan_out.name})",
+            **kwargs,
         )
         fan_out, settings = config.fan_out, config.settings
         tag_project(self)
