@@ -83,6 +83,25 @@ def import_times(runs: int = 10) -> dict[str, Any]:
     return result
 
 
+def cli_start_times(runs: int = 10) -> dict[str, Any]:
+    """`glacier-cleanup --version` and `--help`: the installed command as an operator starts it (the venv's
+    console script), whole-process wall time, medians of `runs`, interleaved; one untimed round first."""
+    command = str(Path(sys.executable).parent / "glacier-cleanup")
+    env = isolated_environment()
+    timings: dict[str, list[float]] = defaultdict(list)
+    flags = ("--version", "--help")
+    for flag in flags:
+        subprocess.run([command, flag], env=env, capture_output=True, check=True)
+    for _ in range(runs):
+        for flag in flags:
+            started = time.perf_counter()
+            subprocess.run([command, flag], env=env, capture_output=True, check=True)
+            timings[flag].append(time.perf_counter() - started)
+    result = {f"{flag.strip('-')}_s": round(statistics.median(timings[flag]), 3) for flag in flags}
+    log(f"cli start: {result}")
+    return {"runs": runs, **result}
+
+
 def _without_pyc(runs: int) -> float:
     """The handler import with lambda_src compiled at import, as in Lambda (the asset has no __pycache__ and
     /var/task is read-only); third-party packages keep their .pyc."""
