@@ -80,6 +80,8 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(VENV)/bin/mypy
 
+# On both cores (pytest-xdist): no test depends on another's order or on the machine's speed.
+pytest: PYTEST_ARGS ?= -n 2
 # The CDK CLI (npm) too: a test drives it with -c overrides.
 pytest: $(INSTALLED) $(NODE_INSTALLED) $(LAYER_INSTALLED) $(CHECKOV_INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)
