@@ -11,6 +11,7 @@ from typing import Any
 
 from moto.glacier import urls
 
+from .authorization import LEDGER, install_authorization
 from .control import CONTROL, FAULT_KEYS, EmulatorControl, Faults
 from .errors import GlacierError
 from .lambda_runtime import RUNTIME, install_lambda
@@ -28,7 +29,8 @@ _install_lock = threading.Lock()
 
 def install() -> None:
     """Extend moto from outside: every Glacier URL (moto's and the multipart ones) to the extended
-    response class, STS AssumeRole checked against trust policies, Lambda run in-process, Step Functions'
+    response class, STS AssumeRole checked against trust policies, every call with a role's credentials
+    checked against the role's identity policies (authorization.py), Lambda run in-process, Step Functions'
     ResultWriter writing the result files (stepfunctions.py).
 
     moto reads ``url_paths`` per request under ``mock_aws()`` and once when its server first routes a
@@ -39,8 +41,18 @@ def install() -> None:
         for pattern in (*urls.url_paths, *MULTIPART_URL_PATHS):
             urls.url_paths[pattern] = handler
         install_sts()
+        install_authorization()
         install_lambda()
         install_result_writer()
 
 
-__all__ = ["CONTROL", "FAULT_KEYS", "RUNTIME", "EmulatorControl", "Faults", "GlacierError", "install"]
+__all__ = [
+    "CONTROL",
+    "FAULT_KEYS",
+    "LEDGER",
+    "RUNTIME",
+    "EmulatorControl",
+    "Faults",
+    "GlacierError",
+    "install",
+]

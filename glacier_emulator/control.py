@@ -18,6 +18,7 @@ from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.glacier.models import GlacierBackend, Vault, glacier_backends
 
+from .authorization import LEDGER
 from .errors import (
     GlacierError,
     access_denied,
@@ -174,6 +175,7 @@ class EmulatorControl:
             self._stats = {}
             self._aborts = []
             self._hooks = []
+        LEDGER.reset()
 
     # ----- observation ---------------------------------------------------------------------------
     def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:

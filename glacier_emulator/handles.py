@@ -14,6 +14,8 @@ import sys
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -21,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 import boto3
 from botocore.config import Config
 
+from .authorization import LEDGER
 from .client_helpers import initiate_with_creation_date
 from .control import CONTROL, Hook
 from .lambda_runtime import RUNTIME
@@ -86,6 +89,25 @@ class EmulatorHandle:
     def lambda_invocations(self) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def iam_ledger(self) -> dict[str, Any]:
+        """What role sessions were allowed (with the statement that allowed it) and denied
+        (glacier_emulator/authorization.py)."""
+        raise NotImplementedError
+
+    def set_iam_enforcement(self, enforce: bool) -> None:
+        """Off: calls with a role's credentials are still checked and recorded, but never refused."""
+        raise NotImplementedError
+
+    @contextmanager
+    def iam_enforcement_paused(self) -> Iterator[None]:
+        """Setting up a local account as AWS would have it (e.g. the role Organizations creates), with
+        calls a role could not make itself."""
+        self.set_iam_enforcement(False)
+        try:
+            yield
+        finally:
+            self.set_iam_enforcement(True)
+
     def create_vault(self, name: str) -> None:
         self.client().create_vault(vaultName=name)
 
@@ -141,6 +163,12 @@ class InProcessHandle(EmulatorHandle):
     """The emulator inside this process; only valid while ``mock_aws()`` is active."""
 
     mode = "in_process"
+
+    def iam_ledger(self) -> dict[str, Any]:
+        return LEDGER.to_dict()
+
+    def set_iam_enforcement(self, enforce: bool) -> None:
+        LEDGER.enforce = enforce
 
     def configure(self, **faults: Any) -> dict[str, Any]:
         return CONTROL.configure(**faults)
@@ -230,6 +258,13 @@ class ServerHandle(EmulatorHandle):
 
     def reset(self, everything: bool = False) -> None:
         self._call("POST", "reset", {"all": everything})
+
+    def iam_ledger(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "iam")
+        return result
+
+    def set_iam_enforcement(self, enforce: bool) -> None:
+        self._call("POST", "iam", {"enforce": enforce})
 
     def lambda_invocations(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "lambda/invocations")

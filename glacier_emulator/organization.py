@@ -6,7 +6,9 @@ deployed into members from CloudFormation templates, all through the public APIs
 
 The caller with the emulator's dummy keys is the management account (123456789012). Member accounts are
 reached as in AWS: AssumeRole into ``OrganizationAccountAccessRole``, which Organizations' CreateAccount
-puts into each new account trusting the management account (moto does this too).
+puts into each new account trusting the management account (moto does this too; AWS attaches
+AdministratorAccess to it, which ``build_organization`` adds: every call with a role's credentials is checked
+against the role's policies, glacier_emulator/authorization.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from typing import Any
 from .handles import Credentials, EmulatorHandle
 
 ACCESS_ROLE = "OrganizationAccountAccessRole"
+# The AWS managed policy AdministratorAccess, as an inline policy (moto does not load AWS's managed policies).
+ADMINISTRATOR_ACCESS = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +65,7 @@ def build_organization(handle: EmulatorHandle, layout: dict[str, list[str]]) -> 
                 orgs.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=ous[path])
             accounts[name] = account_id
             account_ous[name] = path
-    return LocalOrganization(
+    organization_ = LocalOrganization(
         organization_id=organization["Id"],
         management_account=organization["MasterAccountId"],
         root_id=root_id,
@@ -67,6 +73,14 @@ def build_organization(handle: EmulatorHandle, layout: dict[str, list[str]]) -> 
         accounts=accounts,
         account_ous=account_ous,
     )
+    with handle.iam_enforcement_paused():
+        for account_id in accounts.values():
+            # AWS attaches AdministratorAccess to the role it creates; moto creates it without policies.
+            iam = handle.aws_client("iam", organization_.credentials(handle, account_id))
+            iam.put_role_policy(
+                RoleName=ACCESS_ROLE, PolicyName="AdministratorAccess", PolicyDocument=ADMINISTRATOR_ACCESS
+            )
+    return organization_
 
 
 def _prefixes(path: str) -> list[str]:

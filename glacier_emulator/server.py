@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import install
+from .authorization import LEDGER
 from .control import CONTROL
 from .errors import GlacierError
 from .lambda_runtime import RUNTIME
@@ -80,6 +81,11 @@ class EmulatorApp:
                 CONTROL.reset(everything=everything)
                 RUNTIME.reset()
                 return _json({"reset": True, "all": everything})
+            if route == ("GET", "iam"):
+                return _json(LEDGER.to_dict())
+            if route == ("POST", "iam"):
+                LEDGER.enforce = bool(_body(request)["enforce"])
+                return _json(LEDGER.to_dict())
             if route == ("GET", "config"):
                 return _json(CONTROL.faults.to_dict())
             if route == ("POST", "config"):

@@ -92,6 +92,12 @@ def _resolve(node: Any, values: Mapping[str, Any]) -> Any:
         if "Fn::Join" in node:
             separator, parts = node["Fn::Join"]
             return separator.join(str(_resolve(part, values)) for part in parts)
+        if "Fn::Split" in node:
+            separator, text = node["Fn::Split"]
+            return str(_resolve(text, values)).split(separator)
+        if "Fn::Select" in node:
+            index, items = node["Fn::Select"]
+            return _resolve(items, values)[int(index)]
         return {key: _resolve(value, values) for key, value in node.items()}
     if isinstance(node, list):
         return [_resolve(item, values) for item in node]
@@ -164,6 +170,8 @@ def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: st
         )
         values[alias_id] = created["AliasArn"]
     [(machine_id, machine)] = _of_type(template, "AWS::StepFunctions::StateMachine").items()
+    values[machine_id] = f"arn:aws:states:{region}:{account}:stateMachine:{machine_id}"
+    _attach_policies(iam, template, values, region=region, account=account)
     definition = _resolve(machine["Properties"]["DefinitionString"], values)
     changes: list[str] = []
     patched = _INTEGER_TOLERANCE.sub(lambda m: f"{m[1]}{m[2]}.0{m[3]}", definition)
@@ -182,6 +190,43 @@ def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: st
     RUNTIME.clock = GlacierCallClock(SECONDS_PER_GLACIER_CALL)
     tables = [values[table_id] for table_id in _of_type(template, "AWS::DynamoDB::Table")]
     return LocalHub(created["stateMachineArn"], bucket, changes, tables[0] if tables else None)
+
+
+# ARNs of the hub's resources that are not created locally (log groups, the key, the queue, ...): the
+# policies that name them are attached as written; what those statements grant is not used locally.
+_ARN_OF_TYPE = {
+    "AWS::Logs::LogGroup": "arn:aws:logs:{region}:{account}:log-group:{id}:*",
+    "AWS::KMS::Key": "arn:aws:kms:{region}:{account}:key/{id}",
+    "AWS::SQS::Queue": "arn:aws:sqs:{region}:{account}:{id}",
+}
+
+
+def _attach_policies(
+    iam: Any, template: dict[str, Any], values: dict[str, Any], *, region: str, account: str
+) -> None:
+    """The roles' identity policies as the template deploys them (AWS::IAM::Policy resources and a role's
+    own Policies): the emulator checks every call made with a role's credentials against them."""
+    for logical_id, resource in template["Resources"].items():
+        pattern = _ARN_OF_TYPE.get(resource["Type"])
+        if pattern and f"{logical_id}.Arn" not in values:
+            arn = pattern.format(region=region, account=account, id=logical_id)
+            values.setdefault(logical_id, arn)
+            values[f"{logical_id}.Arn"] = arn
+    role_names = {
+        role_id: values[f"{role_id}.Arn"].rsplit("/", 1)[-1]
+        for role_id in _of_type(template, "AWS::IAM::Role")
+    }
+    for policy_id, policy in _of_type(template, "AWS::IAM::Policy").items():
+        document = json.dumps(_resolve(policy["Properties"]["PolicyDocument"], values))
+        for role in policy["Properties"]["Roles"]:
+            role_name = role_names[role["Ref"]]
+            iam.put_role_policy(RoleName=role_name, PolicyName=policy_id, PolicyDocument=document)
+    for role_id, role in _of_type(template, "AWS::IAM::Role").items():
+        for inline in role["Properties"].get("Policies", []):
+            document = json.dumps(_resolve(inline["PolicyDocument"], values))
+            iam.put_role_policy(
+                RoleName=role_names[role_id], PolicyName=inline["PolicyName"], PolicyDocument=document
+            )
 
 
 def run_execution(

@@ -19,6 +19,22 @@ from glacier_emulator.organization import LocalOrganization, deploy_stack
 from .helpers import finished_execution
 
 OLD = "2020-01-01T00:00:00.000Z"
+# What these tests' roles may do: every call made with a role's credentials is checked against its policies.
+GLACIER_ANYWHERE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "glacier:*", "Resource": "*"}],
+}
+HUB_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": "arn:aws:iam::*:role/glacier-cleanup-member",
+        },
+        {"Effect": "Allow", "Action": "glacier:*", "Resource": "*"},
+    ],
+}
 
 
 def member_role_template(hub_role_arn: str, org_id: str) -> dict[str, Any]:
@@ -40,6 +56,7 @@ def member_role_template(hub_role_arn: str, org_id: str) -> dict[str, Any]:
                             }
                         ],
                     },
+                    "Policies": [{"PolicyName": "Glacier", "PolicyDocument": GLACIER_ANYWHERE}],
                 },
             }
         },
@@ -58,7 +75,9 @@ def create_hub_role(glacier: EmulatorHandle, trusted: str) -> str:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"}],
     }
-    return str(iam.create_role(RoleName="hub", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    arn = str(iam.create_role(RoleName="hub", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    iam.put_role_policy(RoleName="hub", PolicyName="Hub", PolicyDocument=json.dumps(HUB_POLICY))
+    return arn
 
 
 def hub_and_member_role(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +25,38 @@ def ago(hours: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# The member role's identity policy as the member template deploys it (the reviewed snapshot of the
+# synthesized template): the emulator evaluates it for every call made with the role's credentials.
+MEMBER_TEMPLATE = (
+    Path(__file__).resolve().parents[1] / "infra" / "snapshots" / "GlacierCleanup-acme-member-role.json"
+)
+
+
+def member_role_policy(account: str) -> dict[str, Any]:
+    (role,) = json.loads(MEMBER_TEMPLATE.read_text(encoding="utf-8"))["Resources"].values()
+    (policy,) = role["Properties"]["Policies"]
+    document: dict[str, Any] = resolve(
+        policy["PolicyDocument"], {"AWS::Partition": "aws", "AWS::AccountId": account}
+    )
+    return document
+
+
+def resolve(node: Any, values: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        if "Ref" in node:
+            return values[node["Ref"]]
+        if "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            return separator.join(resolve(part, values) for part in parts)
+        return {key: resolve(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, values) for item in node]
+    return node
+
+
 def create_member_role(glacier: EmulatorHandle, org: LocalOrganization, account: str) -> None:
-    """The member role, trusting the caller of these tests (the management account) inside the org."""
+    """The member role with the template's policy, trusting the caller of these tests (the management
+    account) inside the org."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -39,6 +70,9 @@ def create_member_role(glacier: EmulatorHandle, org: LocalOrganization, account:
     }
     iam = glacier.aws_client("iam", org.credentials(glacier, account))
     iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(
+        RoleName=ROLE, PolicyName="GlacierCleanup", PolicyDocument=json.dumps(member_role_policy(account))
+    )
 
 
 def target_event(account: str, **extra: Any) -> dict[str, Any]:
