@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ S3_ACTIONS = {
     "UploadPart": "PutObject",
     "CompleteMultipartUpload": "PutObject",
 }
+# Other services' operations, as the IAM actions that authorize them.
+IAM_ACTIONS = {"lambda": {"Invoke": "InvokeFunction"}}
 # Services answering in JSON (their AccessDeniedException is a JSON body); the others answer in XML.
 JSON_SERVICES = frozenset(
     {"dynamodb", "states", "lambda", "kms", "logs", "organizations", "events", "scheduler", "sqs", "glacier"}
@@ -194,10 +197,16 @@ def resource_of(service: str, action: str, response: Any) -> str:
         body = _json_body(response)
         return str(body.get("stateMachineArn") or body.get("executionArn") or "*")
     if service == "lambda":
-        name = (getattr(response, "path", "") or "").split("/functions/")[-1].split("/")[0]
-        if name.startswith("arn:"):
-            return name
-        return f"arn:{partition}:lambda:{region}:{account}:function:{name}" if name else "*"
+        name = urllib.parse.unquote(
+            (getattr(response, "path", "") or "").split("/functions/")[-1].split("/")[0]
+        )
+        arn = (
+            name if name.startswith("arn:") else f"arn:{partition}:lambda:{region}:{account}:function:{name}"
+        )
+        qualifier = (getattr(response, "querystring", None) or {}).get("Qualifier")
+        if qualifier and arn.count(":") == 6:
+            arn = f"{arn}:{qualifier[0] if isinstance(qualifier, list) else qualifier}"
+        return arn if name else "*"
     return "*"
 
 
@@ -251,7 +260,7 @@ def _service_of(response: Any) -> str:
 def _normal_action(self: Any, resource: str = "*") -> None:
     service = _service_of(self)
     if service:
-        action = self._get_action()
+        action = IAM_ACTIONS.get(service, {}).get(self._get_action(), self._get_action())
         authorize(self, service, action, resource_of(service, action, self) if resource == "*" else resource)
     _ORIGINAL_NORMAL(self, resource)
 

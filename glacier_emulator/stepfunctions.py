@@ -7,6 +7,10 @@ of child executions with their ``Input`` and ``Output`` as JSON strings, and lis
 (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html). ``install()``
 replaces moto's handler with one that does that, so a summary step can read results as it does in AWS.
 
+The interpreter's own AWS calls (Lambda tasks, the ItemReader's and ResultWriter's S3 calls) are made by
+moto with fixed test keys; ``install()`` makes them with **the state machine's execution role**, as Step
+Functions does, so the emulator checks them against that role's policies (authorization.py).
+
 Visible differences that remain: moto keeps no input or error of a failed child (its output is ``None``);
 such a child is written to ``FAILED_0.json`` with ``Error: "States.TaskFailed"``, a ``Cause`` saying so, and
 an empty ``Input``. One file per status (AWS splits files at 5 GB).
@@ -14,15 +18,54 @@ an empty ``Input``. One file per status (AWS splits files at 5 GB).
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
+import boto3
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (  # noqa: E501
     ResourceEvalS3,
 )
-from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
+from moto.sts.models import sts_backends
+
+# The interpreter's modules that create clients with moto's boto_client_for (their own global name for it).
+_CLIENT_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported",
+)
+_MOTO_CLIENT_FOR = moto_boto_client.boto_client_for
 
 UNKNOWN_FAILURE = "moto's interpreter keeps no input or error of a failed child execution"
+
+
+def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    """moto's client (its endpoint and configuration), signed with the execution role's credentials: a
+    session of the role, as Step Functions assumes it (its trust policy names the service, not a caller)."""
+    client = _MOTO_CLIENT_FOR(region=region, service=service, state_credentials=state_credentials)
+    role_arn = getattr(state_credentials, "role_arn", None)
+    if not role_arn:
+        return client
+    account = str(role_arn).split(":")[4]
+    session = sts_backends[account]["aws"].assume_role(
+        region_name=region,
+        role_session_name="StepFunctions",
+        role_arn=role_arn,
+        policy="",
+        duration=900,
+        external_id="",
+    )
+    return boto3.client(
+        service,
+        region_name=region,
+        aws_access_key_id=session.access_key_id,
+        aws_secret_access_key=session.secret_access_key,
+        aws_session_token=session.session_token,
+        endpoint_url=client.meta.endpoint_url,
+        config=client.meta.config,
+    )
 
 
 def _child(map_run_arn: str, index: int, output: Any) -> dict[str, Any]:
@@ -79,3 +122,6 @@ def _handle_put_object(env: Any, resource_runtime_part: Any, state_credentials: 
 
 def install() -> None:
     ResourceEvalS3._handle_put_object = staticmethod(_handle_put_object)  # type: ignore[method-assign]
+    for name in _CLIENT_USERS:
+        module: Any = importlib.import_module(name)
+        module.boto_client_for = boto_client_for

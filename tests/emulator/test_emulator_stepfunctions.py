@@ -21,6 +21,9 @@ def run(definition: dict[str, object], execution_input: dict[str, object]) -> di
         ],
     }
     role = iam.create_role(RoleName="machine", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # The interpreter's S3 calls are made with this role (glacier_emulator/stepfunctions.py).
+    may = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_role_policy(RoleName="machine", PolicyName="S3", PolicyDocument=json.dumps(may))
     states = boto3.client("stepfunctions")
     machine = states.create_state_machine(name="m", definition=json.dumps(definition), roleArn=role)
     started = states.start_execution(
