@@ -103,7 +103,8 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _wildcard(pattern: str, value: str, *, case_sensitive: bool) -> bool:
+def wildcard_match(pattern: str, value: str, *, case_sensitive: bool) -> bool:
+    """IAM's wildcards: `*` any run of characters, `?` one character."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.fullmatch(regex, value, 0 if case_sensitive else re.IGNORECASE) is not None
 
@@ -111,18 +112,20 @@ def _wildcard(pattern: str, value: str, *, case_sensitive: bool) -> bool:
 def _action_matches(statement: Mapping[str, Any], action: str) -> bool:
     if "NotAction" in statement:
         return not any(
-            _wildcard(str(p), action, case_sensitive=False) for p in _as_list(statement["NotAction"])
+            wildcard_match(str(p), action, case_sensitive=False) for p in _as_list(statement["NotAction"])
         )
-    return any(_wildcard(str(p), action, case_sensitive=False) for p in _as_list(statement.get("Action", [])))
+    return any(
+        wildcard_match(str(p), action, case_sensitive=False) for p in _as_list(statement.get("Action", []))
+    )
 
 
 def _resource_matches(statement: Mapping[str, Any], resource: str) -> bool:
     if "NotResource" in statement:
         return not any(
-            _wildcard(str(p), resource, case_sensitive=True) for p in _as_list(statement["NotResource"])
+            wildcard_match(str(p), resource, case_sensitive=True) for p in _as_list(statement["NotResource"])
         )
     return any(
-        _wildcard(str(p), resource, case_sensitive=True) for p in _as_list(statement.get("Resource", []))
+        wildcard_match(str(p), resource, case_sensitive=True) for p in _as_list(statement.get("Resource", []))
     )
 
 
@@ -151,7 +154,7 @@ def _operator_holds(name: str, actual: list[str], expected: list[str]) -> bool:
         return any(a.lower() == e.lower() for a in actual for e in expected)
     negated, wildcard, case_sensitive = _STRING_OPERATORS[name]
     if wildcard:
-        matched = any(_wildcard(e, a, case_sensitive=case_sensitive) for a in actual for e in expected)
+        matched = any(wildcard_match(e, a, case_sensitive=case_sensitive) for a in actual for e in expected)
     elif case_sensitive:
         matched = any(a == e for a in actual for e in expected)
     else:
@@ -159,4 +162,4 @@ def _operator_holds(name: str, actual: list[str], expected: list[str]) -> bool:
     return not matched if negated else matched
 
 
-__all__ = ["Decision", "NamedPolicy", "Request", "Verdict", "evaluate"]
+__all__ = ["Decision", "NamedPolicy", "Request", "Verdict", "evaluate", "wildcard_match"]

@@ -183,6 +183,20 @@ def test_a_dry_run_records_looks_and_reports_what_it_would_abort() -> None:
     assert store.items[key(idle)].unchanged_since == NOW - timedelta(days=3)
 
 
+def test_a_dry_run_reporting_bytes_does_not_list_the_parts_a_look_already_listed() -> None:
+    glacier, store = FakeGlacier(), MemoryStore()
+    idle = glacier.add_upload("v", hours_ago(500), parts=2)
+    store.items[key(idle)] = Observation(
+        Progress(2, 2 * MIB), NOW - timedelta(days=3), NOW - timedelta(days=3)
+    )
+
+    summary, told = run(glacier, store, dry_run=True, report_bytes=True)
+
+    assert told[idle].action is Action.WOULD_ABORT
+    assert summary.bytes_stale == 2 * MIB
+    assert glacier.calls["ListParts"] == 1  # the look's; the bytes come from it
+
+
 def test_max_aborts_counts_only_idle_uploads() -> None:
     glacier, store = FakeGlacier(), MemoryStore()
     idle = glacier.add_uploads("v", 3, age_hours=500)

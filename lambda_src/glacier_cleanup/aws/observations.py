@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from glacier_cleanup.aws.glacier import USER_AGENT
 from glacier_cleanup.core.activity import Observation, Progress, StoreError, UploadKey
+from glacier_cleanup.inputs.limits import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     import boto3
@@ -27,7 +28,9 @@ TTL_ATTRIBUTE = "expires_at"
 class DynamoObservationStore:
     """The engine's ObservationStore on one table (boto3 clients are safe to share by threads)."""
 
-    def __init__(self, session: boto3.session.Session, table: str, *, concurrency: int = 16) -> None:
+    def __init__(
+        self, session: boto3.session.Session, table: str, *, concurrency: int = DEFAULT_CONCURRENCY
+    ) -> None:
         self._table = table
         self._client = session.client(
             "dynamodb",
