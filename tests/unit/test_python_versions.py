@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import glacier_cleanup
+import glacier_cleanup_cdk
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,8 +21,11 @@ PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["
 LOWEST = re.match(r">=(3)\.(\d+)", PROJECT["requires-python"])
 assert LOWEST is not None
 LOWEST_VERSION = (int(LOWEST[1]), int(LOWEST[2]))
-# The package as imported (the mutation copy too) and the construct package beside it in the checkout.
-PACKAGES = (Path(glacier_cleanup.__file__).resolve().parent, REPO / "infra" / "glacier_cleanup_cdk")
+# Both packages as imported (the mutation-testing copy too).
+PACKAGES = (
+    Path(glacier_cleanup.__file__).resolve().parent,
+    Path(glacier_cleanup_cdk.__file__).resolve().parent,
+)
 MODULES = sorted(path for package in PACKAGES for path in package.rglob("*.py"))
 
 
