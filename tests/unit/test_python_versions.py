@@ -43,6 +43,8 @@ def test_no_module_uses_grammar_newer_than_the_lowest_python(path: Path) -> None
 def test_every_module_compiles_on_the_lowest_python(tmp_path: Path) -> None:
     # The real interpreter catches what ast's feature_version does not (PEP 701 f-strings, for one).
     minor = f"{LOWEST_VERSION[0]}.{LOWEST_VERSION[1]}"
+    if not (REPO / "scripts" / "find-python").is_file():
+        pytest.skip("no scripts/ here (the mutation-testing copy)")
     found = subprocess.run(
         [str(REPO / "scripts" / "find-python"), minor], capture_output=True, text=True, check=False
     )
