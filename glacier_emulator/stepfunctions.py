@@ -11,6 +11,10 @@ The interpreter's own AWS calls (Lambda tasks, the ItemReader's and ResultWriter
 moto with fixed test keys; ``install()`` makes them with **the state machine's execution role**, as Step
 Functions does, so the emulator checks them against that role's policies (authorization.py).
 
+moto also hands ``$$.Execution.StartTime`` to the definition as a Python datetime, which no state's output
+can carry (DescribeExecution then fails to serialize it); Step Functions gives an ISO 8601 string
+(``2026-12-06T05:00:00.123Z``), and ``install()`` makes it one.
+
 Visible differences that remain: moto keeps no input or error of a failed child (its output is ``None``);
 such a child is written to ``FAILED_0.json`` with ``Error: "States.TaskFailed"``, a ``Cause`` saying so, and
 an empty ``Input``. One file per status (AWS splits files at 5 GB).
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -27,6 +32,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.
     ResourceEvalS3,
 )
 from moto.stepfunctions.parser.asl.utils import boto_client as moto_boto_client
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.sts.models import sts_backends
 
 # The interpreter's modules that create clients with moto's boto_client_for (their own global name for it).
@@ -120,8 +126,26 @@ def _handle_put_object(env: Any, resource_runtime_part: Any, state_credentials: 
     )
 
 
+def _with_iso_start_time(original: Any) -> Any:
+    def environment(self: Any) -> Any:
+        env = original(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        started = execution.get("StartTime")
+        if isinstance(started, datetime):
+            moment = started.astimezone(UTC) if started.tzinfo else started.replace(tzinfo=UTC)
+            execution["StartTime"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return env
+
+    environment.__wrapped__ = original  # type: ignore[attr-defined]
+    return environment
+
+
 def install() -> None:
     ResourceEvalS3._handle_put_object = staticmethod(_handle_put_object)  # type: ignore[method-assign]
+    if not hasattr(ExecutionWorker._get_evaluation_environment, "__wrapped__"):
+        ExecutionWorker._get_evaluation_environment = _with_iso_start_time(  # type: ignore[method-assign]
+            ExecutionWorker._get_evaluation_environment
+        )
     for name in _CLIENT_USERS:
         module: Any = importlib.import_module(name)
         module.boto_client_for = boto_client_for

@@ -116,14 +116,16 @@ def _code_zip() -> bytes:
 
 
 def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: str, region: str) -> LocalHub:
-    """Create the hub's runtime resources from the template's properties; returns the state machine."""
+    """Create the runtime resources of the hub's template (or a target's: the same kinds, without the
+    results bucket) from its properties; returns the state machine."""
     iam, lambdas = glacier.aws_client("iam"), glacier.aws_client("lambda")
     values: dict[str, Any] = {"AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": account}
-    [bucket_id] = _of_type(template, "AWS::S3::Bucket")
-    bucket = f"glacier-cleanup-results-{account}"
-    glacier.aws_client("s3").create_bucket(Bucket=bucket)
-    values[bucket_id] = bucket
-    values[f"{bucket_id}.Arn"] = f"arn:aws:s3:::{bucket}"
+    bucket = ""
+    for bucket_id in _of_type(template, "AWS::S3::Bucket"):
+        bucket = f"glacier-cleanup-results-{account}"
+        glacier.aws_client("s3").create_bucket(Bucket=bucket)
+        values[bucket_id] = bucket
+        values[f"{bucket_id}.Arn"] = f"arn:aws:s3:::{bucket}"
     for table_id, table in _of_type(template, "AWS::DynamoDB::Table").items():
         # The observation table, from its template properties (key schema, on-demand billing, TTL).
         properties = table["Properties"]
@@ -232,7 +234,7 @@ def _attach_policies(
 def run_execution(
     glacier: EmulatorHandle, hub: LocalHub, execution_input: dict[str, Any], *, timeout: float = 600
 ) -> dict[str, Any]:
-    """Start an execution, wait for it, return its output (the summary) and the summary file's table."""
+    """Start an execution, wait for it, return its output: the hub's summary file, or a target's result."""
     states = glacier.aws_client("stepfunctions")
     started = states.start_execution(
         stateMachineArn=hub.state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(execution_input)
@@ -248,6 +250,8 @@ def run_execution(
             f"execution {described['status']}: {described.get('error')} {described.get('cause')}"
         )
     output: dict[str, Any] = json.loads(described["output"])
+    if not hub.bucket:
+        return output
     summary = glacier.aws_client("s3").get_object(Bucket=hub.bucket, Key=output["summary_key"])
     document: dict[str, Any] = json.loads(summary["Body"].read())
     return document
