@@ -7,8 +7,9 @@
    schedule's run two days ago recorded, written with the function's own adapter. Since then one old upload
    (an mt-aws-glacier archive) received parts: it is kept; one old upload was never looked at: it is
    recorded and kept; the other old ones stayed the same for longer than the idle time: they are stale.
-4. Invoke the real `lambda_handler` three times: a dry run, the real run (the uploader sends another part
-   just before it), and once more (nothing left).
+4. Invoke the real `lambda_handler` three times, **as the function's role from the synthesized per-target
+   template** (its policies deployed into the local AWS, which checks every call against them): a dry run,
+   the real run (the uploader sends another part just before it), and once more (nothing left).
 5. Show the log lines as they happen, a summary table per run, and the emulator's call counts.
 
 The server is always stopped at the end, whatever happens.
@@ -21,6 +22,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,8 +34,9 @@ from glacier_cleanup.core.activity import Observation, Progress, UploadKey, rete
 from glacier_cleanup.handler import lambda_handler
 from glacier_cleanup.terminal.output import render_summary_table
 
-from glacier_emulator.client_helpers import create_observation_table, initiate_with_creation_date
-from glacier_emulator.handles import ServerProcess
+from glacier_emulator.client_helpers import initiate_with_creation_date
+from glacier_emulator.handles import Credentials, ServerHandle, ServerProcess
+from scripts import org_harness
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -57,7 +61,6 @@ ACCOUNT = {
 }
 IDLE_HOURS = 48
 EARLIER_LOOK_HOURS = 50
-TABLE = "glacier-cleanup-demo-observations"
 
 
 @dataclass
@@ -119,11 +122,10 @@ def add_part(endpoint_url: str, vault: str, upload_id: str, number: int) -> None
     )
 
 
-def record_earlier_looks(endpoint_url: str, old: dict[str, list[tuple[str, str | None]]]) -> None:
-    """The observation table, with the looks of the schedule's run EARLIER_LOOK_HOURS ago (none for the
-    upload 'never looked at before'), written by the function's own adapter."""
-    create_observation_table(boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url), TABLE)
-    store = DynamoObservationStore(boto3.session.Session(region_name=REGION), TABLE)
+def record_earlier_looks(table: str, old: dict[str, list[tuple[str, str | None]]]) -> None:
+    """The stack's observation table, with the looks of the schedule's run EARLIER_LOOK_HOURS ago (none
+    for the upload 'never looked at before'), written by the function's own adapter."""
+    store = DynamoObservationStore(boto3.session.Session(region_name=REGION), table)
     then = datetime.now(UTC) - timedelta(hours=EARLIER_LOOK_HOURS)
     for vault, uploads in old.items():
         for upload_id, description in uploads:
@@ -133,6 +135,74 @@ def record_earlier_looks(endpoint_url: str, old: dict[str, list[tuple[str, str |
                     Observation(Progress(0, 0), then, then),
                     expires_at=then + retention(timedelta(hours=IDLE_HOURS)),
                 )
+
+
+def function_role(handle: ServerHandle) -> tuple[Credentials, str]:
+    """The per-target stack for the demo's settings, synthesized; its function, role, table and policies
+    deployed into the local AWS (scripts/org_harness.deploy_hub). The role's trust policy names Lambda; the
+    demo runs the handler in its own process, so it adds this account to the trust and assumes the role:
+    every call the handler makes is then checked against the template's identity policies."""
+    block = {
+        "targets": [
+            {
+                "name": "demo",
+                "account": ACCOUNT_ID,
+                "region": REGION,
+                "protect_description_regex": PROTECT_REGEX,
+                "exclude_vaults": [EXCLUDED],
+                "idle_hours": IDLE_HOURS,
+            }
+        ]
+    }
+    (template,) = org_harness.synthesize(block, org_harness.scratch_directory()).values()
+    stack = org_harness.deploy_hub(handle, template, account=ACCOUNT_ID, region=REGION)
+    configuration = handle.aws_client("lambda").get_function(FunctionName=_function_id(template))[
+        "Configuration"
+    ]
+    role_name = configuration["Role"].rsplit("/", 1)[-1]
+    iam = handle.aws_client("iam")
+    trust = json.loads(json.dumps(iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]))
+    trust["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
+    assert stack.observation_table is not None
+    os.environ["CLEANUP_OBSERVATION_TABLE"] = stack.observation_table
+    return handle.assume_role(f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}"), role_name
+
+
+@contextmanager
+def as_role(credentials: Credentials) -> Iterator[None]:
+    """The handler's process environment as Lambda gives it: the execution role's keys (the demo's own
+    clients keep the demo's keys)."""
+    keys = {
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_SESSION_TOKEN": credentials.session_token or "",
+    }
+    saved = {name: os.environ.get(name) for name in keys}
+    os.environ.update(keys)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _function_id(template: dict[str, Any]) -> str:
+    return next(
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and resource["Properties"].get("Handler") == "glacier_cleanup.handler.lambda_handler"
+    )
 
 
 def call_counts(stats: dict[str, Any]) -> None:
@@ -166,15 +236,21 @@ def main() -> int:
                 "CLEANUP_EXCLUDE_VAULTS": EXCLUDED,
                 "CLEANUP_ACTIVITY_CHECK": "true",
                 "CLEANUP_IDLE_HOURS": str(IDLE_HOURS),
-                "CLEANUP_OBSERVATION_TABLE": TABLE,
             }
         )
         banner("Seeding vaults through the normal API (InitiateMultipartUpload + x-emulator-creation-date)")
         old = seed(server.url)
         say(f"  stale means >= 168 h old AND unchanged for {IDLE_HOURS} h; protected: {PROTECT_REGEX!r}; ")
         say(f"  excluded vaults: {EXCLUDED!r}")
-        banner(f"The schedule's looks of {EARLIER_LOOK_HOURS} h ago, in the observation table {TABLE}")
-        record_earlier_looks(server.url, old)
+        handle = server.handle(REGION)
+        banner("The per-target stack, synthesized: its function role, policies and table, deployed locally")
+        credentials, role_name = function_role(handle)
+        table = os.environ["CLEANUP_OBSERVATION_TABLE"]
+        session = credentials.access_key_id[:8]
+        say(f"  the handler runs as an STS session ({session}...) of the function's role;")
+        say("  the local AWS checks each of its calls against the role's policies from the template")
+        banner(f"The schedule's looks of {EARLIER_LOOK_HOURS} h ago, in the observation table {table}")
+        record_earlier_looks(table, old)
         [(active_upload, _), _] = old["big-archives"]
         add_part(server.url, "big-archives", active_upload, 0)
         count = sum(len(uploads) for uploads in old.values())
@@ -182,7 +258,6 @@ def main() -> int:
         say("  part (still uploading); the one 'never looked at before' has no look yet; every other old")
         say("  upload stayed the same.")
 
-        handle = server.handle(REGION)
         runs = [
             ("1/3  Dry run: report, abort nothing", {"dry_run": True}),
             ("2/3  Real run: abort the stale uploads", {"dry_run": False}),
@@ -195,11 +270,14 @@ def main() -> int:
             banner(f"{title}   event={event}   (log lines and EMF metrics as Lambda would print them)")
             calls_before = handle.stats()["total"]
             context = DemoLambdaContext(deadline=time.monotonic() + 300)
-            result = lambda_handler(event, context)
+            with as_role(credentials):
+                result = lambda_handler(event, context)
             say()
             sys.stdout.write(render_summary_table("123456789012", {REGION: result}))
             say(f"  Glacier calls made by this run: {handle.stats()['total'] - calls_before}")
 
+        denied = [d for d in handle.iam_ledger()["denials"] if d["role_arn"].endswith(f"/{role_name}")]
+        say(f"\n  Calls of the function's role refused by its policies: {len(denied)}")
         banner("Emulator call counts (all runs, plus the seeding)")
         call_counts(handle.stats())
         aborted = handle.aborts()
