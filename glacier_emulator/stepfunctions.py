@@ -64,7 +64,7 @@ def boto_client_for(region: str, service: str, state_credentials: Any = None) ->
         external_id="",
     )
     return boto3.client(
-        service,
+        service,  # type: ignore[call-overload]  # any service the interpreter calls
         region_name=region,
         aws_access_key_id=session.access_key_id,
         aws_secret_access_key=session.secret_access_key,

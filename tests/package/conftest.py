@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import venv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +43,7 @@ class Library:
 
 
 @pytest.fixture(scope="session")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     root = tmp_path_factory.mktemp("library")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "dist"), str(REPO)],
@@ -61,4 +60,4 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
         check=True,
         timeout=900,
     )
-    yield Library(python=python, wheel=wheel)
+    return Library(python=python, wheel=wheel)

@@ -38,7 +38,8 @@ print(json.dumps(violations))
 
 def example_module(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / name / "app.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -62,13 +63,15 @@ def test_the_examples_import_only_the_installed_package(library: Library) -> Non
     code = (
         "import importlib.util, json, glacier_cleanup, glacier_cleanup_cdk\n"
         "print(json.dumps([glacier_cleanup.__file__, glacier_cleanup_cdk.__file__,"
-        " importlib.util.find_spec('glacier_emulator') is None, importlib.util.find_spec('scripts') is None]))"
+        " importlib.util.find_spec('glacier_emulator') is None,"
+        " importlib.util.find_spec('scripts') is None]))"
     )
     tool, constructs, no_emulator, no_scripts = json.loads(library.run("-c", code, cwd=EXAMPLES / "own_app"))
     venv = library.python.parent.parent
     assert Path(tool).is_relative_to(venv)
     assert Path(constructs).is_relative_to(venv)
-    assert no_emulator and no_scripts
+    assert no_emulator
+    assert no_scripts
 
 
 def test_the_own_app_example_is_clean_under_cdk_nag(own_app: tuple[Path, dict[str, list[str]]]) -> None:
