@@ -82,6 +82,8 @@ class Ledger:
 
     def __init__(self) -> None:
         self.enforce = True
+        # Opt-in: also evaluate IAM users' keys (their own policies and their groups'); other keys stay free.
+        self.check_users = False
         self._lock = threading.Lock()
         self.used: set[Use] = set()
         self.denials: list[dict[str, str]] = []
@@ -91,6 +93,7 @@ class Ledger:
             self.used.clear()
             self.denials.clear()
             self.enforce = True
+            self.check_users = False
 
     def record(self, session: RoleSession, request: Request, verdict: Verdict) -> None:
         with self._lock:
@@ -112,6 +115,7 @@ class Ledger:
             used = sorted(self.used, key=lambda use: (use.role_arn, use.action, use.resource))
             return {
                 "enforce": self.enforce,
+                "check_users": self.check_users,
                 "used": [use.__dict__ for use in used],
                 "denials": list(self.denials),
             }
@@ -137,6 +141,27 @@ def session_of(access_key_id: str) -> RoleSession | None:
     return None
 
 
+def user_session(access_key_id: str) -> tuple[RoleSession, list[NamedPolicy]] | None:
+    """An IAM user's keys (any account): the user as a principal and its policies, its groups' included."""
+    for account_id, partitions in list(iam_backends.items()):
+        for partition, backend in list(partitions.items()):
+            for user in list(backend.users.values()):
+                if any(key.access_key_id == access_key_id for key in user.access_keys):
+                    policies = [NamedPolicy.parse(name, doc) for name, doc in user.policies.items()]
+                    policies += [_managed(arn, managed) for arn, managed in user.managed_policies.items()]
+                    for group in backend.get_groups_for_user(user.name):
+                        policies += [NamedPolicy.parse(name, doc) for name, doc in group.policies.items()]
+                        policies += [_managed(arn, m) for arn, m in group.managed_policies.items()]
+                    arn = f"arn:{partition}:iam::{account_id}:user/{user.name}"
+                    return RoleSession(account_id, partition, user.name, arn, arn), policies
+    return None
+
+
+def _managed(arn: str, managed: Any) -> NamedPolicy:
+    default = next(version for version in managed.versions if version.is_default)
+    return NamedPolicy.parse(arn, default.document)
+
+
 def role_policies(session: RoleSession) -> list[NamedPolicy]:
     """The role's inline policies (by name) and attached managed policies (by ARN), as deployed."""
     backend = iam_backends[session.account][session.partition]
@@ -144,9 +169,7 @@ def role_policies(session: RoleSession) -> list[NamedPolicy]:
     if role is None:
         return []
     policies = [NamedPolicy.parse(name, document) for name, document in role.policies.items()]
-    for arn, managed in role.managed_policies.items():
-        default = next(v for v in managed.versions if v.is_default)
-        policies.append(NamedPolicy.parse(arn, default.document))
+    policies += [_managed(arn, managed) for arn, managed in role.managed_policies.items()]
     return policies
 
 
@@ -239,12 +262,16 @@ def authorize(response: Any, service: str, action: str, resource: str) -> None:
         return
     access_key_id = authorization.split("Credential=", 1)[1].split("/", 1)[0]
     session = session_of(access_key_id)
+    policies: list[NamedPolicy] | None = None
     if session is None:
-        return
+        user = user_session(access_key_id) if LEDGER.check_users else None
+        if user is None:
+            return
+        session, policies = user
     request = Request(f"{service}:{action}", resource, context_of(session, resource))
     if request.action == "sts:GetCallerIdentity":
         return  # AWS allows it whatever the policies say
-    verdict = evaluate(role_policies(session), request)
+    verdict = evaluate(role_policies(session) if policies is None else policies, request)
     LEDGER.record(session, request, verdict)
     if not verdict.allowed and LEDGER.enforce:
         raise _deny(service, session, request)

@@ -98,6 +98,11 @@ class EmulatorHandle:
         """Off: calls with a role's credentials are still checked and recorded, but never refused."""
         raise NotImplementedError
 
+    def check_iam_users(self, check: bool = True) -> None:
+        """Opt in: calls with an IAM user's keys are checked against the user's (and its groups') policies
+        too. Keys that are neither a role's nor a user's (the tests' own) stay unrestricted."""
+        raise NotImplementedError
+
     @contextmanager
     def iam_enforcement_paused(self) -> Iterator[None]:
         """Setting up a local account as AWS would have it (e.g. the role Organizations creates), with
@@ -169,6 +174,9 @@ class InProcessHandle(EmulatorHandle):
 
     def set_iam_enforcement(self, enforce: bool) -> None:
         LEDGER.enforce = enforce
+
+    def check_iam_users(self, check: bool = True) -> None:
+        LEDGER.check_users = check
 
     def configure(self, **faults: Any) -> dict[str, Any]:
         return CONTROL.configure(**faults)
@@ -265,6 +273,9 @@ class ServerHandle(EmulatorHandle):
 
     def set_iam_enforcement(self, enforce: bool) -> None:
         self._call("POST", "iam", {"enforce": enforce})
+
+    def check_iam_users(self, check: bool = True) -> None:
+        self._call("POST", "iam", {"check_users": check})
 
     def lambda_invocations(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "lambda/invocations")

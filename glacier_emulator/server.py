@@ -84,7 +84,9 @@ class EmulatorApp:
             if route == ("GET", "iam"):
                 return _json(LEDGER.to_dict())
             if route == ("POST", "iam"):
-                LEDGER.enforce = bool(_body(request)["enforce"])
+                body = _body(request)
+                LEDGER.enforce = bool(body.get("enforce", LEDGER.enforce))
+                LEDGER.check_users = bool(body.get("check_users", LEDGER.check_users))
                 return _json(LEDGER.to_dict())
             if route == ("GET", "config"):
                 return _json(CONTROL.faults.to_dict())

@@ -110,7 +110,32 @@ def test_an_explicit_deny_wins_and_other_services_answer_in_their_own_format(gla
 def test_callers_that_are_not_roles_are_not_restricted(glacier: EmulatorHandle) -> None:
     glacier.create_vault("anything")
     assert glacier.client().list_multipart_uploads(vaultName="anything")["UploadsList"] == []
-    assert glacier.iam_ledger() == {"enforce": True, "used": [], "denials": []}
+    assert glacier.iam_ledger() == {"enforce": True, "check_users": False, "used": [], "denials": []}
+
+
+def test_a_test_may_opt_in_to_checking_an_iam_users_keys(glacier: EmulatorHandle) -> None:
+    glacier.create_vault("mine")
+    glacier.create_vault("theirs")
+    iam = glacier.aws_client("iam")
+    iam.create_user(UserName="operator")
+    iam.create_group(GroupName="readers")
+    iam.add_user_to_group(GroupName="readers", UserName="operator")
+    only_mine = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "glacier:List*", "Resource": VAULT_ARN.replace("allowed", "mine")}
+        ],
+    }
+    iam.put_group_policy(GroupName="readers", PolicyName="Mine", PolicyDocument=json.dumps(only_mine))
+    key = iam.create_access_key(UserName="operator")["AccessKey"]
+    operator = glacier.client(Credentials(key["AccessKeyId"], key["SecretAccessKey"], None))
+
+    assert operator.list_multipart_uploads(vaultName="theirs")["UploadsList"] == []  # not checked by default
+    glacier.check_iam_users()
+    assert operator.list_multipart_uploads(vaultName="mine")["UploadsList"] == []  # the group's policy
+    refused = error_of(lambda: operator.list_multipart_uploads(vaultName="theirs"))
+    assert refused["code"] == "AccessDeniedException"
+    assert f"User: arn:aws:iam::{ACCOUNT}:user/operator is not authorized" in refused["message"]
 
 
 def test_with_enforcement_off_a_refusal_is_recorded_not_answered(glacier: EmulatorHandle) -> None:
