@@ -5,6 +5,7 @@ emulator modes, with AWS's error codes and messages; other callers are not restr
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ VAULT_ARN = f"arn:aws:glacier:us-east-1:{ACCOUNT}:vaults/allowed"
 
 
 def role_with(glacier: EmulatorHandle, name: str, *statements: dict[str, Any]) -> Credentials:
+    """A role named `name` plus this test's suffix: the server's IAM outlives a test (other tests' roles)."""
+    name = unique(name)
     iam = glacier.aws_client("iam")
     trust = {
         "Version": "2012-10-17",
@@ -33,6 +36,13 @@ def role_with(glacier: EmulatorHandle, name: str, *statements: dict[str, Any]) -
         document = {"Version": "2012-10-17", "Statement": list(statements)}
         iam.put_role_policy(RoleName=name, PolicyName="Inline", PolicyDocument=json.dumps(document))
     return glacier.assume_role(f"arn:aws:iam::{ACCOUNT}:role/{name}")
+
+
+_SUFFIX = uuid.uuid4().hex[:8]
+
+
+def unique(name: str) -> str:
+    return f"{name}-{_SUFFIX}"
 
 
 def error_of(call: Any) -> dict[str, Any]:
@@ -62,8 +72,9 @@ def test_a_role_may_do_what_its_policy_allows_on_the_resources_it_names(glacier:
 
     assert refused["code"] == "AccessDeniedException"
     assert refused["status"] == 403
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/{unique('cleaner')}/emulator"
     assert refused["message"] == (
-        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/cleaner/emulator is not authorized to perform: "
+        f"User: {session} is not authorized to perform: "
         f"glacier:ListMultipartUploads on resource: arn:aws:glacier:us-east-1:{ACCOUNT}:vaults/other "
         "because no identity-based policy allows the glacier:ListMultipartUploads action"
     )
@@ -117,17 +128,18 @@ def test_a_test_may_opt_in_to_checking_an_iam_users_keys(glacier: EmulatorHandle
     glacier.create_vault("mine")
     glacier.create_vault("theirs")
     iam = glacier.aws_client("iam")
-    iam.create_user(UserName="operator")
-    iam.create_group(GroupName="readers")
-    iam.add_user_to_group(GroupName="readers", UserName="operator")
+    operator_name, readers = unique("operator"), unique("readers")
+    iam.create_user(UserName=operator_name)
+    iam.create_group(GroupName=readers)
+    iam.add_user_to_group(GroupName=readers, UserName=operator_name)
     only_mine = {
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": "glacier:List*", "Resource": VAULT_ARN.replace("allowed", "mine")}
         ],
     }
-    iam.put_group_policy(GroupName="readers", PolicyName="Mine", PolicyDocument=json.dumps(only_mine))
-    key = iam.create_access_key(UserName="operator")["AccessKey"]
+    iam.put_group_policy(GroupName=readers, PolicyName="Mine", PolicyDocument=json.dumps(only_mine))
+    key = iam.create_access_key(UserName=operator_name)["AccessKey"]
     operator = glacier.client(Credentials(key["AccessKeyId"], key["SecretAccessKey"], None))
 
     assert operator.list_multipart_uploads(vaultName="theirs")["UploadsList"] == []  # not checked by default
@@ -135,7 +147,7 @@ def test_a_test_may_opt_in_to_checking_an_iam_users_keys(glacier: EmulatorHandle
     assert operator.list_multipart_uploads(vaultName="mine")["UploadsList"] == []  # the group's policy
     refused = error_of(lambda: operator.list_multipart_uploads(vaultName="theirs"))
     assert refused["code"] == "AccessDeniedException"
-    assert f"User: arn:aws:iam::{ACCOUNT}:user/operator is not authorized" in refused["message"]
+    assert f"User: arn:aws:iam::{ACCOUNT}:user/{operator_name} is not authorized" in refused["message"]
 
 
 def test_with_enforcement_off_a_refusal_is_recorded_not_answered(glacier: EmulatorHandle) -> None:
@@ -155,7 +167,7 @@ def test_assume_role_needs_the_callers_own_policy_too(glacier: EmulatorHandle) -
     hub = role_with(glacier, "hub", {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
     lonely = role_with(glacier, "lonely")
 
-    assert glacier.assume_role(f"arn:aws:iam::{ACCOUNT}:role/target", hub).access_key_id
-    refused = error_of(lambda: glacier.assume_role(f"arn:aws:iam::{ACCOUNT}:role/target", lonely))
+    assert glacier.assume_role(f"arn:aws:iam::{ACCOUNT}:role/{unique('target')}", hub).access_key_id
+    refused = error_of(lambda: glacier.assume_role(f"arn:aws:iam::{ACCOUNT}:role/{unique('target')}", lonely))
     assert (refused["code"], refused["status"]) == ("AccessDenied", 403)
-    assert f"sts:AssumeRole on resource: arn:aws:iam::{ACCOUNT}:role/target" in refused["message"]
+    assert f"sts:AssumeRole on resource: arn:aws:iam::{ACCOUNT}:role/{unique('target')}" in refused["message"]

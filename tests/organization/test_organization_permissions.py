@@ -121,12 +121,16 @@ def test_the_documented_exceptions_are_on_the_permissions_page() -> None:
 def test_each_used_statement_removed_in_turn_fails_the_run_with_an_access_error_naming_it(
     organization: Organization,
 ) -> None:
-    assert isinstance(organization.execute({"dry_run": True}), dict)
+    alpha = organization.org.accounts["alpha"]
+    assert isinstance(
+        organization.execute({"dry_run": True, "accounts": [alpha], "regions": ["eu-west-1"]}), dict
+    )
     checked = []
     for role, policy, sid, statement in used_statements(organization.roles()):
         denied_before = len(organization.glacier.iam_ledger()["denials"])
         with without_statement(organization.iam_of(role), role, policy, sid):
-            outcome = organization.execute({"dry_run": True})
+            # One member and region: every hub role, the state machine and the member role still take part.
+            outcome = organization.execute({"dry_run": True, "accounts": [alpha], "regions": ["eu-west-1"]})
         denials = organization.glacier.iam_ledger()["denials"][denied_before:]
         assert refused_any(statement, role, denials), f"{role} {policy} {sid}: nothing was refused without it"
         failed = isinstance(outcome, str) or outcome.get("status") != "ok"
