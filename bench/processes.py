@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
@@ -75,9 +76,20 @@ def function_environment(endpoint_url: str, concurrency: int, **settings: str) -
 class HandlerWorker:
     """bench/worker.py in a fresh interpreter: one ``invoke()`` = one ``lambda_handler`` call."""
 
-    def __init__(self, endpoint_url: str, concurrency: int, **settings: str) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        concurrency: int,
+        *,
+        cgroup: Path | None = None,
+        **settings: str,
+    ) -> None:
+        """With `cgroup`, the worker joins that cgroup before Python starts (bench/lambda_share.py)."""
+        argv = [sys.executable, str(BENCH_DIR / "worker.py")]
+        if cgroup is not None:
+            argv = ["sh", "-c", f'echo $$ > "{cgroup}/cgroup.procs" && exec "$0" "$@"', *argv]
         self.process = subprocess.Popen(
-            [sys.executable, str(BENCH_DIR / "worker.py")],
+            argv,
             cwd=REPO_ROOT,
             env=function_environment(endpoint_url, concurrency, **settings),
             stdin=subprocess.PIPE,
