@@ -57,7 +57,7 @@ def test_runtime_architecture_handler_and_sizing(
             "Runtime": "python3.13",
             "Architectures": ["arm64"],
             "Handler": "glacier_cleanup.handler.lambda_handler",
-            "MemorySize": 256,
+            "MemorySize": 1024,
             "Timeout": 900,
             "ReservedConcurrentExecutions": 1,
             "TracingConfig": {"Mode": "Active"},
