@@ -127,6 +127,39 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def sweep(
+    *, vaults: int, stale: int, latency_ms: float, rate_limit: float, memory: list[int] | None = None
+) -> dict[str, Any]:
+    """Every memory size, without and with the rate limit; the JSON and the chart go to bench/results."""
+    reason = cgroup_unavailable()
+    if reason:
+        log(f"lambda share: cannot run the handler at a memory size's CPU share here: {reason}")
+        return {"skipped": reason}
+    scenario = Scenario(vaults, stale, 0, prefix="share")
+    rows = []
+    for limit in (None, rate_limit):
+        for memory_mb in memory or MEMORY_SIZES_MB:
+            row = measure(memory_mb, scenario=scenario, latency_ms=latency_ms, limit=limit)
+            log(f"lambda share: {row}")
+            rows.append(row)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    results = BENCH_DIR / "results"
+    document = {
+        "date": stamp,
+        "scenario": {"vaults": vaults, "stale_per_vault": stale, "latency_ms": latency_ms},
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "rows": rows,
+        "median_import_s": statistics.median(row["import_s"] for row in rows),
+        "chart": f"bench/results/{stamp}-lambda-share.png",
+    }
+    (results / f"{stamp}-lambda-share.json").write_text(
+        json.dumps(document, indent=2) + "\n", encoding="utf-8"
+    )
+    chart(rows, results / f"{stamp}-lambda-share.png")
+    return document
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/lambda_share.py", description=__doc__)
     parser.add_argument("--vaults", type=int, default=20)
@@ -135,32 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=float, default=50.0)
     parser.add_argument("--memory", type=int, nargs="*", default=list(MEMORY_SIZES_MB))
     args = parser.parse_args(argv)
-    reason = cgroup_unavailable()
-    if reason:
-        log(f"lambda share: cannot run the handler at a memory size's CPU share here: {reason}")
-        print(json.dumps({"skipped": reason}))
-        return 0
-    scenario = Scenario(args.vaults, args.stale, 0, prefix="share")
-    rows = []
-    for limit in (None, args.rate_limit):
-        for memory_mb in args.memory:
-            row = measure(memory_mb, scenario=scenario, latency_ms=args.latency_ms, limit=limit)
-            log(f"lambda share: {row}")
-            rows.append(row)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    results = BENCH_DIR / "results"
-    document = {
-        "date": stamp,
-        "scenario": {"vaults": args.vaults, "stale_per_vault": args.stale, "latency_ms": args.latency_ms},
-        "load_average": [round(load, 2) for load in os.getloadavg()],
-        "cpus": os.cpu_count(),
-        "rows": rows,
-        "median_import_s": statistics.median(row["import_s"] for row in rows),
-    }
-    (results / f"{stamp}-lambda-share.json").write_text(
-        json.dumps(document, indent=2) + "\n", encoding="utf-8"
+    document = sweep(
+        vaults=args.vaults,
+        stale=args.stale,
+        latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
+        memory=args.memory,
     )
-    chart(rows, results / f"{stamp}-lambda-share.png")
     print(json.dumps(document, indent=2))
     return 0
 

@@ -26,6 +26,23 @@ from glacier_emulator.handles import InProcessHandle
 from glacier_emulator.organization import build_organization
 
 ROLE = "GlacierCleanupMember"
+MEMBER_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "glacier:ListVaults", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "glacier:AbortMultipartUpload",
+                    "glacier:ListMultipartUploads",
+                    "glacier:ListParts",
+                ],
+                "Resource": "arn:aws:glacier:*:*:vaults/*",
+            },
+        ],
+    }
+)
 # The model's assumptions (AWS, same region): an API round trip, the Lambda Invoke overhead of a warm function
 # and the Step Functions overhead per state transition. Conservative round numbers, not measured here.
 ROUND_TRIP_S = 0.05
@@ -60,6 +77,8 @@ def local_aws() -> Any:
             "AWS_EC2_METADATA_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "CLEANUP_MEMBER_ROLE_NAME": ROLE,
+            # Per-target costs of listing (the activity check's cost is bench/activity.py's).
+            "CLEANUP_ACTIVITY_CHECK": "false",
         }
     )
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_GLACIER"):
@@ -97,9 +116,10 @@ def per_target_costs(repeat: int = 30) -> dict[str, Any]:
         }
         for name in ("empty", "gone"):
             keys = org.credentials(glacier, org.accounts[name])
-            glacier.aws_client("iam", keys).create_role(
-                RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust)
-            )
+            iam = glacier.aws_client("iam", keys)
+            iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+            # The member template's grants: the local AWS checks every call of the role against them.
+            iam.put_role_policy(RoleName=ROLE, PolicyName="GlacierCleanup", PolicyDocument=MEMBER_POLICY)
         glacier.configure(no_longer_supported_accounts=[org.accounts["gone"]])
         session = create_session(region="us-east-1")
         empty, gone = org.accounts["empty"], org.accounts["gone"]

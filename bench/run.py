@@ -24,6 +24,8 @@ from capacity import measure_capacity, mixed_capacity
 from coldstart import asset_size, cli_start_times, import_breakdown, import_times
 from common import BENCH_DIR, REPO_ROOT, Scenario, calls_check, log, seed
 from glacier_cleanup.inputs.settings import Settings
+from glacier_cleanup_cdk.config import CleanupSettings
+from lambda_share import sweep as lambda_share_sweep
 from orgscale import organization_scale
 from processes import HandlerWorker, emulator
 from ratelimit import rate_limited
@@ -46,6 +48,9 @@ TARGETS = {
     "rate_limit_useful_min": 0.90,
     "rate_limit_throttled_max": 0.05,
     "cli_start_max_s": 0.15,
+    # At the shipped memory size's CPU share (bench/lambda_share.py), 20 ms per call, no rate limit.
+    "shipped_memory_aborts_per_s_min": 100.0,
+    "shipped_memory_import_max_s": 1.0,
 }
 # The function's shipped defaults (glacier_cleanup.inputs.settings): what the rate-limited scenario must meet.
 DEFAULT_RETRY_MODE = str(Settings.model_fields["retry_mode"].default)
@@ -286,6 +291,15 @@ def targets(document: dict[str, Any]) -> dict[str, Any]:
         row["calls_ratio"] for row in scaling_result["rows"]
     ]
     cli_start = max(document["cold_start"]["cli"]["version_s"], document["cold_start"]["cli"]["help_s"])
+    shipped_memory = int(CleanupSettings.model_fields["memory_mb"].default)
+    at_shipped = next(
+        (
+            row
+            for row in document["lambda_share"].get("rows", [])
+            if row["memory_mb"] == shipped_memory and not row["rate_limit_rps"]
+        ),
+        None,
+    )
     checks = {
         "efficiency": (document["efficiency"], document["efficiency"] >= TARGETS["efficiency_min"]),
         "speedup": (document["speedup"], document["speedup"] >= TARGETS["speedup_min"]),
@@ -306,6 +320,12 @@ def targets(document: dict[str, Any]) -> dict[str, Any]:
             document["cold_start"]["ratio_handler_to_boto3"] <= TARGETS["import_ratio_max"],
         ),
         "cli_start_s": (cli_start, cli_start <= TARGETS["cli_start_max_s"]),
+        "shipped_memory_share": (
+            at_shipped,
+            at_shipped is not None
+            and at_shipped["aborts_per_s"] >= TARGETS["shipped_memory_aborts_per_s_min"]
+            and at_shipped["import_s"] <= TARGETS["shipped_memory_import_max_s"],
+        ),
         "demand_under_half_capacity": (
             document["demand_fraction_of_capacity"],
             document["demand_fraction_of_capacity"] < 0.5,
@@ -443,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     cold = import_times(args.import_runs)
     cold["breakdown"] = import_breakdown()
     cold["cli"] = cli_start_times(args.import_runs)
+    log("lambda share: the handler at each memory size's CPU share")
+    share = lambda_share_sweep(vaults=20, stale=100, latency_ms=20.0, rate_limit=args.rate_limit)
     log(f"cold start: handler {cold['handler_import_ms']} ms, boto3 {cold['boto3_import_ms']} ms")
 
     document.update(
@@ -461,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             "activity_check": activity,
             "organization": organization,
             "cold_start": cold,
+            "lambda_share": share,
             "asset": asset_size(),
         }
     )
