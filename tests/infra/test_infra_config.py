@@ -308,21 +308,12 @@ def cli_environment() -> dict[str, str]:
     return env
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
-def test_synth_of_every_stack_shape_prints_no_warning(tmp_path: Path) -> None:
-    # Given the real CLI and the example with targets and an organization (what `make synth` runs)
-    command = [
-        str(CDK_CLI),
-        "synth",
-        "--quiet",
-        "--output",
-        str(tmp_path),
-        "-c",
-        f"{CONTEXT_KEY}:config_file=infra/examples/organization.json",
-    ]
-    # When synthesized
-    result = subprocess.run(
+def cli_synth(outdir: Path, *overrides: str) -> subprocess.CompletedProcess[str]:
+    """`cdk synth --quiet` of this app into `outdir`, each override as `-c glacier-cleanup:<override>`."""
+    command = [str(CDK_CLI), "synth", "--quiet", "--output", str(outdir)]
+    for override in overrides:
+        command += ["-c", f"{CONTEXT_KEY}:{override}"]
+    return subprocess.run(
         command,
         cwd=REPO_ROOT,
         env=cli_environment(),
@@ -331,6 +322,14 @@ def test_synth_of_every_stack_shape_prints_no_warning(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
+def test_synth_of_every_stack_shape_prints_no_warning(tmp_path: Path) -> None:
+    # Given the real CLI and the example with targets and an organization (what `make synth` runs)
+    # When synthesized
+    result = cli_synth(tmp_path, "config_file=infra/examples/organization.json")
     # Then nothing a newcomer would wonder about: no deprecation, no warning of any tool
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("*.template.json"))) == 4
@@ -342,23 +341,12 @@ def test_synth_of_every_stack_shape_prints_no_warning(tmp_path: Path) -> None:
 @pytest.mark.skipif(not CDK_CLI.exists(), reason="the pinned CDK CLI is not installed (make node)")
 def test_cdk_cli_context_overrides_reach_the_template(tmp_path: Path) -> None:
     # Given the real CLI, the two-target example and `-c` overrides for the defaults layer and one target
-    env = cli_environment()
-    command = [
-        str(CDK_CLI),
-        "synth",
-        "--quiet",
-        "--output",
-        str(tmp_path),
-        "-c",
-        f"{CONTEXT_KEY}:config_file=infra/examples/two-targets.json",
-        "-c",
-        f"{CONTEXT_KEY}:older_than_hours=72",
-        "-c",
-        f"{CONTEXT_KEY}:dev-us:vaults=scratch,tmp",
-    ]
     # When synthesized
-    result = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    result = cli_synth(
+        tmp_path,
+        "config_file=infra/examples/two-targets.json",
+        "older_than_hours=72",
+        "dev-us:vaults=scratch,tmp",
     )
     assert result.returncode == 0, result.stderr
     # Then one template per target, with the overrides applied
