@@ -106,8 +106,12 @@ def lambda_environment(
         "CLEANUP_MAX_ATTEMPTS": str(settings.max_attempts),
         # glacier_cleanup Glacier adapter: botocore retry mode
         "CLEANUP_RETRY_MODE": settings.retry_mode,
-        # glacier_cleanup Glacier adapter: once throttled, pace requests at the rate that succeeds
+        # glacier_cleanup Glacier adapter: once throttled, pace requests just below the rate that succeeds
         "CLEANUP_PACING": _flag(settings.pacing),
+        # glacier_cleanup Glacier adapter: a hard cap on requests per second (empty: none)
+        "CLEANUP_MAX_REQUESTS_PER_SECOND": (
+            "" if settings.max_requests_per_second is None else _number(settings.max_requests_per_second)
+        ),
         # Powertools Logger and Metrics: service name (the `service` metric dimension the alarms use)
         "POWERTOOLS_SERVICE_NAME": settings.service_name,
         # Powertools Metrics: CloudWatch namespace of the EMF metrics (the alarms use it)

@@ -51,6 +51,7 @@ class Runtime:
             retry_mode=self.settings.retry_mode,
             concurrency=self.settings.concurrency,
             pacing=self.settings.pacing,
+            max_requests_per_second=self.settings.max_requests_per_second,
         )
         return GlacierAdapter(client, account_id=self.settings.account_id)
 

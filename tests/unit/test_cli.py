@@ -137,6 +137,7 @@ def test_vault_exclude_and_threshold_flags(glacier: FakeGlacier, capsys: pytest.
         "concurrency": 3,
         "region": "eu-west-1",
         "pacing": True,  # the shipped default, as in Lambda
+        "max_requests_per_second": None,  # no cap unless CLEANUP_MAX_REQUESTS_PER_SECOND sets one
     }
 
 

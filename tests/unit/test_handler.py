@@ -244,6 +244,7 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
     monkeypatch.setenv("CLEANUP_CONCURRENCY", "24")
     monkeypatch.setenv("CLEANUP_RETRY_MODE", "adaptive")
     monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
+    monkeypatch.setenv("CLEANUP_MAX_REQUESTS_PER_SECOND", "25")
 
     # When the runtime is asked for twice and Glacier is opened for two runs
     runtime = handler.get_runtime()
@@ -261,6 +262,7 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
         "region": None,  # the session's own region, and its own credentials: no target event here
         "credentials": None,
         "pacing": True,
+        "max_requests_per_second": 25.0,
     }
     assert built[0]["session"] is not None
 
@@ -394,6 +396,7 @@ def test_the_runtime_builds_a_client_per_run_for_the_configured_account(
             "retry_mode": settings.retry_mode,
             "concurrency": 4,
             "pacing": settings.pacing,
+            "max_requests_per_second": settings.max_requests_per_second,
         }
     ]
 

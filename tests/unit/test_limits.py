@@ -94,6 +94,10 @@ CASES = [
         "settings": _settings("CLEANUP_MAX_ABORTS"),
         "cdk": _cdk("max_aborts"),
     }),
+    ("max_requests_per_second", limits.MAX_REQUESTS_PER_SECOND, 0.5, {
+        "settings": _settings("CLEANUP_MAX_REQUESTS_PER_SECOND"),
+        "cdk": _cdk("max_requests_per_second"),
+    }),
     ("max_aborts (on demand)", limits.MAX_ABORTS_PER_REQUEST, 1, {
         "on-demand event": _request("max_aborts"),
     }),

@@ -1,101 +1,268 @@
-"""The pacer (glacier_cleanup.aws.pacing) on a simulated clock: unpaced until throttled, then at the rate that
-succeeded, probing upwards, never below a sequential client; and its wiring into a botocore client."""
+"""The pacer (glacier_cleanup.aws.pacing) on a simulated clock: a slow start, cuts below the rate that
+succeeded, undoing cuts that do not help, probing, the hard cap; its threads' waiting; its botocore wiring."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
-from glacier_cleanup.aws.pacing import PROBE, WINDOW_SECONDS, Pacer
+from glacier_cleanup.aws import pacing
+from glacier_cleanup.aws.pacing import Pacer, RateControl
 
 
-class FakeTime:
+class FakeClock:
     def __init__(self) -> None:
         self.now = 100.0
-        self.slept: list[float] = []
 
-    def clock(self) -> float:
+    def __call__(self) -> float:
         return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def attempt(pacer: Pacer, time: FakeTime, *, latency: float, throttled: bool = False) -> None:
-    pacer.before_send()
-    time.now += latency
-    pacer.after_response(throttled=throttled)
 
 
 @pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
-def test_a_run_that_is_never_throttled_is_never_paced(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    for _ in range(500):
-        attempt(pacer, time, latency=0.001)
-    assert pacer.rate is None
-    assert time.slept == []
+def answers(
+    control: RateControl, clock: FakeClock, count: int, *, throttled: bool, spread: float = 0.0
+) -> None:
+    """`count` answers `spread` seconds apart, each to a request sent just before (the clock moves on)."""
+    for _ in range(count):
+        sent = clock.now
+        clock.now += spread
+        control.answered(throttled=throttled, sent=sent)
 
 
-def batch(pacer: Pacer, time: FakeTime, *, in_flight: int, latency: float, throttled: bool = False) -> None:
-    """`in_flight` attempts sent together, answered `latency` later (threads in parallel)."""
-    for _ in range(in_flight):
+def warm(control: RateControl, clock: FakeClock) -> None:
+    """One success, then more than a window of quiet: what a later window measures is a limit."""
+    answers(control, clock, 1, throttled=False)
+    clock.now += 1.5 * pacing.WINDOW_SECONDS
+
+
+def window_of(control: RateControl, clock: FakeClock, *, ok: int, throttled: int) -> None:
+    """One second of answers, `ok` successes then `throttled` throttles, to requests all sent at its start
+    (so none of them is judged as sent after a cut it caused)."""
+    sent = clock.now
+    spread = pacing.WINDOW_SECONDS / (ok + throttled)
+    for index in range(ok + throttled):
+        clock.now += spread
+        control.answered(throttled=index >= ok, sent=sent)
+
+
+def sends_allowed(control: RateControl, at_most: int = 10_000) -> int:
+    """How many requests may go now (at most `at_most`)."""
+    allowed = 0
+    while allowed < at_most and control.try_send():
+        allowed += 1
+    return allowed
+
+
+def test_a_run_that_is_never_throttled_is_never_paced(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    answers(control, clock, 500, throttled=False, spread=0.001)
+    assert control.rate is None
+    assert sends_allowed(control) == 10_000  # nothing holds it back any more
+
+
+def test_the_slow_start_grows_the_requests_in_flight_per_success(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    assert sends_allowed(control) == pacing.START_IN_FLIGHT
+    for _ in range(pacing.START_IN_FLIGHT):
+        control.answered(throttled=False, sent=clock.now)
+    # 4 answered: 4 + 4 x 0.5 = 6 may be in flight
+    assert sends_allowed(control) == pacing.START_IN_FLIGHT + pacing.START_IN_FLIGHT * pacing.START_GROWTH
+
+
+def test_a_throttle_cuts_below_the_rate_that_succeeded_over_the_window(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    warm(control, clock)
+    window_of(control, clock, ok=40, throttled=1)
+    # 40 successes in the window (the warm-up's has left it): 0.85 x 40
+    assert control.rate == pytest.approx(pacing.CUT * 40)
+
+
+def test_too_few_answers_do_not_cut_yet(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    answers(control, clock, pacing.MIN_SAMPLE - 2, throttled=False, spread=0.01)
+    answers(control, clock, 1, throttled=True)
+    assert control.rate is None
+    answers(control, clock, 1, throttled=True)  # the eighth answer in the window
+    assert control.rate is not None
+
+
+def test_paced_requests_get_one_slot_each_at_the_rate(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=20, throttled=2)
+    rate = control.rate
+    assert rate == pytest.approx(pacing.CUT * 20)
+    clock.now = control.next_slot() or 0.0
+    assert sends_allowed(control) == 1  # one slot, then wait for the next
+    next_slot = control.next_slot()
+    assert next_slot == pytest.approx(clock.now + 1 / rate)
+
+
+def throttled_after_the_cut(control: RateControl, clock: FakeClock, *, throttled: int, ok: int) -> None:
+    """A trial's worth of answers to requests sent after the last cut, over one second."""
+    clock.now += 0.01
+    spread = 1.0 / (throttled + ok)
+    for index in range(throttled + ok):
+        sent = clock.now
+        clock.now += spread
+        control.answered(throttled=index < throttled, sent=sent)
+
+
+def test_still_throttled_after_a_cut_cuts_again_at_what_succeeded_since(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    warm(control, clock)
+    window_of(control, clock, ok=60, throttled=1)  # the bucket's burst made 60/s look possible
+    first = control.rate
+    assert first == pytest.approx(pacing.CUT * 60)
+    throttled_after_the_cut(control, clock, throttled=10, ok=10)  # half throttled: the limit is lower
+    assert control.rate is not None
+    assert control.rate < first
+    # 10 succeeded between the cut and the last request sent (about 0.96 s): 0.85 x 10.4 per second
+    assert control.rate == pytest.approx(pacing.CUT * 10 / 0.96, rel=0.02)
+
+
+def test_a_cut_that_stops_the_throttling_holds(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    warm(control, clock)
+    window_of(control, clock, ok=40, throttled=10)
+    rate = control.rate
+    throttled_after_the_cut(control, clock, throttled=0, ok=pacing.TRIAL_ATTEMPTS)
+    assert control.rate is not None
+    assert rate is not None
+    assert control.rate >= rate  # not cut again, only probing upwards
+
+
+def test_cuts_that_do_not_lower_the_throttled_fraction_are_undone(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=80, throttled=20)  # 20 % throttled...
+    assert control.rate is not None
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)  # ...20 % after the first cut...
+    assert control.rate is not None
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)  # ...and after the second: not our rate
+    assert control.rate is None  # back to where the episode started: unpaced
+    # From now on, throttling at that fraction is ignored...
+    window_of(control, clock, ok=80, throttled=20)
+    assert control.rate is None
+    # ...but a clearly higher fraction is ours to answer.
+    window_of(control, clock, ok=40, throttled=60)
+    assert control.rate is not None
+
+
+def test_the_background_is_forgotten_after_its_hold(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=80, throttled=20)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    assert control.rate is None
+    clock.now += pacing.BACKGROUND_HOLD
+    window_of(control, clock, ok=80, throttled=20)
+    assert control.rate is not None
+
+
+def test_probing_is_fast_below_the_ceiling_and_slow_above(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    warm(control, clock)
+    window_of(control, clock, ok=40, throttled=1)
+    assert control.rate == pytest.approx(34.0)  # ceiling: 0.95 x 40 = 38
+    throttled_after_the_cut(control, clock, throttled=0, ok=pacing.TRIAL_ATTEMPTS)  # judged: it held
+    rate = control.rate
+    assert rate is not None
+    control.answered(throttled=False, sent=clock.now)
+    assert control.rate == pytest.approx(rate + pacing.FAST_PROBE)
+    while (control.rate or 0) < 38:
+        control.answered(throttled=False, sent=clock.now)
+    above = control.rate or 0
+    control.answered(throttled=False, sent=clock.now)
+    assert control.rate == pytest.approx(above + pacing.SLOW_PROBE)
+
+
+def test_the_first_cut_before_a_whole_window_sets_no_ceiling(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=20, throttled=2)  # the first request was sent less than a second ago
+    throttled_after_the_cut(control, clock, throttled=0, ok=pacing.TRIAL_ATTEMPTS)
+    rate = control.rate or 0
+    control.answered(throttled=False, sent=clock.now)
+    assert control.rate == pytest.approx(rate + pacing.FAST_PROBE)  # no ceiling: fast
+
+
+def test_a_cap_paces_from_the_first_request_and_is_never_exceeded(clock: FakeClock) -> None:
+    control = RateControl(clock=clock, max_rate=5.0)
+    assert control.rate == 5.0
+    assert sends_allowed(control) == 1
+    answers(control, clock, 0, throttled=False)
+    for _ in range(100):
+        clock.now += 0.2
+        control.answered(throttled=False, sent=clock.now)
+    assert control.rate == 5.0
+
+
+def test_a_cap_is_cut_below_when_throttled_and_probes_back_to_it(clock: FakeClock) -> None:
+    control = RateControl(clock=clock, max_rate=30.0)
+    warm(control, clock)
+    window_of(control, clock, ok=20, throttled=4)
+    assert control.rate == pytest.approx(pacing.CUT * 20)
+    throttled_after_the_cut(control, clock, throttled=0, ok=pacing.TRIAL_ATTEMPTS)
+    for _ in range(10_000):
+        control.answered(throttled=False, sent=clock.now)
+    assert control.rate == 30.0
+
+
+def test_requests_in_flight_are_counted_down_to_zero_again(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    assert sends_allowed(control) == pacing.START_IN_FLIGHT
+    for _ in range(10):  # more answers than requests (a thread that never went through this pacer)
+        control.answered(throttled=False, sent=clock.now)
+    assert sends_allowed(control) == pacing.START_IN_FLIGHT + 10 * pacing.START_GROWTH
+
+
+def test_threads_wait_for_their_slots() -> None:
+    pacer = Pacer(max_rate=20.0)  # one request every 50 ms
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
         pacer.before_send()
-    time.now += latency
-    for _ in range(in_flight):
-        pacer.after_response(throttled=throttled)
+        with lock:
+            sent.append(time.monotonic())
+        pacer.after_response(throttled=False)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(sent) == 4
+    # four slots at 20/s, the first forgiven half a slot: the last 2.5 x 50 ms after the start at the soonest
+    assert max(sent) - started >= 2.5 * 0.05 - 0.005
 
 
-def test_a_throttle_paces_at_the_rate_that_succeeded_over_the_window(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    for _ in range(10):  # 4 at a time, 0.1 s each: 40 successes in the last second
-        batch(pacer, time, in_flight=4, latency=0.1)
-    time.now += 0.05
-    attempt(pacer, time, latency=0.0, throttled=True)
-    assert pacer.rate == pytest.approx(40 / WINDOW_SECONDS)
-    # Then each success probes upwards by PROBE.
-    attempt(pacer, time, latency=0.0)
-    assert pacer.rate == pytest.approx(40 + PROBE)
+def test_a_thread_waiting_for_the_slow_start_is_woken_by_an_answer() -> None:
+    pacer = Pacer()
+    for _ in range(pacing.START_IN_FLIGHT):
+        pacer.before_send()
+    released = threading.Event()
 
+    def fifth() -> None:
+        pacer.before_send()
+        released.set()
 
-def test_throttles_lower_the_rate_at_most_once_per_window(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    for _ in range(30):
-        attempt(pacer, time, latency=0.01)
-    attempt(pacer, time, latency=0.001, throttled=True)
-    first = pacer.rate
-    for _ in range(5):  # a burst of throttles in the same window
-        attempt(pacer, time, latency=0.001, throttled=True)
-    assert pacer.rate == first
-
-
-def test_the_rate_never_falls_below_one_request_at_a_time(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    # Every attempt throttled, 20 ms each: nothing succeeds, the floor is 1 / 20 ms.
-    for _ in range(200):
-        attempt(pacer, time, latency=0.02, throttled=True)
-    assert pacer.rate == pytest.approx(1 / 0.02, rel=0.01)
-
-
-def test_paced_requests_are_spaced_and_a_lone_request_is_not_held(time: FakeTime) -> None:
-    slept: list[float] = []
-    pacer = Pacer(clock=time.clock, sleep=slept.append)  # threads sleep in parallel: the clock stands still
-    for _ in range(5):
-        batch(pacer, time, in_flight=4, latency=0.2)  # 20 successes in the last second
-    attempt(pacer, time, latency=0.0, throttled=True)
-    rate = pacer.rate
-    assert rate == pytest.approx(20)
-    pacer.before_send()  # nothing in flight: sent at once
-    pacer.before_send()  # one in flight: waits for its slot, 1 / rate later
-    pacer.before_send()
-    assert slept == [pytest.approx(1 / rate), pytest.approx(2 / rate)]
+    thread = threading.Thread(target=fifth)
+    thread.start()
+    assert not released.wait(0.1)  # four in flight: the fifth waits
+    pacer.after_response(throttled=False)
+    assert released.wait(5)
+    thread.join(timeout=5)
 
 
 def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
     glacier_in_process: object,
 ) -> None:
+    import glacier_cleanup.aws.glacier as glacier_module  # noqa: PLC0415
     from glacier_cleanup.aws.glacier import create_client  # noqa: PLC0415
 
     from glacier_emulator import CONTROL  # noqa: PLC0415
@@ -111,8 +278,6 @@ def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
             seen.append(throttled)
             super().after_response(throttled=throttled)
 
-    import glacier_cleanup.aws.glacier as glacier_module  # noqa: PLC0415
-
     client = create_client(max_attempts=3, retry_mode="standard", concurrency=1, region="us-east-1")
     glacier_module.pace(client, Recording())
     CONTROL.configure(throttle_rate=1.0)
@@ -124,46 +289,13 @@ def test_the_adapter_tells_the_pacer_each_attempt_and_which_were_throttled(
     assert seen == ["send", True, "send", True, "send", True, "send", False]
 
 
-def test_the_latency_floor_is_a_moving_average_of_measured_attempts(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    attempt(pacer, time, latency=0.0)  # answered in the same instant: no sample
-    attempt(pacer, time, latency=0.2)
-    attempt(pacer, time, latency=0.4)  # average 0.2 + 0.1 * (0.4 - 0.2) = 0.22 s
-    time.now += 5  # the successes have left the window: the floor decides
-    attempt(pacer, time, latency=0.0, throttled=True)  # answered at once: no sample, the average stays
-    assert pacer.rate == pytest.approx(1 / 0.22)
+def test_a_cap_alone_makes_the_client_paced(glacier_in_process: object) -> None:
+    from glacier_cleanup.aws.glacier import create_client  # noqa: PLC0415
 
-
-def test_without_any_measured_attempt_the_floor_is_one_per_second(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    pacer.after_response(throttled=True)  # a thread that never sent through this pacer: no latency known
-    assert pacer.rate == 1.0
-
-
-def test_the_window_holds_successes_exactly_one_second_old(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    time.now = 0.0
-    for _ in range(3):
-        pacer.before_send()
-        pacer.after_response(throttled=False)  # no latency sample: the floor is 1.0
-    time.now = 1.0
-    pacer.after_response(throttled=True)  # the three at 0.0 are exactly WINDOW old: still counted
-    assert pacer.rate == 3.0  # (and the attempt sent at 0.0 took 1 s: the floor is now 1/s)
-    time.now = 2.0
-    attempt(pacer, time, latency=0.0, throttled=True)  # one window after the last decrease: decreases again
-    assert pacer.rate == 1.0
-
-
-def test_requests_in_flight_are_counted_down_to_zero_again(time: FakeTime) -> None:
-    pacer = Pacer(clock=time.clock, sleep=time.sleep)
-    time.now = 0.0
-    attempt(pacer, time, latency=0.0, throttled=True)  # paced at 1 request/s from here
-    pacer.before_send()  # a: alone, not held; takes the slot until 1.0
-    pacer.before_send()  # b: a is in flight, so b waits for its slot
-    pacer.after_response(throttled=False)  # one of them answers at 1.0; the other is still in flight
-    pacer.before_send()  # c: not alone, waits for the slot at 2.0
-    pacer.after_response(throttled=False)
-    pacer.after_response(throttled=False)  # nothing in flight any more
-    pacer.before_send()  # d: alone again: sent at once although its slot is at 3.0
-    assert time.slept == [1.0, 1.0]
-    assert time.now == 2.0
+    client = create_client(
+        max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1", max_requests_per_second=10.0
+    )
+    started = time.monotonic()
+    for _ in range(4):
+        client.list_vaults()
+    assert time.monotonic() - started >= 2.5 * 0.1 - 0.005  # 10 per second: 4 calls span 0.25 s at least

@@ -41,6 +41,7 @@ VaultNames = Annotated[tuple[VaultName, ...], BeforeValidator(split_list)]
 VaultPatterns = Annotated[tuple[VaultPattern, ...], BeforeValidator(split_list)]
 EmailAddresses = Annotated[tuple[EmailAddress, ...], BeforeValidator(split_list)]
 OptionalInt = Annotated[int | None, BeforeValidator(empty_to_none)]
+OptionalNumber = Annotated[float | None, BeforeValidator(empty_to_none)]
 Switch = Annotated[bool, BeforeValidator(true_or_false)]
 OptionalTopicArn = Annotated[
     str | None,

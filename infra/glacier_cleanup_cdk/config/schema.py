@@ -18,6 +18,7 @@ from glacier_cleanup.inputs.limits import (
     IDLE_HOURS,
     MAX_ABORTS,
     MAX_ATTEMPTS,
+    MAX_REQUESTS_PER_SECOND,
     OLDER_THAN_HOURS,
     PARENT_ID_PATTERN,
     REGION_PATTERN,
@@ -42,6 +43,7 @@ from .aws_limits import (
 from .fields import (
     EmailAddresses,
     OptionalInt,
+    OptionalNumber,
     OptionalTopicArn,
     Switch,
     VaultNames,
@@ -79,7 +81,13 @@ class CleanupSettings(BaseModel):
     )
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, **MAX_ATTEMPTS.field)
     retry_mode: RetryMode = "standard"
-    pacing: Switch = True  # glacier_cleanup.aws.pacing: once throttled, pace at the rate that succeeds
+    pacing: Switch = (
+        True  # glacier_cleanup.aws.pacing: once throttled, pace just below the rate that succeeds
+    )
+    # A hard cap on Glacier requests per second per account and region (each target's run); none by default.
+    max_requests_per_second: OptionalNumber = Field(
+        default=None, allow_inf_nan=False, **MAX_REQUESTS_PER_SECOND.field
+    )
     service_name: str = Field(default="glacier-multipart-cleanup", pattern=r"^[A-Za-z0-9._\-]{1,255}$")
     metrics_namespace: str = Field(default="GlacierMultipartCleanup", pattern=r"^[A-Za-z0-9._/#:\-]{1,255}$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

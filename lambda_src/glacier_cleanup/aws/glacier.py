@@ -102,6 +102,7 @@ def create_client(
     retry_mode: RetryMode,
     concurrency: int,
     pacing: bool = False,
+    max_requests_per_second: float | None = None,
     region: str | None = None,
     profile: str | None = None,
     session: boto3.session.Session | None = None,
@@ -114,6 +115,7 @@ def create_client(
     of ~60 ms for a new session); `region` and `profile` apply only without it.
     `credentials` (an assumed member role's) replace the session's own.
     `config_override` is merged last (tests use it, e.g. to shorten timeouts).
+    `pacing` paces once throttled; `max_requests_per_second` also paces, from the first request, never faster.
     """
     config = client_config(max_attempts=max_attempts, retry_mode=retry_mode, concurrency=concurrency)
     if config_override is not None:
@@ -132,8 +134,8 @@ def create_client(
         client = session.client("glacier", config=config, region_name=region, **keys)
     except BotoCoreError as exc:  # no region, ...
         raise ClientSetupError(str(exc)) from exc
-    if pacing:
-        pace(client, Pacer())
+    if pacing or max_requests_per_second is not None:
+        pace(client, Pacer(max_rate=max_requests_per_second))
     return client
 
 

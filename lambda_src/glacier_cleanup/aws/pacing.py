@@ -1,91 +1,241 @@
 """Client-side pacing at the account's rate limit, shared by a run's threads (one pacer per Glacier client).
 
-Why not botocore's `adaptive` mode: it meets a token-bucket limit well, but every throttle lowers its rate
-whatever caused it, down to 0.5 requests/s; throttling that does not follow the rate (the drills' coin flip)
-then stalls a run for minutes (README, Performance). This pacer instead:
+Glacier throttles per account and region like a token bucket; the backup software that writes the vaults
+draws on the same bucket. Why not botocore's `adaptive` mode: every throttle lowers its rate whatever caused
+it, down to 0.5 requests/s, so throttling that does not follow the rate (the drills' coin flip) stalls a run
+for minutes (README, Performance). `RateControl` decides, `Pacer` makes the threads wait:
 
-- sends unpaced until the first throttle (a run that is never throttled is never slowed);
-- on a throttle, at most once per WINDOW seconds, paces at the rate that *succeeded* over the last WINDOW:
-  under a token bucket that is the limit itself;
-- probes upwards by PROBE per second of successes, so a limit that rises is found again;
-- never paces below one request in flight (a sequential client's rate, from the measured latency of an
-  attempt): at worst a run is as fast as a sequential client, never slower, whatever the throttling is.
+- **start**: at most 4 requests in flight, half a request more per success (a slow start: a run that is
+  never throttled reaches its full concurrency within a few round trips, and 64 threads do not all hit an
+  empty bucket at once);
+- **cut**: on a throttle, pace at 0.85 of the rate that succeeded over the last second (at a bucket: just
+  below the limit, so the bucket refills and a neighbour sharing it is not throttled); while the requests
+  sent after a cut are still throttled, cut again at what succeeded since;
+- **probe**: 5 % of the rate per second of successes up to 0.95 of the rate that last succeeded, 1 % above it;
+- **not our doing**: when two cuts in a row do not lower the throttled fraction, the throttling does not
+  follow the rate (random, or someone else's): the cuts are undone and throttling at that fraction is
+  ignored for BACKGROUND_HOLD seconds;
+- **cap**: `max_rate` (setting `max_requests_per_second`) paces from the first request and is never exceeded.
 
-Plain Python: the adapter (glacier.py) calls `before_send` and `after_response` from botocore's per-attempt
-events; botocore's own retries and backoff stay as they are.
+Tuned on tests/unit/pacer_model.py (a simulated bucket over the grid of limits, latencies and concurrency)
+and measured against the local AWS by `make bench` (bench/pacer_grid.py). Plain Python: the adapter
+(glacier.py) calls `before_send` and `after_response` from botocore's per-attempt events; botocore's own
+retries and backoff stay as they are.
 """
 
 from __future__ import annotations
 
 import collections
+import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 WINDOW_SECONDS = 1.0
-PROBE = 0.05  # the paced rate grows by 5 % per second of successes
-LATENCY_WEIGHT = 0.1  # of the newest attempt in the latency average
+START_IN_FLIGHT = 4  # the slow start's first window; it grows by one per success
+START_IN_FLIGHT_MAX = 64  # the largest concurrency a run can have: the slow start is over
+START_GROWTH = 0.5  # per success: the in-flight window grows 1.5 times per round trip
+CUT = 0.85  # of the rate that succeeded
+FAST_PROBE = 0.05  # rate growth per success below the ceiling: 5 % per second
+SLOW_PROBE = 0.01  # above it: 1 % per second
+CEILING = 0.95  # of the rate that succeeded at the last cut
+TRIAL_ATTEMPTS = 20  # answers to requests sent after a cut before it is judged
+TRIAL_MIN_ATTEMPTS = 5  # ... or this many, once TRIAL_MAX_WINDOWS have passed
+TRIAL_MAX_WINDOWS = 5
+CUT_HELPED = 0.6  # a cut helped when the throttled fraction fell below 0.6 of the previous
+QUIET = 0.05  # a throttled fraction this low after a cut: the cut worked
+MIN_SAMPLE = 8  # answers in the window before a first judgement
+BACKGROUND_HOLD = 300.0  # seconds throttling that does not follow the rate is ignored
+MIN_RATE = 1.0
+
+
+@dataclass
+class _Trial:
+    """The answers to requests sent since a cut."""
+
+    started: float
+    attempts: int = 0
+    throttled: int = 0
+    last_sent: float = 0.0
+
+
+@dataclass
+class _Episode:
+    """Consecutive cuts for one bout of throttling, and what to restore if they do not help."""
+
+    rate_before: float | None
+    ceiling_before: float | None
+    previous_fraction: float | None = None
+
+
+class RateControl:
+    """The pacing decisions, on an injected clock; not thread-safe (Pacer holds the lock)."""
+
+    def __init__(self, *, clock: Callable[[], float], max_rate: float | None = None) -> None:
+        self._clock = clock
+        self._max_rate = max_rate
+        self.rate: float | None = max_rate  # requests/s, None: not paced
+        self._ceiling: float | None = None
+        self._in_flight = 0
+        self._start_window: float | None = START_IN_FLIGHT
+        self._next_send = 0.0
+        self._first_sent: float | None = None
+        self._recent: collections.deque[tuple[float, bool]] = collections.deque()  # (answered, throttled)
+        self._last_cut = -math.inf
+        self._trial: _Trial | None = None
+        self._episode: _Episode | None = None
+        self._background = 0.0
+        self._background_until = -math.inf
+
+    # ----- sending ----------------------------------------------------------------------------------
+
+    def try_send(self) -> bool:
+        """True: send now (it counts as in flight). False: wait until `next_slot()` or the next answer."""
+        if self._start_window is not None and self._in_flight >= self._start_window:
+            return False
+        now = self._clock()
+        if self.rate is not None:
+            if now < self._next_send:
+                return False
+            # A slot not taken is lost (no saving up), but half a slot of lateness is forgiven.
+            self._next_send = max(self._next_send, now - 0.5 / self.rate) + 1 / self.rate
+        self._in_flight += 1
+        return True
+
+    def next_slot(self) -> float | None:
+        """When the next paced slot opens (None: only an answer can free a request)."""
+        return self._next_send if self.rate is not None else None
+
+    # ----- answers ----------------------------------------------------------------------------------
+
+    def answered(self, *, throttled: bool, sent: float) -> None:
+        """Every attempt's outcome, including the throttled ones botocore will retry."""
+        now = self._clock()
+        self._in_flight = max(0, self._in_flight - 1)
+        if self._first_sent is None:
+            self._first_sent = sent
+        self._recent.append((now, throttled))
+        while self._recent[0][0] < now - WINDOW_SECONDS:
+            self._recent.popleft()
+        trial = self._trial
+        if (
+            trial is not None
+            and sent >= trial.started
+            and self._judge(trial, throttled=throttled, sent=sent, now=now)
+        ):
+            return
+        if throttled:
+            self._on_throttle(now)
+            return
+        if self._start_window is not None:
+            self._start_window += START_GROWTH
+            if self._start_window >= START_IN_FLIGHT_MAX:
+                self._start_window = None
+        if self.rate is not None:
+            below = self._ceiling is None or self.rate < self._ceiling
+            self.rate += FAST_PROBE if below else SLOW_PROBE
+            if self._max_rate is not None:
+                self.rate = min(self.rate, self._max_rate)
+
+    def _on_throttle(self, now: float) -> None:
+        if self._trial is not None or self._episode is not None or now - self._last_cut < WINDOW_SECONDS:
+            return
+        answers = len(self._recent)
+        if answers < MIN_SAMPLE:
+            return
+        throttled = sum(1 for _, was_throttled in self._recent if was_throttled)
+        background = self._background if now < self._background_until else 0.0
+        if background:
+            # Throttling that does not follow the rate: only a clearly higher fraction is ours.
+            margin = 2 * math.sqrt(background * (1 - background) / answers)
+            if throttled / answers <= background + margin:
+                return
+        assert self._first_sent is not None
+        self._cut(
+            now,
+            succeeded=(answers - throttled) / WINDOW_SECONDS,
+            # Before a whole window has passed, the rate that succeeded is not yet a limit worth aiming at.
+            measured=now - self._first_sent >= WINDOW_SECONDS,
+        )
+
+    def _judge(self, trial: _Trial, *, throttled: bool, sent: float, now: float) -> bool:
+        """Count an answer to a request sent after the last cut; True once the cut was judged."""
+        trial.attempts += 1
+        trial.throttled += throttled
+        trial.last_sent = max(trial.last_sent, sent)
+        enough = trial.attempts >= TRIAL_ATTEMPTS or (
+            now >= trial.started + TRIAL_MAX_WINDOWS * WINDOW_SECONDS and trial.attempts >= TRIAL_MIN_ATTEMPTS
+        )
+        if not enough:
+            return False
+        self._trial = None
+        episode = self._episode
+        assert episode is not None
+        fraction = trial.throttled / trial.attempts
+        if fraction <= QUIET:
+            self._episode = None  # the cut stopped the throttling
+        elif episode.previous_fraction is not None and fraction >= CUT_HELPED * episode.previous_fraction:
+            # Two cuts in a row did not lower the throttled fraction: not our rate's doing. Undo them.
+            self.rate, self._ceiling = episode.rate_before, episode.ceiling_before
+            self._next_send = now
+            self._episode = None
+            self._background, self._background_until = fraction, now + BACKGROUND_HOLD
+        else:
+            episode.previous_fraction = fraction
+            succeeded = (trial.attempts - trial.throttled) / max(trial.last_sent - trial.started, 1e-3)
+            self._cut(now, succeeded=succeeded, measured=True)
+            if self._trial is None:  # nothing lower to go to
+                self._episode = None
+        return True
+
+    def _cut(self, now: float, *, succeeded: float, measured: bool) -> None:
+        base = succeeded if self.rate is None else min(succeeded, self.rate)
+        rate = max(MIN_RATE, CUT * base)
+        if self.rate is not None and rate >= self.rate:
+            return
+        if self._episode is None:
+            self._episode = _Episode(rate_before=self.rate, ceiling_before=self._ceiling)
+        self._trial = _Trial(started=now, last_sent=now)
+        self.rate = rate
+        self._ceiling = CEILING * base if measured else None
+        self._next_send = now + 1 / rate
+        self._last_cut = now
+        self._start_window = None
 
 
 class Pacer:
+    """Makes a client's threads wait for `RateControl`'s slots (one per Glacier client, shared by its
+    threads)."""
+
     def __init__(
-        self, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+        self,
+        *,
+        max_rate: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._rate: float | None = None  # None: not paced (no throttle seen yet)
-        self._next_send = 0.0
-        self._in_flight = 0
-        self._successes: collections.deque[float] = collections.deque()
-        self._last_decrease = float("-inf")
-        self._latency: float | None = None  # average seconds per attempt
-        self._started = threading.local()  # when this thread's attempt was sent
+        self._control = RateControl(clock=clock, max_rate=max_rate)
+        self._changed = threading.Condition()
+        self._sent = threading.local()  # when this thread's attempt was sent
 
     @property
     def rate(self) -> float | None:
         """Requests per second the pacer allows, or None while it does not pace."""
-        return self._rate
+        return self._control.rate
 
     def before_send(self) -> None:
         """Wait for this request's slot (called on the sending thread, before each attempt)."""
-        with self._lock:
-            now = self._clock()
-            if self._rate is None:
-                wait = 0.0
-            elif self._in_flight == 0:  # never hold back a lone request; it still takes its slot
-                wait = 0.0
-                self._next_send = max(self._next_send, now) + 1 / self._rate
-            else:
-                slot = max(self._next_send, now)
-                self._next_send = slot + 1 / self._rate
-                wait = slot - now
-            self._in_flight += 1
-        if wait > 0:
-            self._sleep(wait)
-        self._started.at = self._clock()
+        with self._changed:
+            while not self._control.try_send():
+                slot = self._control.next_slot()
+                timeout = None if slot is None else max(0.0, slot - self._clock())
+                # An answer (or a cut) may open a slot sooner: it notifies.
+                self._changed.wait(timeout)
+        self._sent.at = self._clock()
 
     def after_response(self, *, throttled: bool) -> None:
-        """Every attempt's outcome, including the throttled ones botocore will retry."""
-        started: float | None = getattr(self._started, "at", None)
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            now = self._clock()
-            if started is not None and now > started:
-                sample = now - started
-                latency = self._latency
-                self._latency = sample if latency is None else latency + LATENCY_WEIGHT * (sample - latency)
-            while self._successes and self._successes[0] < now - WINDOW_SECONDS:
-                self._successes.popleft()
-            if throttled:
-                if now - self._last_decrease >= WINDOW_SECONDS:
-                    self._last_decrease = now
-                    self._rate = max(self._sequential_rate(), len(self._successes) / WINDOW_SECONDS)
-                return
-            self._successes.append(now)
-            if self._rate is not None:
-                self._rate += PROBE
-
-    def _sequential_rate(self) -> float:
-        """Requests per second of one request at a time: the pacer's floor."""
-        return 1 / self._latency if self._latency else 1.0
+        sent: float = getattr(self._sent, "at", self._clock())
+        with self._changed:
+            self._control.answered(throttled=throttled, sent=sent)
+            self._changed.notify_all()

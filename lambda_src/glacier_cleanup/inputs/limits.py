@@ -49,6 +49,8 @@ DEFAULT_CONCURRENCY = 16
 # botocore's total attempts per call (the first one included).
 MAX_ATTEMPTS = Bounds(1, 20)
 DEFAULT_MAX_ATTEMPTS = 10
+# A hard cap on Glacier requests per second, per account and region (a run's client); none by default.
+MAX_REQUESTS_PER_SECOND = Bounds(1, 10_000)
 # The time budget keeps this many seconds in reserve before the function's timeout.
 TIME_MARGIN_SECONDS = Bounds(1)
 DEFAULT_TIME_MARGIN_SECONDS = 30.0

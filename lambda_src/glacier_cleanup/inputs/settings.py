@@ -26,6 +26,7 @@ from glacier_cleanup.inputs.limits import (
     IDLE_HOURS,
     MAX_ABORTS,
     MAX_ATTEMPTS,
+    MAX_REQUESTS_PER_SECOND,
     OLDER_THAN_HOURS,
     ROLE_NAME_PATTERN,
     STORAGE_PRICE,
@@ -120,10 +121,16 @@ class Settings(BaseModel):
     pacing: bool = Field(
         default=True,
         alias="CLEANUP_PACING",
-        # Measured by `make bench` at a 50 requests/s token bucket (README, Performance): paced 1.02 of the
-        # limit useful with 4.0 % throttled, unpaced 0.99 with 23.8 %; under the drills' random throttling
-        # never slower than a sequential client.
-        description="true or false (once throttled, pace requests at the rate that succeeds)",
+        # Measured by `make bench` over a grid of token-bucket limits, latencies and concurrency, random
+        # throttling and a neighbour sharing the bucket (README, Performance; bench/pacer_grid.py).
+        description="true or false (once throttled, pace requests just below the rate that succeeds)",
+    )
+    max_requests_per_second: float | None = Field(
+        default=None,
+        alias="CLEANUP_MAX_REQUESTS_PER_SECOND",
+        **MAX_REQUESTS_PER_SECOND.field,
+        allow_inf_nan=False,
+        description=f"a number {MAX_REQUESTS_PER_SECOND}; empty for no cap (Glacier requests per second)",
     )
     activity_check: bool = Field(
         default=True,

@@ -142,6 +142,7 @@ class _Runner:
             retry_mode=settings.retry_mode,
             concurrency=plan.concurrency,
             pacing=settings.pacing,
+            max_requests_per_second=settings.max_requests_per_second,
             region=region,
             session=self._prepared.session,
         )

@@ -1,0 +1,76 @@
+"""The pacer's targets (issue 23) in the simulated model (tests/unit/pacer_model.py), in simulated time: at a
+token bucket of 10-100 requests/s, 5-200 ms per call, 1-64 threads, a 30-second run uses at least 0.90 of
+what it can get with at most 5 % throttled and no failed call; random throttling never makes it slower than
+a sequential client; a neighbour sharing the bucket sees its throttled fraction rise by at most 2 points.
+The same is measured against the local AWS with the real handler by `make bench` (bench/pacer_grid.py)."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+
+import pytest
+
+from .pacer_model import attainable, simulate
+
+LIMITS = (10, 100)
+LATENCIES = (0.005, 0.2)
+CONCURRENCY = (1, 16, 64)
+RUN_SECONDS = 30
+
+
+@pytest.mark.parametrize(
+    ("limit", "latency", "concurrency"), list(itertools.product(LIMITS, LATENCIES, CONCURRENCY))
+)
+def test_at_a_token_bucket_the_pacer_uses_the_limit_and_is_rarely_throttled(
+    limit: float, latency: float, concurrency: int
+) -> None:
+    requests = int(attainable(limit, latency, concurrency) * RUN_SECONDS)
+    outcome = simulate(limit=limit, latency=latency, concurrency=concurrency, requests=requests)
+    assert outcome.failed == 0
+    assert outcome.useful_fraction >= 0.90
+    assert outcome.throttled_fraction <= 0.05
+
+
+def test_unpaced_the_same_conditions_are_throttled_far_more() -> None:
+    """The model can fail: without the pacer, 16 threads at 5 ms and 10/s waste most requests."""
+    outcome = simulate(limit=10, latency=0.005, concurrency=16, requests=300, paced=False)
+    assert outcome.throttled_fraction > 0.5
+
+
+@pytest.mark.parametrize("throttling", [0.2, 0.5])
+@pytest.mark.parametrize("concurrency", [16, 64])
+def test_random_throttling_never_makes_a_run_slower_than_a_sequential_client(
+    throttling: float, concurrency: int
+) -> None:
+    def median_seconds(**knobs: object) -> float:
+        runs = [
+            simulate(limit=0, latency=0.02, requests=400, random_throttling=throttling, seed=seed, **knobs)  # type: ignore[arg-type]
+            for seed in range(5)
+        ]
+        return statistics.median(run.seconds for run in runs)
+
+    sequential = median_seconds(concurrency=1, paced=False)
+    paced = median_seconds(concurrency=concurrency)
+    assert paced < sequential
+
+
+@pytest.mark.parametrize("latency", [0.02, 0.2])
+def test_a_neighbour_sharing_the_bucket_is_barely_throttled_more(latency: float) -> None:
+    limit, share = 50, 0.2  # the backup uploader sends a fifth of the limit on its own
+    alone = simulate(
+        limit=limit, latency=latency, concurrency=1, requests=0, neighbour=limit * share, neighbour_seconds=60
+    )
+    assert alone.neighbour_throttled_fraction == 0  # a fifth of the limit alone: never throttled
+    with_cleanup = simulate(
+        limit=limit, latency=latency, concurrency=16, requests=limit * 60, neighbour=limit * share
+    )
+    assert with_cleanup.neighbour_throttled_fraction <= 0.02
+    # ...while the cleanup still gets most of what is left
+    assert with_cleanup.useful_fraction >= 0.90 * (1 - share)
+
+
+def test_a_cap_is_never_exceeded() -> None:
+    outcome = simulate(limit=100, latency=0.005, concurrency=16, requests=600, max_rate=20.0)
+    assert outcome.throttled_fraction == 0
+    assert outcome.seconds >= 600 / 20 - 1
