@@ -11,9 +11,12 @@ and tail, and the client CPU per call.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
+import cProfile
 import json
 import os
+import pstats
 import resource
 import statistics
 import sys
@@ -95,6 +98,33 @@ def utilisation(calls: list[_Event], started: float, ended: float, step: float) 
     return buckets
 
 
+_PACKAGES = ("glacier_cleanup", "botocore", "boto3", "urllib3", "http", "logging", "aws_lambda_powertools",
+             "json", "ssl", "socket", "threading", "concurrent", "email", "pydantic")  # fmt: skip
+
+
+def _package(filename: str) -> str:
+    for package in _PACKAGES:
+        if f"/{package}/" in filename or filename.endswith(f"/{package}.py"):
+            return package
+    return "other" if filename.startswith(("/", ".")) else "builtins"
+
+
+def profile_summary(profiler: cProfile.Profile, *, aborted: int) -> dict[str, Any]:
+    """Own time by package (ms per aborted upload) and the 25 functions with the most own time."""
+    stats = pstats.Stats(profiler)
+    by_package: collections.Counter[str] = collections.Counter()
+    rows = []
+    for (filename, line, name), (_calls, ncalls, own, _cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        by_package[_package(filename)] += own
+        rows.append((own, ncalls, f"{filename.rsplit('/site-packages/', 1)[-1]}:{line}({name})"))
+    per_upload = {name: round(own * 1000 / max(1, aborted), 3) for name, own in by_package.most_common()}
+    top = [
+        {"own_ms_per_upload": round(own * 1000 / max(1, aborted), 4), "calls": ncalls, "function": where}
+        for own, ncalls, where in sorted(rows, reverse=True)[:25]
+    ]
+    return {"own_ms_per_aborted_upload_by_package": per_upload, "top_functions": top}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/diagnose.py", description=__doc__)
     parser.add_argument("--latency-ms", type=float, default=200.0)
@@ -103,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stale", type=int, default=60)
     parser.add_argument("--fresh", type=int, default=15)
     parser.add_argument("--timeline", action="store_true", help="include in-flight calls per L interval")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the measured run: CPU by package and the top functions",
+    )
     args = parser.parse_args(argv)
     scenario = Scenario(args.vaults, args.stale, args.fresh)
     latency = args.latency_ms / 1000
@@ -135,11 +170,13 @@ def main(argv: list[str] | None = None) -> int:
 
         from worker import FakeLambdaContext  # noqa: PLC0415
 
-        def invoke() -> tuple[float, float, float, dict[str, Any]]:
+        profiler = cProfile.Profile() if args.profile else None
+
+        def invoke(profile: cProfile.Profile | None = None) -> tuple[float, float, float, dict[str, Any]]:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             cpu = usage.ru_utime + usage.ru_stime
             started = time.perf_counter()
-            with contextlib.redirect_stdout(devnull):
+            with contextlib.redirect_stdout(devnull), profile or contextlib.nullcontext():
                 result = handler.lambda_handler({}, FakeLambdaContext())  # type: ignore[arg-type]
             ended = time.perf_counter()
             usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -150,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         seed(handle, scenario)
         recorder.calls.clear()
         recorder.wire.clear()
-        started, ended, cpu, result = invoke()
+        # Since Python 3.12 cProfile rides on sys.monitoring: enabled once, it sees every thread of the run.
+        started, ended, cpu, result = invoke(profiler)
 
     seconds = ended - started
     t_min = scenario.t_min(latency, args.concurrency)
@@ -180,11 +218,14 @@ def main(argv: list[str] | None = None) -> int:
         "first_abort_after_ms": round((first_abort - started) * 1000, 1),
         "end_after_last_call_ms": round((ended - last_end) * 1000, 1),
         "client_cpu_ms_per_call": round(cpu * 1000 / n_calls, 3),
+        "client_cpu_ms_per_aborted_upload": round(cpu * 1000 / max(1, result["uploads_aborted"]), 3),
         # If each call took exactly its mean time and all C workers were always busy:
         "t_if_fully_busy_seconds": round(statistics.fmean(durations) * n_calls / args.concurrency, 3),
     }
     if args.timeline:
         report["in_flight_per_latency_interval"] = utilisation(calls, started, ended, latency)
+    if profiler is not None:
+        report["profile"] = profile_summary(profiler, aborted=result["uploads_aborted"])
     log(f"efficiency {report['efficiency']}, mean call {report['mean_call_ms']} ms")
     print(json.dumps(report, indent=2))
     return 0

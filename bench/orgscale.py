@@ -1,9 +1,11 @@
 """Organization scale: what one target costs the organization mode, what planning 1,000 accounts costs,
 and the modelled wall time of a run over 1,000 accounts x 17 regions.
 
-Measured in this process on the in-process emulator (moto, no network latency), so the local numbers are the
-client-side CPU cost of each step. AWS adds a network round trip per call; the model adds it explicitly
-(ROUND_TRIP_S, per call) and names every other term, so a reader can redo it with their own figures.
+The steps are measured in this process on the in-process emulator (moto, no network latency), so the local
+numbers are the client-side CPU cost of each step. The handler is also measured in its own process at the
+shipped memory's Lambda CPU share (bench/lambda_share.py's cgroup), with its init and a cold first event: the
+model uses those. AWS adds a network round trip per call; the model adds it explicitly (ROUND_TRIP_S, per
+call) and names every other term, so a reader can redo it with their own figures.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import boto3
 from moto import mock_aws
 
 from glacier_emulator import CONTROL, install
-from glacier_emulator.handles import InProcessHandle
-from glacier_emulator.organization import build_organization
+from glacier_emulator.handles import EmulatorHandle, InProcessHandle
+from glacier_emulator.organization import LocalOrganization, build_organization
 
 ROLE = "GlacierCleanupMember"
 MEMBER_POLICY = json.dumps(
@@ -93,6 +95,81 @@ def local_aws() -> Any:
         os.environ.update(saved)
 
 
+def member_accounts(handle: EmulatorHandle) -> LocalOrganization:
+    """An organization with an empty member account and one Glacier answers NoLongerSupported, each with the
+    member role and the member template's grants (the local AWS checks every call against them)."""
+    org = build_organization(handle, {"members": ["empty", "gone"]})
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{org.management_account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    for name in ("empty", "gone"):
+        iam = handle.aws_client("iam", org.credentials(handle, org.accounts[name]))
+        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(RoleName=ROLE, PolicyName="GlacierCleanup", PolicyDocument=MEMBER_POLICY)
+    handle.configure(no_longer_supported_accounts=[org.accounts["gone"]])
+    return org
+
+
+def per_target_at_share(memory_mb: int, repeat: int = 20) -> dict[str, Any]:
+    """One target event by the handler in its own process at `memory_mb`'s Lambda CPU share (the emulator
+    server outside it): its init, its first (cold) event and warm events. The handler's own time at the
+    share is its CPU time over the share: the emulator's time stands in for AWS's, which the model counts as
+    round trips instead."""
+    from lambda_share import ONE_VCPU_MB, cgroup_unavailable, cpu_share  # noqa: PLC0415
+    from processes import HandlerWorker, emulator  # noqa: PLC0415
+
+    unavailable = cgroup_unavailable()
+    if unavailable:
+        return {"memory_mb": memory_mb, "unavailable": unavailable}
+    share = min(memory_mb, ONE_VCPU_MB) / ONE_VCPU_MB
+    with emulator() as handle:
+        endpoint = str(handle.endpoint_url)
+        org = member_accounts(handle)
+        settings = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "CLEANUP_MEMBER_ROLE_NAME": ROLE,
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+        with cpu_share(memory_mb) as group, HandlerWorker(endpoint, 16, cgroup=group, **settings) as worker:
+
+            def event(name: str) -> dict[str, Any]:
+                reply = worker.invoke(
+                    {"account": org.accounts[name], "region": "eu-west-1", "run_id": "bench"}
+                )
+                assert reply["result"]["status"] in {"ok", "region_not_enabled", "no_longer_supported"}, reply
+                return reply
+
+            first = event("empty")
+            warm = [event("empty") for _ in range(repeat)]
+            gone = [event("gone") for _ in range(repeat)]
+            import_seconds = worker.ready["import_seconds"]
+
+    def cpu_ms(replies: list[dict[str, Any]]) -> float:
+        return round(statistics.median(reply["cpu_seconds"] for reply in replies) * 1000, 2)
+
+    return {
+        "memory_mb": memory_mb,
+        "cpu_share": round(share, 3),
+        "repeat": repeat,
+        "import_at_share_s": round(import_seconds, 3),
+        "first_event_cpu_ms": round(first["cpu_seconds"] * 1000, 2),
+        "first_event_wall_ms": round(first["seconds"] * 1000, 2),
+        "warm_empty_cpu_ms": cpu_ms(warm),
+        "warm_no_longer_supported_cpu_ms": cpu_ms(gone),
+        "warm_empty_wall_ms": round(statistics.median(reply["seconds"] for reply in warm) * 1000, 2),
+        # What the model uses: the handler's own time at the share, per warm event and once per cold start.
+        "handler_at_share_ms": round(cpu_ms(warm) / share, 2),
+        "cold_start_at_share_s": round(import_seconds + first["cpu_seconds"] / share, 3),
+    }
+
+
 def per_target_costs(repeat: int = 30) -> dict[str, Any]:
     """The steps of one target event, each timed alone, and the whole handler on two kinds of account."""
     from glacier_cleanup.aws.glacier import GlacierAdapter, create_client, create_session  # noqa: PLC0415
@@ -103,24 +180,7 @@ def per_target_costs(repeat: int = 30) -> dict[str, Any]:
     from worker import FakeLambdaContext  # noqa: PLC0415
 
     with local_aws() as glacier:
-        org = build_organization(glacier, {"members": ["empty", "gone"]})
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{org.management_account}:root"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        for name in ("empty", "gone"):
-            keys = org.credentials(glacier, org.accounts[name])
-            iam = glacier.aws_client("iam", keys)
-            iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
-            # The member template's grants: the local AWS checks every call of the role against them.
-            iam.put_role_policy(RoleName=ROLE, PolicyName="GlacierCleanup", PolicyDocument=MEMBER_POLICY)
-        glacier.configure(no_longer_supported_accounts=[org.accounts["gone"]])
+        org = member_accounts(glacier)
         session = create_session(region="us-east-1")
         empty, gone = org.accounts["empty"], org.accounts["gone"]
 
@@ -204,10 +264,21 @@ def planning(accounts: int = 1000, regions: int = 20) -> dict[str, Any]:
 def model(
     costs: dict[str, Any], plan: dict[str, Any], *, accounts: int, regions: int, concurrency: int
 ) -> dict[str, Any]:
-    """Modelled wall time of one run where (as usual) nearly every target has nothing to clean."""
-    local = costs["local_cpu"]
+    """Modelled wall time of one run where (as usual) nearly every target has nothing to clean.
+
+    The handler's time per target is its time at the shipped memory's CPU share where that was measured
+    (`at_share`), else its time on a whole core; each of the C containers starts cold once."""
+    at_share = costs.get("at_share", {})
+    if "handler_at_share_ms" in at_share:
+        handler_s = at_share["handler_at_share_ms"] / 1000
+        cold_s = at_share["cold_start_at_share_s"]
+        handler_source = f"at {at_share['memory_mb']} MB's CPU share ({at_share['cpu_share']} vCPU)"
+    else:
+        handler_s = costs["local_cpu"]["handler_empty_account_ms"] / 1000
+        cold_s = 0.0
+        handler_source = "on a whole core (no CPU quota could be set)"
     per_target = (
-        local["handler_empty_account_ms"] / 1000
+        handler_s
         + CALLS_EMPTY_TARGET * ROUND_TRIP_S
         + INVOKE_OVERHEAD_S
         + TRANSITIONS_PER_TARGET * TRANSITION_S
@@ -215,22 +286,25 @@ def model(
     targets = accounts * regions
     waves = -(-targets // concurrency)
     planning_s = plan["seconds"] * (accounts / plan["accounts"]) + (-(-accounts // 20) + 3) * ROUND_TRIP_S
-    total = planning_s + waves * per_target
-    sequential = targets * (local["handler_empty_account_ms"] / 1000 + CALLS_EMPTY_TARGET * ROUND_TRIP_S)
+    total = planning_s + cold_s + waves * per_target
+    sequential = cold_s + targets * (handler_s + CALLS_EMPTY_TARGET * ROUND_TRIP_S)
     return {
         "accounts": accounts,
         "regions": regions,
         "targets": targets,
         "map_concurrency": concurrency,
         "formula": (
-            "T = T_plan + ceil(targets / C) x t_target; t_target = t_handler_local + 2 x RTT (AssumeRole, "
-            "ListVaults) + t_invoke + 4 x t_transition; sequential = targets x (t_handler_local + 2 x RTT)"
+            "T = T_plan + t_cold + ceil(targets / C) x t_target; t_target = t_handler + 2 x RTT (AssumeRole, "
+            "ListVaults) + t_invoke + 4 x t_transition; sequential = t_cold + targets x (t_handler + 2 x RTT)"
         ),
         "assumptions_s": {
             "rtt": ROUND_TRIP_S,
             "t_invoke": INVOKE_OVERHEAD_S,
             "t_transition": TRANSITION_S,
         },
+        "t_handler_s": round(handler_s, 4),
+        "t_handler_source": handler_source,
+        "t_cold_s": round(cold_s, 3),
         "t_target_s": round(per_target, 3),
         "t_plan_s": round(planning_s, 1),
         "modelled_seconds": round(total, 1),
@@ -245,9 +319,12 @@ def model(
     }
 
 
-def organization_scale(*, concurrency: int, accounts: int = 1000, regions: int = 17) -> dict[str, Any]:
+def organization_scale(
+    *, concurrency: int, accounts: int = 1000, regions: int = 17, memory_mb: int = 1024
+) -> dict[str, Any]:
     started = datetime.now(UTC)
     costs = per_target_costs()
+    costs["at_share"] = per_target_at_share(memory_mb)
     plan = planning(accounts=accounts, regions=20)
     return {
         "measured_at": started.isoformat(timespec="seconds"),

@@ -27,6 +27,7 @@ from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup_cdk.config import CleanupSettings
 from lambda_share import sweep as lambda_share_sweep
 from orgscale import organization_scale
+from pacer_grid import grid as pacer_grid
 from processes import HandlerWorker, emulator
 from ratelimit import rate_limited
 from sequential import estimate_seconds, run_sequential
@@ -41,6 +42,7 @@ SCHEDULE_EVENT = {
 WARMUP = Scenario(vaults=1, stale=150, fresh=0, prefix="warmup")
 TARGETS = {
     "efficiency_min": 0.85,
+    "neighbour_rise_max_points": 2.0,
     "speedup_min": 20.0,
     "calls_ratio": 1.0,
     "rss_growth_max_mib": 10.0,
@@ -346,7 +348,32 @@ def targets(document: dict[str, Any]) -> dict[str, Any]:
             "rate_limit_runs_to_converge": (shipped["runs_to_converge"], shipped["runs_to_converge"] == 1),
         }
     )
+    pacer = document["pacer_grid"]
+    checks.update(
+        {
+            "pacer_grid_cells_met": (
+                f"{pacer['grid_met']}/{pacer['grid_cells']}",
+                pacer["grid_met"] == pacer["grid_cells"],
+            ),
+            "pacer_random_not_slower_than_sequential": (
+                [row["speed_vs_sequential"] for row in pacer["random_throttling"]],
+                all(row["speed_vs_sequential"] >= 1 for row in pacer["random_throttling"]),
+            ),
+            "pacer_neighbour_rise_points": (
+                pacer["neighbour"]["rise_points"],
+                pacer["neighbour"]["rise_points"] <= TARGETS["neighbour_rise_max_points"],
+            ),
+        }
+    )
     return {name: {"value": value, "met": met} for name, (value, met) in checks.items()}
+
+
+def _floats(text: str) -> list[float]:
+    return [float(item) for item in text.split(",")]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(item) for item in text.split(",")]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -383,6 +410,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[("standard", 16, False), ("adaptive", 16, False), ("adaptive", 32, False)],
         help="retry_mode:concurrency:paced|unpaced to compare at the rate limit (plus the shipped defaults)",
     )
+    parser.add_argument("--pacer-limits", type=_floats, default=[10.0, 100.0], help="requests/s")
+    parser.add_argument("--pacer-latencies-ms", type=_floats, default=[5.0, 200.0])
+    parser.add_argument("--pacer-concurrency", type=_ints, default=[1, 16, 64])
     parser.add_argument("--activity-uploads", type=int, default=2000, help="stale uploads of 1-10,000 parts")
     parser.add_argument("--activity-vaults", type=int, default=20)
     parser.add_argument("--activity-latency-ms", type=float, default=20.0)
@@ -447,7 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     log("organization scale: per-target costs, planning 1,000 accounts")
     organization = organization_scale(
-        concurrency=args.org_concurrency[0], accounts=args.org_accounts, regions=args.org_regions
+        memory_mb=int(CleanupSettings.model_fields["memory_mb"].default),
+        concurrency=args.org_concurrency[0],
+        accounts=args.org_accounts,
+        regions=args.org_regions,
     )
     organization["model_at_other_concurrency"] = [
         organization_model_at(organization, concurrency, args) for concurrency in args.org_concurrency[1:]
@@ -463,6 +496,13 @@ def main(argv: list[str] | None = None) -> int:
     cold = import_times(args.import_runs)
     cold["breakdown"] = import_breakdown()
     cold["cli"] = cli_start_times(args.import_runs)
+    log("pacer grid: limits x latencies x threads, random throttling, a neighbour sharing the bucket")
+    pacer = pacer_grid(
+        limits=args.pacer_limits,
+        latencies=args.pacer_latencies_ms,
+        concurrency=args.pacer_concurrency,
+        shipped_concurrency=DEFAULT_CONCURRENCY,
+    )
     log("lambda share: the handler at each memory size's CPU share")
     share = lambda_share_sweep(vaults=20, stale=100, latency_ms=20.0, rate_limit=args.rate_limit)
     log(f"cold start: handler {cold['handler_import_ms']} ms, boto3 {cold['boto3_import_ms']} ms")
@@ -484,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
             "organization": organization,
             "cold_start": cold,
             "lambda_share": share,
+            "pacer_grid": pacer,
             "asset": asset_size(),
         }
     )

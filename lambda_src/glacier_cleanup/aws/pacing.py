@@ -87,6 +87,7 @@ class RateControl:
         self._episode: _Episode | None = None
         self._background = 0.0
         self._background_until = -math.inf
+        self.slots_moved = 0  # counts changes that can let a waiting request go sooner than it computed
 
     # ----- sending ----------------------------------------------------------------------------------
 
@@ -102,6 +103,11 @@ class RateControl:
             self._next_send = max(self._next_send, now - 0.5 / self.rate) + 1 / self.rate
         self._in_flight += 1
         return True
+
+    @property
+    def gated(self) -> bool:
+        """True while the slow start limits the requests in flight (an answer frees one)."""
+        return self._start_window is not None
 
     def next_slot(self) -> float | None:
         """When the next paced slot opens (None: only an answer can free a request)."""
@@ -129,6 +135,7 @@ class RateControl:
             self._on_throttle(now)
             return
         if self._start_window is not None:
+            self.slots_moved += 1
             self._start_window += START_GROWTH
             if self._start_window >= START_IN_FLIGHT_MAX:
                 self._start_window = None
@@ -179,6 +186,7 @@ class RateControl:
             # Two cuts in a row did not lower the throttled fraction: not our rate's doing. Undo them.
             self.rate, self._ceiling = episode.rate_before, episode.ceiling_before
             self._next_send = now
+            self.slots_moved += 1
             self._episode = None
             self._background, self._background_until = fraction, now + BACKGROUND_HOLD
         else:
@@ -200,6 +208,7 @@ class RateControl:
         self.rate = rate
         self._ceiling = CEILING * base if measured else None
         self._next_send = now + 1 / rate
+        self.slots_moved += 1
         self._last_cut = now
         self._start_window = None
 
@@ -216,6 +225,9 @@ class Pacer:
     ) -> None:
         self._clock = clock
         self._control = RateControl(clock=clock, max_rate=max_rate)
+        # One thread at a time waits for the next slot; the others queue on this lock. Waking every waiting
+        # thread for every slot (64 threads, 100 slots/s) would cost more CPU than the requests themselves.
+        self._turn = threading.Lock()
         self._changed = threading.Condition()
         self._sent = threading.local()  # when this thread's attempt was sent
 
@@ -226,16 +238,18 @@ class Pacer:
 
     def before_send(self) -> None:
         """Wait for this request's slot (called on the sending thread, before each attempt)."""
-        with self._changed:
+        with self._turn, self._changed:
             while not self._control.try_send():
                 slot = self._control.next_slot()
                 timeout = None if slot is None else max(0.0, slot - self._clock())
-                # An answer (or a cut) may open a slot sooner: it notifies.
+                # An answer that frees a request (the slow start) or moves the slots (a cut) notifies.
                 self._changed.wait(timeout)
         self._sent.at = self._clock()
 
     def after_response(self, *, throttled: bool) -> None:
         sent: float = getattr(self._sent, "at", self._clock())
         with self._changed:
+            moved = self._control.slots_moved
             self._control.answered(throttled=throttled, sent=sent)
-            self._changed.notify_all()
+            if self._control.slots_moved != moved or self._control.gated:
+                self._changed.notify()

@@ -1,0 +1,70 @@
+"""A few corners of the pacer's grid (issue 23) with the real handler against the emulator server's token
+bucket: the shipped pacer cleans everything in one run with no failed abort and, beyond finding the limit,
+at most 5 % of its requests throttled; a configured cap is never exceeded. How close to the limit it runs
+is a speed, measured by `make bench` (bench/pacer_grid.py), not asserted here: a busy machine makes any
+client slower.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .harness import Drill
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+def _requests_and_throttled(drill: Drill) -> tuple[int, int]:
+    delta = drill.records[-1].stats_delta
+    requests = sum(counts["total"] for counts in delta.values())
+    throttled = sum(counts["ThrottlingException"] for counts in delta.values())
+    return requests, throttled
+
+
+@pytest.mark.parametrize(
+    ("limit", "concurrency", "stale"),
+    # A low limit with threads to spare, a high one with the most threads.
+    [(20, 16, 200), (100, 64, 500)],
+    ids=["20-per-s-16-threads", "100-per-s-64-threads"],
+)
+def test_at_a_token_bucket_one_run_cleans_everything_and_few_requests_are_throttled(
+    server_drill: Drill, monkeypatch: pytest.MonkeyPatch, limit: int, concurrency: int, stale: int
+) -> None:
+    # Given a bucket whose limit a sequential client alone would exceed 20 times (5 ms per call)
+    monkeypatch.setenv("CLEANUP_CONCURRENCY", str(concurrency))
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
+    population = server_drill.seed([f"vault-{n:03d}" for n in range(4)], stale=stale // 4, fresh=1)
+    server_drill.handle.configure(rate_limit=limit, latency_ms=5)
+
+    # When the schedule runs once
+    run = server_drill.run()
+
+    # Then every stale upload is gone, no abort failed, and beyond finding the limit (the requests in flight
+    # when the bucket's burst runs out: at most a second of the limit) at most 5 % of the requests were
+    # throttled. bench/pacer_grid.py measures 30-second runs, where finding the limit is part of the 5 %.
+    assert run.result["abort_failures"] == 0
+    assert {entry["upload_id"] for entry in run.aborts} == population.stale
+    requests, throttled = _requests_and_throttled(server_drill)
+    assert throttled <= 0.05 * requests + limit, f"{throttled} of {requests} requests throttled"
+
+
+def test_a_configured_cap_is_never_exceeded(server_drill: Drill, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no limit at Glacier but a cap of 20 requests/s in the settings
+    monkeypatch.setenv("CLEANUP_MAX_REQUESTS_PER_SECOND", "20")
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
+    population = server_drill.seed([f"vault-{n:03d}" for n in range(2)], stale=50, fresh=1)
+    server_drill.handle.configure(latency_ms=5)
+
+    # When the schedule runs once
+    started = time.perf_counter()
+    run = server_drill.run()
+    seconds = time.perf_counter() - started
+
+    # Then everything was cleaned, nothing throttled, and the requests took at least requests / 20 seconds
+    assert {entry["upload_id"] for entry in run.aborts} == population.stale
+    requests, throttled = _requests_and_throttled(server_drill)
+    assert throttled == 0
+    # the first is sent at once, then one per 50 ms at the soonest
+    assert seconds >= (requests - 1) / 20 - 0.1
