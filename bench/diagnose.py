@@ -98,6 +98,7 @@ def utilisation(calls: list[_Event], started: float, ended: float, step: float) 
     return buckets
 
 
+TOP = int(os.environ.get("DIAGNOSE_TOP", "25"))
 _PACKAGES = ("glacier_cleanup", "botocore", "boto3", "urllib3", "http", "logging", "aws_lambda_powertools",
              "json", "ssl", "socket", "threading", "concurrent", "email", "pydantic")  # fmt: skip
 
@@ -120,7 +121,7 @@ def profile_summary(profiler: cProfile.Profile, *, aborted: int) -> dict[str, An
     per_upload = {name: round(own * 1000 / max(1, aborted), 3) for name, own in by_package.most_common()}
     top = [
         {"own_ms_per_upload": round(own * 1000 / max(1, aborted), 4), "calls": ncalls, "function": where}
-        for own, ncalls, where in sorted(rows, reverse=True)[:25]
+        for own, ncalls, where in sorted(rows, reverse=True)[:TOP]
     ]
     return {"own_ms_per_aborted_upload_by_package": per_upload, "top_functions": top}
 
@@ -132,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vaults", type=int, default=20)
     parser.add_argument("--stale", type=int, default=60)
     parser.add_argument("--fresh", type=int, default=15)
+    parser.add_argument(
+        "--rate-limit", type=float, default=0.0, help="the emulator's token bucket, requests/s"
+    )
     parser.add_argument("--timeline", action="store_true", help="include in-flight calls per L interval")
     parser.add_argument(
         "--profile",
@@ -142,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = Scenario(args.vaults, args.stale, args.fresh)
     latency = args.latency_ms / 1000
 
-    with emulator(args.latency_ms) as handle:
+    options = ["--rate-limit", str(args.rate_limit)] if args.rate_limit else []
+    with emulator(args.latency_ms, *options) as handle:
         assert handle.endpoint_url is not None
         os.environ.clear()
         os.environ.update(function_environment(handle.endpoint_url, args.concurrency))
@@ -185,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         seed(handle, Scenario(1, 150, 0, prefix="warmup"))
         invoke()
         seed(handle, scenario)
+        if args.rate_limit:
+            handle.configure(rate_limit=args.rate_limit)  # a full bucket again after the warm-up
         recorder.calls.clear()
         recorder.wire.clear()
         # Since Python 3.12 cProfile rides on sys.monitoring: enabled once, it sees every thread of the run.
