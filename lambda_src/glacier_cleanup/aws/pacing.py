@@ -48,7 +48,6 @@ QUIET = 0.05  # a throttled fraction this low after a cut: the cut worked
 MIN_SAMPLE = 8  # answers in the window before a first judgement
 BACKGROUND_HOLD = 300.0  # seconds throttling that does not follow the rate is ignored
 MIN_RATE = 1.0
-CATCH_UP_SECONDS = 0.05  # how late the paced requests may fall behind their slots and still catch up
 
 
 @dataclass
@@ -100,9 +99,8 @@ class RateControl:
         if self.rate is not None:
             if now < self._next_send:
                 return False
-            # Slots are not saved up, but lateness up to CATCH_UP_SECONDS is made up for: a waiting thread
-            # can be woken late (the GIL switches threads every 5 ms), and a lost slot is lost throughput.
-            self._next_send = max(self._next_send, now - CATCH_UP_SECONDS) + 1 / self.rate
+            # A slot not taken is lost (no saving up), but half a slot of lateness is forgiven.
+            self._next_send = max(self._next_send, now - 0.5 / self.rate) + 1 / self.rate
         self._in_flight += 1
         return True
 
