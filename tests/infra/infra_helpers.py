@@ -37,6 +37,7 @@ MULTI_TARGET_CONFIG: dict[str, Any] = {
             "report_bytes": True,
             "dry_run": False,
             "max_aborts": 500,
+            "max_requests_per_second": 25,
             "memory_mb": 512,
             "timeout_seconds": 600,
             "time_margin_seconds": 45,
