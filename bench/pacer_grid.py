@@ -24,11 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from common import BENCH_DIR, Scenario, log, seed
-from processes import DUMMY_KEY, REGION, HandlerWorker, emulator
+from processes import HandlerWorker, emulator, glacier_client
 
 SCHEDULE_EVENT = {"trigger": "schedule"}
 RUN_SECONDS = 30.0
@@ -60,14 +58,7 @@ class Neighbour:
     """DescribeVault calls at `rate` per second (Poisson), one attempt each, on the cleanup's account."""
 
     def __init__(self, endpoint: str, vault: str, rate: float) -> None:
-        self._client = boto3.client(
-            "glacier",
-            region_name=REGION,
-            endpoint_url=endpoint,
-            aws_access_key_id=DUMMY_KEY,
-            aws_secret_access_key=DUMMY_KEY,
-            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-        )
+        self._client = glacier_client(endpoint, max_attempts=1)
         self._vault, self._rate = vault, rate
         self._stop = threading.Event()
         self.attempts = self.throttled = 0

@@ -34,6 +34,21 @@ def emulator(latency_ms: float = 0.0, *options: str) -> Iterator[ServerHandle]:
         server.stop()
 
 
+def glacier_client(endpoint_url: str, *, max_attempts: int) -> Any:
+    """A plain boto3 Glacier client on the emulator with the dummy keys (a client that is not the handler)."""
+    import boto3  # noqa: PLC0415 - only the benchmarks that need a client of their own pay the import
+    from botocore.config import Config  # noqa: PLC0415
+
+    return boto3.client(
+        "glacier",
+        region_name=REGION,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=DUMMY_KEY,
+        aws_secret_access_key=DUMMY_KEY,
+        config=Config(retries={"total_max_attempts": max_attempts, "mode": "standard"}),
+    )
+
+
 def isolated_environment(**extra: str) -> dict[str, str]:
     """This environment minus AWS/cleanup/proxy settings, plus dummy credentials and `extra`."""
     env = {

@@ -12,22 +12,13 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from common import ABORT, LIST_UPLOADS, LIST_VAULTS
-from processes import DUMMY_KEY, REGION
+from processes import glacier_client
 
 
 def run_sequential(endpoint_url: str, older_than_hours: float = 168) -> dict[str, Any]:
     """One naive cleanup of every vault. Returns the wall time, calls and per-operation call times."""
-    client = boto3.client(
-        "glacier",
-        region_name=REGION,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=DUMMY_KEY,
-        aws_secret_access_key=DUMMY_KEY,
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
+    client = glacier_client(endpoint_url, max_attempts=1)
     cutoff = datetime.now(UTC) - timedelta(hours=older_than_hours)
     times: dict[str, list[float]] = defaultdict(list)
 

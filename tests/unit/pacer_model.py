@@ -1,9 +1,9 @@
 """A discrete-event model of a run's Glacier calls through the pacer's `RateControl`, in simulated time.
 
 `concurrency` workers each take a request, wait for the pacer, send it to a token bucket (AWS's throttling
-model, glacier_emulator/ratelimit.py: `limit` tokens per second, a burst of one second, a throttled request
-takes nothing) that also throttles at random with probability `random_throttling` (the drills), and answer
-`latency` later (±20 %). A throttled attempt is retried like botocore's standard mode: backoff
+model: glacier_emulator/ratelimit.py's bucket, `limit` tokens per second, a burst of one second, a throttled
+request takes nothing) that also throttles at random with probability `random_throttling` (the drills), and
+answer `latency` later (±20 %). A throttled attempt is retried like botocore's standard mode: backoff
 rand(0, 1) * 2^(attempt - 1) s (at most 20 s), at most `max_attempts` attempts, and the client's retry quota
 (500; 5 per throttled retry; a success gives back what its request took, or 1). A `neighbour` sends on its
 own at that many requests/s (Poisson) into the same bucket, never retrying: the backup uploader (until the run
@@ -24,6 +24,8 @@ from typing import Any
 
 from glacier_cleanup.aws.pacing import RateControl
 
+from glacier_emulator.ratelimit import TokenBucket
+
 RETRY_QUOTA = 500
 THROTTLING_RETRY_COST = 5
 
@@ -43,23 +45,6 @@ class _Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class _Bucket:
-    def __init__(self, rate: float, clock: _Clock) -> None:
-        self.rate, self._clock = rate, clock
-        self._tokens, self._updated = rate, 0.0
-
-    def take(self) -> bool:
-        if self.rate <= 0:
-            return True
-        now = self._clock()
-        self._tokens = min(self.rate, self._tokens + (now - self._updated) * self.rate)
-        self._updated = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        return False
 
 
 def attainable(limit: float, latency: float, concurrency: int) -> float:
@@ -83,7 +68,8 @@ def simulate(
 ) -> Outcome:
     rng = random.Random(seed)
     clock = _Clock()
-    bucket = _Bucket(limit, clock)
+    # The emulator's own bucket (burst = one second, starts full), on the simulated clock; 0: no limit.
+    bucket = TokenBucket(limit, limit, clock) if limit > 0 else None
     control: RateControl | None = RateControl(clock=clock, max_rate=max_rate) if paced else None
     events: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
     sequence = 0
@@ -122,7 +108,7 @@ def simulate(
 
     def send(number: int, cost: int) -> None:
         stats["attempts"] += 1
-        allowed = bucket.take() and rng.random() >= random_throttling
+        allowed = (bucket is None or bucket.try_take()) and rng.random() >= random_throttling
         at(clock.now + latency * rng.uniform(0.8, 1.2), answer, number, cost, clock.now, allowed)
 
     def finish() -> None:
@@ -152,7 +138,7 @@ def simulate(
         if stats["done"] >= requests and clock.now >= neighbour_seconds:
             return
         neighbour_stats["attempts"] += 1
-        neighbour_stats["throttled"] += not bucket.take()
+        neighbour_stats["throttled"] += bucket is not None and not bucket.try_take()
         at(clock.now + rng.expovariate(neighbour), neighbour_request)
 
     for _ in range(concurrency):
