@@ -5,7 +5,8 @@ model: glacier_emulator/ratelimit.py's bucket, `limit` tokens per second, a burs
 request takes nothing) that also throttles at random with probability `random_throttling` (the drills), and
 answer `latency` later (±20 %). A throttled attempt is retried like botocore's standard mode: backoff
 rand(0, 1) * 2^(attempt - 1) s (at most 20 s), at most `max_attempts` attempts, and the client's retry quota
-(500; 5 per throttled retry; a success gives back what its request took, or 1). A `neighbour` sends on its
+(500; 5 per throttled retry; a success gives back what its request took, or 1); `fixed_backoff` replaces the
+backoff with a constant, as the reliability drills do (2 ms). A `neighbour` sends on its
 own at that many requests/s (Poisson) into the same bucket, never retrying: the backup uploader (until the run
 ends, and for at least `neighbour_seconds`).
 
@@ -65,6 +66,7 @@ def simulate(
     neighbour_seconds: float = 0.0,
     seed: int = 1,
     max_attempts: int = 10,
+    fixed_backoff: float | None = None,
 ) -> Outcome:
     rng = random.Random(seed)
     clock = _Clock()
@@ -128,7 +130,9 @@ def simulate(
         stats["throttled"] += 1
         if number < max_attempts and quota[0] >= THROTTLING_RETRY_COST:
             quota[0] -= THROTTLING_RETRY_COST
-            backoff = rng.random() * min(20.0, 2.0 ** (number - 1))
+            backoff = (
+                fixed_backoff if fixed_backoff is not None else rng.random() * min(20.0, 2.0 ** (number - 1))
+            )
             at(clock.now + backoff, attempt, number + 1, THROTTLING_RETRY_COST)
         else:
             stats["failed"] += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
+from typing import Any
 
 import pytest
 
@@ -55,6 +56,31 @@ def test_random_throttling_never_makes_a_run_slower_than_a_sequential_client(
     assert paced < sequential
 
 
+@pytest.mark.parametrize("throttling", [0.1, 0.3])
+@pytest.mark.parametrize("latency", [0.001, 0.005])
+def test_the_drills_coin_flips_at_in_process_speed_never_slow_a_run_below_a_sequential_client(
+    latency: float, throttling: float
+) -> None:
+    # The reliability drills: calls of a few ms, random throttling, botocore's retries at a 2 ms backoff.
+    # A first cut read from 10 answers in 10 ms made such runs 3 to 30 times slower than a sequential client.
+    def median_seconds(**kwargs: Any) -> float:
+        runs = [
+            simulate(
+                limit=0,
+                latency=latency,
+                requests=3000,
+                random_throttling=throttling,
+                fixed_backoff=0.002,
+                seed=seed,
+                **kwargs,
+            )
+            for seed in range(5)
+        ]
+        return statistics.median(run.seconds for run in runs)
+
+    assert median_seconds(concurrency=16) < median_seconds(concurrency=1, paced=False)
+
+
 @pytest.mark.parametrize("latency", [0.02, 0.2])
 def test_a_neighbour_sharing_the_bucket_is_barely_throttled_more(latency: float) -> None:
     limit, share = 50, 0.2  # the backup uploader sends a fifth of the limit on its own
@@ -62,12 +88,22 @@ def test_a_neighbour_sharing_the_bucket_is_barely_throttled_more(latency: float)
         limit=limit, latency=latency, concurrency=1, requests=0, neighbour=limit * share, neighbour_seconds=60
     )
     assert alone.neighbour_throttled_fraction == 0  # a fifth of the limit alone: never throttled
-    with_cleanup = simulate(
-        limit=limit, latency=latency, concurrency=16, requests=limit * 60, neighbour=limit * share
-    )
-    assert with_cleanup.neighbour_throttled_fraction <= 0.02
+    # Medians of 5 seeds: which of the neighbour's Poisson requests meet an empty bucket is luck (one seed
+    # alone ranges from 0.8 % to 2.3 % at 20 ms).
+    runs = [
+        simulate(
+            limit=limit,
+            latency=latency,
+            concurrency=16,
+            requests=limit * 60,
+            neighbour=limit * share,
+            seed=seed,
+        )
+        for seed in range(1, 6)
+    ]
+    assert statistics.median(run.neighbour_throttled_fraction for run in runs) <= 0.02
     # ...while the cleanup still gets most of what is left
-    assert with_cleanup.useful_fraction >= 0.90 * (1 - share)
+    assert statistics.median(run.useful_fraction for run in runs) >= 0.90 * (1 - share)
 
 
 def test_a_cap_is_never_exceeded() -> None:

@@ -84,11 +84,38 @@ def test_a_throttle_cuts_below_the_rate_that_succeeded_over_the_window(clock: Fa
 
 def test_too_few_answers_do_not_cut_yet(clock: FakeClock) -> None:
     control = RateControl(clock=clock)
+    warm(control, clock)
     answers(control, clock, pacing.MIN_SAMPLE - 2, throttled=False, spread=0.01)
     answers(control, clock, 1, throttled=True)
     assert control.rate is None
     answers(control, clock, 1, throttled=True)  # the eighth answer in the window
     assert control.rate is not None
+
+
+def test_early_coin_flips_do_not_cut_before_a_whole_window(clock: FakeClock) -> None:
+    # In-process speed, a tenth of the answers throttled at random: within the first second the window's
+    # successes over one second would say about 9 requests/s at 1,000 answered per second.
+    control = RateControl(clock=clock)
+    paced_at = []
+    for index in range(500):
+        answers(control, clock, 1, throttled=index % 10 == 9, spread=0.001)
+        if control.rate is not None:
+            paced_at.append(index)
+    assert paced_at == []  # never paced, not even for a while
+    # Three throttles in a row among few answers are still not most of the answers since the first one.
+    answers(control, clock, 3, throttled=True, spread=0.001)
+    assert control.rate is None
+
+
+def test_a_bucket_running_dry_early_cuts_at_once(clock: FakeClock) -> None:
+    # A burst of 10 answered within 50 ms, then the bucket is empty: every answer after it is throttled.
+    control = RateControl(clock=clock)
+    answers(control, clock, 10, throttled=False, spread=0.005)
+    answers(control, clock, pacing.YOUNG_THROTTLES - 1, throttled=True, spread=0.001)
+    assert control.rate is None  # two throttles are not yet a pattern
+    answers(control, clock, 1, throttled=True, spread=0.001)
+    # Before a whole window, successes over one second (burst included) estimate the limit.
+    assert control.rate == pytest.approx(pacing.CUT * 10)
 
 
 def test_paced_requests_get_one_slot_each_at_the_rate(clock: FakeClock) -> None:
@@ -150,6 +177,30 @@ def test_cuts_that_do_not_lower_the_throttled_fraction_are_undone(clock: FakeClo
     # ...but a clearly higher fraction is ours to answer.
     window_of(control, clock, ok=40, throttled=60)
     assert control.rate is not None
+
+
+def test_an_undo_also_drops_the_pace_an_earlier_bout_left(clock: FakeClock) -> None:
+    # A first bout ends quiet (at a coin flip, 20 answers without a throttle are luck) and leaves a pace...
+    control = RateControl(clock=clock)
+    warm(control, clock)
+    window_of(control, clock, ok=40, throttled=1)
+    throttled_after_the_cut(control, clock, throttled=0, ok=pacing.TRIAL_ATTEMPTS)
+    assert control.rate is not None
+    # ...then two cuts in a row do not lower the throttled fraction: throttling does not follow the rate,
+    # so neither did the first bout's. Unpaced again, not back to that pace.
+    clock.now += pacing.WINDOW_SECONDS
+    window_of(control, clock, ok=32, throttled=8)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    assert control.rate is None
+
+
+def test_an_undo_keeps_the_configured_cap(clock: FakeClock) -> None:
+    control = RateControl(clock=clock, max_rate=500)
+    window_of(control, clock, ok=80, throttled=20)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    assert control.rate == 500
 
 
 def test_the_background_is_forgotten_after_its_hold(clock: FakeClock) -> None:

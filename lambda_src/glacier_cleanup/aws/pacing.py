@@ -12,9 +12,12 @@ for minutes (README, Performance). `RateControl` decides, `Pacer` makes the thre
   below the limit, so the bucket refills and a neighbour sharing it is not throttled); while the requests
   sent after a cut are still throttled, cut again at what succeeded since;
 - **probe**: 5 % of the rate per second of successes up to 0.95 of the rate that last succeeded, 1 % above it;
+- **early**: before a whole window has passed, a throttle cuts only when the answers look like a bucket
+  running dry (YOUNG_THROTTLES throttles, most answers since the first of them throttled), not like a coin
+  flip: at in-process speed a coin flip after 10 answers in 10 ms would read as 10 requests/s;
 - **not our doing**: when two cuts in a row do not lower the throttled fraction, the throttling does not
-  follow the rate (random, or someone else's): the cuts are undone and throttling at that fraction is
-  ignored for BACKGROUND_HOLD seconds;
+  follow the rate (random, or someone else's): the pacing is undone (unpaced again, or the cap) and
+  throttling at that fraction is ignored for BACKGROUND_HOLD seconds;
 - **cap**: `max_rate` (setting `max_requests_per_second`) paces from the first request and is never exceeded.
 
 Tuned on tests/unit/pacer_model.py (a simulated bucket over the grid of limits, latencies and concurrency)
@@ -46,6 +49,8 @@ TRIAL_MAX_WINDOWS = 5
 CUT_HELPED = 0.6  # a cut helped when the throttled fraction fell below 0.6 of the previous
 QUIET = 0.05  # a throttled fraction this low after a cut: the cut worked
 MIN_SAMPLE = 8  # answers in the window before a first judgement
+YOUNG_THROTTLES = 3  # before a whole window has passed, a cut needs this many throttles ...
+YOUNG_FRACTION = 0.6  # ... and this fraction of the answers since the first of them throttled
 BACKGROUND_HOLD = 300.0  # seconds throttling that does not follow the rate is ignored
 MIN_RATE = 1.0
 
@@ -62,10 +67,8 @@ class _Trial:
 
 @dataclass
 class _Episode:
-    """Consecutive cuts for one bout of throttling, and what to restore if they do not help."""
+    """Consecutive cuts for one bout of throttling."""
 
-    rate_before: float | None
-    ceiling_before: float | None
     previous_fraction: float | None = None
 
 
@@ -159,12 +162,28 @@ class RateControl:
             if throttled / answers <= background + margin:
                 return
         assert self._first_sent is not None
+        measured = now - self._first_sent >= WINDOW_SECONDS
+        if not measured and not self._running_dry():
+            return
         self._cut(
             now,
             succeeded=(answers - throttled) / WINDOW_SECONDS,
             # Before a whole window has passed, the rate that succeeded is not yet a limit worth aiming at.
-            measured=now - self._first_sent >= WINDOW_SECONDS,
+            measured=measured,
         )
+
+    def _running_dry(self) -> bool:
+        """Early in a run: do the answers look like a bucket that ran dry (most answers since the first
+        throttle throttled) rather than a coin flip? At a bucket the client is then far above the limit, and
+        the window's successes over one second (the burst included) are a fair estimate of the limit; after
+        a coin flip at in-process speed they would be a hundredth of the rate, and the trials that undo
+        such a cut would take seconds at that rate."""
+        since_first = throttled = 0
+        for _, was_throttled in self._recent:
+            if was_throttled or since_first:
+                since_first += 1
+                throttled += was_throttled
+        return throttled >= YOUNG_THROTTLES and throttled >= YOUNG_FRACTION * since_first
 
     def _judge(self, trial: _Trial, *, throttled: bool, sent: float, now: float) -> bool:
         """Count an answer to a request sent after the last cut; True once the cut was judged."""
@@ -183,8 +202,9 @@ class RateControl:
         if fraction <= QUIET:
             self._episode = None  # the cut stopped the throttling
         elif episode.previous_fraction is not None and fraction >= CUT_HELPED * episode.previous_fraction:
-            # Two cuts in a row did not lower the throttled fraction: not our rate's doing. Undo them.
-            self.rate, self._ceiling = episode.rate_before, episode.ceiling_before
+            # Two cuts in a row did not lower the throttled fraction: not our rate's doing. Undo them, and any
+            # pace an earlier bout left (it was judged on throttling that does not follow the rate either).
+            self.rate, self._ceiling = self._max_rate, None
             self._next_send = now
             self.slots_moved += 1
             self._episode = None
@@ -203,7 +223,7 @@ class RateControl:
         if self.rate is not None and rate >= self.rate:
             return
         if self._episode is None:
-            self._episode = _Episode(rate_before=self.rate, ceiling_before=self._ceiling)
+            self._episode = _Episode()
         self._trial = _Trial(started=now, last_sent=now)
         self.rate = rate
         self._ceiling = CEILING * base if measured else None
