@@ -78,7 +78,11 @@ def test_the_drills_coin_flips_at_in_process_speed_never_slow_a_run_below_a_sequ
         ]
         return statistics.median(run.seconds for run in runs)
 
-    assert median_seconds(concurrency=16) < median_seconds(concurrency=1, paced=False)
+    sequential = median_seconds(concurrency=1, paced=False)
+    assert median_seconds(concurrency=16) < sequential
+    # One thread paced: a coin flip that is briefly taken for a limit costs at most a tenth (a chance crossing
+    # of the background's margin, judged quiet on 20 answers, once kept a run at 0.6 of its speed).
+    assert median_seconds(concurrency=1) <= 1.1 * sequential
 
 
 @pytest.mark.parametrize("latency", [0.02, 0.2])

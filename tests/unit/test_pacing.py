@@ -179,6 +179,18 @@ def test_cuts_that_do_not_lower_the_throttled_fraction_are_undone(clock: FakeClo
     assert control.rate is not None
 
 
+def test_a_window_a_little_above_the_background_is_still_luck(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=80, throttled=20)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    assert control.rate is None  # 20 % does not follow the rate
+    # 30 of 100 is 2.5 standard errors above 20 %: checked at every throttle, that much happens by chance.
+    clock.now += 2 * pacing.WINDOW_SECONDS
+    window_of(control, clock, ok=70, throttled=30)
+    assert control.rate is None
+
+
 def test_an_undo_also_drops_the_pace_an_earlier_bout_left(clock: FakeClock) -> None:
     # A first bout ends quiet (at a coin flip, 20 answers without a throttle are luck) and leaves a pace...
     control = RateControl(clock=clock)

@@ -52,6 +52,9 @@ MIN_SAMPLE = 8  # answers in the window before a first judgement
 YOUNG_THROTTLES = 3  # before a whole window has passed, a cut needs this many throttles ...
 YOUNG_FRACTION = 0.6  # ... and this fraction of the answers since the first of them throttled
 BACKGROUND_HOLD = 300.0  # seconds throttling that does not follow the rate is ignored
+# Standard errors above that fraction before a window's throttling is ours again. It is checked at every
+# throttle: at 2, a coin flip crossed it by chance every few seconds, and each such cut cost a run its pace.
+BACKGROUND_MARGIN = 3.0
 MIN_RATE = 1.0
 
 
@@ -158,7 +161,7 @@ class RateControl:
         background = self._background if now < self._background_until else 0.0
         if background:
             # Throttling that does not follow the rate: only a clearly higher fraction is ours.
-            margin = 2 * math.sqrt(background * (1 - background) / answers)
+            margin = BACKGROUND_MARGIN * math.sqrt(background * (1 - background) / answers)
             if throttled / answers <= background + margin:
                 return
         assert self._first_sent is not None
