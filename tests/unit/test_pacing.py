@@ -107,6 +107,17 @@ def test_early_coin_flips_do_not_cut_before_a_whole_window(clock: FakeClock) -> 
     assert control.rate is None
 
 
+def test_an_early_throttle_that_is_not_yet_a_pattern_halves_the_requests_in_flight(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    answers(control, clock, 24, throttled=False, spread=0.001)  # the slow start: 4 + 24 x 0.5 = 16 in flight
+    assert sends_allowed(control) == 16
+    for _ in range(16):
+        control.answered(throttled=False, sent=clock.now)  # 16 more: 24 may be in flight
+    answers(control, clock, 1, throttled=True, spread=0.001)
+    assert control.rate is None  # no cut...
+    assert sends_allowed(control) == 12  # ...but half of the 24
+
+
 def test_a_bucket_running_dry_early_cuts_at_once(clock: FakeClock) -> None:
     # A burst of 10 answered within 50 ms, then the bucket is empty: every answer after it is throttled.
     control = RateControl(clock=clock)
@@ -114,8 +125,18 @@ def test_a_bucket_running_dry_early_cuts_at_once(clock: FakeClock) -> None:
     answers(control, clock, pacing.YOUNG_THROTTLES - 1, throttled=True, spread=0.001)
     assert control.rate is None  # two throttles are not yet a pattern
     answers(control, clock, 1, throttled=True, spread=0.001)
-    # Before a whole window, successes over one second (burst included) estimate the limit.
-    assert control.rate == pytest.approx(pacing.CUT * 10)
+    # Before a whole window, the successes are a burst of one second of the limit plus the limit since the
+    # first request (53 ms): 10 / 1.053 per second.
+    assert control.rate == pytest.approx(pacing.CUT * 10 / 1.053)
+
+
+def test_an_early_cut_later_in_the_first_window_takes_the_burst_out(clock: FakeClock) -> None:
+    # A 10 req/s bucket drained by 16 threads at 200 ms: 14 successes by 0.4 s (its burst of 10 and 4 more).
+    control = RateControl(clock=clock)
+    answers(control, clock, 14, throttled=False, spread=0.4 / 14)
+    answers(control, clock, pacing.YOUNG_THROTTLES, throttled=True, spread=0.0)
+    # 14 over one second would pace at 11.9 req/s, above the limit; 14 over 1.4 s: 8.5.
+    assert control.rate == pytest.approx(pacing.CUT * 14 / 1.4)
 
 
 def test_paced_requests_get_one_slot_each_at_the_rate(clock: FakeClock) -> None:

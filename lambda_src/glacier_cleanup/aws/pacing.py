@@ -14,7 +14,8 @@ for minutes (README, Performance). `RateControl` decides, `Pacer` makes the thre
 - **probe**: 5 % of the rate per second of successes up to 0.95 of the rate that last succeeded, 1 % above it;
 - **early**: before a whole window has passed, a throttle cuts only when the answers look like a bucket
   running dry (YOUNG_THROTTLES throttles, most answers since the first of them throttled), not like a coin
-  flip: at in-process speed a coin flip after 10 answers in 10 ms would read as 10 requests/s;
+  flip: at in-process speed a coin flip after 10 answers in 10 ms would read as 10 requests/s; until then
+  each throttle halves the requests in flight;
 - **not our doing**: when two cuts in a row do not lower the throttled fraction, the throttling does not
   follow the rate (random, or someone else's): the pacing is undone (unpaced again, or the cap) and
   throttling at that fraction is ignored for BACKGROUND_HOLD seconds;
@@ -51,6 +52,7 @@ QUIET = 0.05  # a throttled fraction this low after a cut: the cut worked
 MIN_SAMPLE = 8  # answers in the window before a first judgement
 YOUNG_THROTTLES = 3  # before a whole window has passed, a cut needs this many throttles ...
 YOUNG_FRACTION = 0.6  # ... and this fraction of the answers since the first of them throttled
+EARLY_BACKOFF = 0.5  # until then, each throttle halves the requests in flight
 BACKGROUND_HOLD = 300.0  # seconds throttling that does not follow the rate is ignored
 # Standard errors above that fraction before a window's throttling is ours again. It is checked at every
 # throttle: at 2, a coin flip crossed it by chance every few seconds, and each such cut cost a run its pace.
@@ -167,13 +169,17 @@ class RateControl:
         assert self._first_sent is not None
         measured = now - self._first_sent >= WINDOW_SECONDS
         if not measured and not self._running_dry():
+            # Not yet a pattern: halve the requests in flight meanwhile. A bucket running dry then costs fewer
+            # throttles until it shows; a coin flip costs a few round trips of concurrency, not a pace.
+            self._start_window = max(
+                START_IN_FLIGHT, (self._start_window or self._in_flight + 1) * EARLY_BACKOFF
+            )
             return
-        self._cut(
-            now,
-            succeeded=(answers - throttled) / WINDOW_SECONDS,
-            # Before a whole window has passed, the rate that succeeded is not yet a limit worth aiming at.
-            measured=measured,
-        )
+        # Before a whole window has passed, what succeeded is a bucket's burst, taken as one window of its
+        # limit (the emulator's; AWS does not publish Glacier's), plus its limit since the first request.
+        # Not yet a limit worth aiming at: no ceiling.
+        covered = WINDOW_SECONDS if measured else WINDOW_SECONDS + now - self._first_sent
+        self._cut(now, succeeded=(answers - throttled) / covered, measured=measured)
 
     def _running_dry(self) -> bool:
         """Early in a run: do the answers look like a bucket that ran dry (most answers since the first
