@@ -39,20 +39,19 @@ def test_unpaced_the_same_conditions_are_throttled_far_more() -> None:
     assert outcome.throttled_fraction > 0.5
 
 
+def median_seconds(**knobs: Any) -> float:
+    """The median run time over 5 seeds of the same conditions."""
+    return statistics.median(simulate(seed=seed, **knobs).seconds for seed in range(5))
+
+
 @pytest.mark.parametrize("throttling", [0.2, 0.5])
 @pytest.mark.parametrize("concurrency", [16, 64])
 def test_random_throttling_never_makes_a_run_slower_than_a_sequential_client(
     throttling: float, concurrency: int
 ) -> None:
-    def median_seconds(**knobs: object) -> float:
-        runs = [
-            simulate(limit=0, latency=0.02, requests=400, random_throttling=throttling, seed=seed, **knobs)  # type: ignore[arg-type]
-            for seed in range(5)
-        ]
-        return statistics.median(run.seconds for run in runs)
-
-    sequential = median_seconds(concurrency=1, paced=False)
-    paced = median_seconds(concurrency=concurrency)
+    common = {"limit": 0, "latency": 0.02, "requests": 400, "random_throttling": throttling}
+    sequential = median_seconds(concurrency=1, paced=False, **common)
+    paced = median_seconds(concurrency=concurrency, **common)
     assert paced < sequential
 
 
@@ -63,26 +62,18 @@ def test_the_drills_coin_flips_at_in_process_speed_never_slow_a_run_below_a_sequ
 ) -> None:
     # The reliability drills: calls of a few ms, random throttling, botocore's retries at a 2 ms backoff.
     # A first cut read from 10 answers in 10 ms made such runs 3 to 30 times slower than a sequential client.
-    def median_seconds(**kwargs: Any) -> float:
-        runs = [
-            simulate(
-                limit=0,
-                latency=latency,
-                requests=3000,
-                random_throttling=throttling,
-                fixed_backoff=0.002,
-                seed=seed,
-                **kwargs,
-            )
-            for seed in range(5)
-        ]
-        return statistics.median(run.seconds for run in runs)
-
-    sequential = median_seconds(concurrency=1, paced=False)
-    assert median_seconds(concurrency=16) < sequential
+    common = {
+        "limit": 0,
+        "latency": latency,
+        "requests": 3000,
+        "random_throttling": throttling,
+        "fixed_backoff": 0.002,
+    }
+    sequential = median_seconds(concurrency=1, paced=False, **common)
+    assert median_seconds(concurrency=16, **common) < sequential
     # One thread paced: a coin flip that is briefly taken for a limit costs at most a tenth (a chance crossing
     # of the background's margin, judged quiet on 20 answers, once kept a run at 0.6 of its speed).
-    assert median_seconds(concurrency=1) <= 1.1 * sequential
+    assert median_seconds(concurrency=1, **common) <= 1.1 * sequential
 
 
 @pytest.mark.parametrize("latency", [0.02, 0.2])
