@@ -20,6 +20,7 @@ from .support import Ledger
 # create_client() can shrink it (botocore.config.Config has no backoff knob), so the drills patch botocore's
 # ExponentialBackoff to a small delay: the retry decisions and the retry quota stay botocore's own.
 DRILL_BACKOFF_SECONDS = 0.002
+BOTOCORE_DELAY = ExponentialBackoff.delay_amount  # botocore's own, for the drills that keep it
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,12 @@ def drill_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: DRILL_BACKOFF_SECONDS)
     with fresh_powertools():
         yield
+
+
+@pytest.fixture
+def botocore_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own backoff instead of the drills' 2 ms (after `drill_settings`, which is autouse)."""
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", BOTOCORE_DELAY)
 
 
 @pytest.fixture

@@ -15,11 +15,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from botocore.retries.standard import ExponentialBackoff
 
 from .harness import Drill
-
-BOTOCORE_DELAY = ExponentialBackoff.delay_amount  # before the drills' fixture replaces it
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -37,11 +34,11 @@ def _requests_and_throttled(drill: Drill) -> tuple[int, int]:
     [(20, 16, 200), (100, 64, 500)],
     ids=["20-per-s-16-threads", "100-per-s-64-threads"],
 )
+@pytest.mark.usefixtures("botocore_backoff")
 def test_at_a_token_bucket_one_run_cleans_everything_and_few_requests_are_throttled(
     server_drill: Drill, monkeypatch: pytest.MonkeyPatch, limit: int, concurrency: int, stale: int
 ) -> None:
     # Given a bucket whose limit a sequential client alone would exceed 20 times (5 ms per call)
-    monkeypatch.setattr(ExponentialBackoff, "delay_amount", BOTOCORE_DELAY)
     monkeypatch.setenv("CLEANUP_CONCURRENCY", str(concurrency))
     monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
     population = server_drill.seed([f"vault-{n:03d}" for n in range(4)], stale=stale // 4, fresh=1)

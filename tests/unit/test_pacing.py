@@ -173,6 +173,13 @@ def test_still_throttled_after_a_cut_cuts_again_at_what_succeeded_since(clock: F
     assert control.rate == pytest.approx(pacing.CUT * 10 / 0.96, rel=0.02)
 
 
+def twenty_percent_through_two_cuts(control: RateControl, clock: FakeClock) -> None:
+    """A window with 20 % throttled, then two cuts after which 20 % are still throttled."""
+    window_of(control, clock, ok=80, throttled=20)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+
+
 def test_a_cut_that_stops_the_throttling_holds(clock: FakeClock) -> None:
     control = RateControl(clock=clock)
     warm(control, clock)
@@ -202,9 +209,7 @@ def test_cuts_that_do_not_lower_the_throttled_fraction_are_undone(clock: FakeClo
 
 def test_a_window_a_little_above_the_background_is_still_luck(clock: FakeClock) -> None:
     control = RateControl(clock=clock)
-    window_of(control, clock, ok=80, throttled=20)
-    throttled_after_the_cut(control, clock, throttled=4, ok=16)
-    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    twenty_percent_through_two_cuts(control, clock)
     assert control.rate is None  # 20 % does not follow the rate
     # 30 of 100 is 2.5 standard errors above 20 %: checked at every throttle, that much happens by chance.
     clock.now += 2 * pacing.WINDOW_SECONDS
@@ -230,17 +235,13 @@ def test_an_undo_also_drops_the_pace_an_earlier_bout_left(clock: FakeClock) -> N
 
 def test_an_undo_keeps_the_configured_cap(clock: FakeClock) -> None:
     control = RateControl(clock=clock, max_rate=500)
-    window_of(control, clock, ok=80, throttled=20)
-    throttled_after_the_cut(control, clock, throttled=4, ok=16)
-    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    twenty_percent_through_two_cuts(control, clock)
     assert control.rate == 500
 
 
 def test_the_background_is_forgotten_after_its_hold(clock: FakeClock) -> None:
     control = RateControl(clock=clock)
-    window_of(control, clock, ok=80, throttled=20)
-    throttled_after_the_cut(control, clock, throttled=4, ok=16)
-    throttled_after_the_cut(control, clock, throttled=4, ok=16)
+    twenty_percent_through_two_cuts(control, clock)
     assert control.rate is None
     clock.now += pacing.BACKGROUND_HOLD
     window_of(control, clock, ok=80, throttled=20)

@@ -183,10 +183,9 @@ class RateControl:
 
     def _running_dry(self) -> bool:
         """Early in a run: do the answers look like a bucket that ran dry (most answers since the first
-        throttle throttled) rather than a coin flip? At a bucket the client is then far above the limit, and
-        the window's successes over one second (the burst included) are a fair estimate of the limit; after
-        a coin flip at in-process speed they would be a hundredth of the rate, and the trials that undo
-        such a cut would take seconds at that rate."""
+        throttle throttled) rather than a coin flip? At a bucket the client is then far above the limit and
+        the early estimate (burst plus limit) is fair; after a coin flip at in-process speed it would be a
+        hundredth of the rate, and the trials that undo such a cut would take seconds at that rate."""
         since_first = throttled = 0
         for _, was_throttled in self._recent:
             if was_throttled or since_first:
