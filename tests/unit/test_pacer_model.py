@@ -76,6 +76,30 @@ def test_the_drills_coin_flips_at_in_process_speed_never_slow_a_run_below_a_sequ
     assert median_seconds(concurrency=1, **common) <= 1.1 * sequential
 
 
+@pytest.mark.parametrize("throttling", [0.1, 0.3, 0.5])
+@pytest.mark.parametrize("latency", [0.001, 0.003])
+def test_no_single_short_drill_run_is_slower_than_a_sequential_client(
+    latency: float, throttling: float
+) -> None:
+    # Medians hide the tail: with early cuts read from 3 throttles among the first answers, 105 of these 360
+    # short runs (100 requests, like the soak drill's) were paced at a few requests per second, up to 50 times
+    # slower than one thread that is never paced.
+    slower = []
+    for seed, concurrency in itertools.product(range(30), (4, 16)):
+        common = {
+            "limit": 0,
+            "latency": latency,
+            "requests": 100,
+            "random_throttling": throttling,
+            "fixed_backoff": 0.002,
+            "seed": seed,
+        }
+        sequential = simulate(concurrency=1, paced=False, **common).seconds
+        if simulate(concurrency=concurrency, **common).seconds >= sequential:
+            slower.append((seed, concurrency))
+    assert slower == []
+
+
 @pytest.mark.parametrize("latency", [0.02, 0.2])
 def test_a_neighbour_sharing_the_bucket_is_barely_throttled_more(latency: float) -> None:
     limit, share = 50, 0.2  # the backup uploader sends a fifth of the limit on its own

@@ -130,6 +130,47 @@ def test_a_bucket_running_dry_early_cuts_at_once(clock: FakeClock) -> None:
     assert control.rate == pytest.approx(pacing.CUT * 10 / 1.053)
 
 
+def test_early_successes_faster_than_a_refill_are_a_coin_flip_not_a_bucket(clock: FakeClock) -> None:
+    # A burst of 10, then throttle, success, throttle, throttle within 4 ms: three throttles, three quarters
+    # of the answers since the first. A bucket refilling 10 tokens per second grants 0.04 in 4 ms, not one.
+    control = RateControl(clock=clock)
+    answers(control, clock, 10, throttled=False, spread=0.001)
+    for throttled in (True, False, True, True):
+        answers(control, clock, 1, throttled=throttled, spread=0.001)
+    assert control.rate is None
+    # The same answers once 100 ms have passed since the first throttle are what a refill grants: a cut.
+    clock.now += 0.1
+    answers(control, clock, 1, throttled=True)
+    assert control.rate is not None
+
+
+def test_a_burst_smaller_than_a_buckets_is_not_a_bucket_running_dry(clock: FakeClock) -> None:
+    # Two successes, then throttles in a row: at 10 req/s per success that would be a limit of 2 per second.
+    control = RateControl(clock=clock)
+    answers(control, clock, pacing.YOUNG_BURST - 1, throttled=False, spread=0.001)
+    answers(control, clock, 2 * pacing.YOUNG_THROTTLES, throttled=True, spread=0.001)
+    assert control.rate is None
+    # A fifth success now was sent after the first throttled request: not part of the burst.
+    answers(control, clock, 1, throttled=False, spread=0.001)
+    answers(control, clock, pacing.YOUNG_THROTTLES, throttled=True, spread=0.001)
+    assert control.rate is None
+
+
+def test_the_burst_is_counted_in_sending_order(clock: FakeClock) -> None:
+    # Answers overtake each other: successes sent before the first throttled request but answered after it
+    # are still the burst, and do not count as successes since the first throttle.
+    control = RateControl(clock=clock)
+    start = clock.now
+    answers(control, clock, 6, throttled=False, spread=0.001)
+    clock.now += 0.001
+    control.answered(throttled=True, sent=start + 0.0065)
+    for _ in range(4):  # sent before the throttled one, answered after it
+        clock.now += 0.0002
+        control.answered(throttled=False, sent=start + 0.006)
+    answers(control, clock, pacing.YOUNG_THROTTLES - 1, throttled=True, spread=0.0002)
+    assert control.rate is not None
+
+
 def test_an_early_cut_later_in_the_first_window_takes_the_burst_out(clock: FakeClock) -> None:
     # A 10 req/s bucket drained by 16 threads at 200 ms: 14 successes by 0.4 s (its burst of 10 and 4 more).
     control = RateControl(clock=clock)

@@ -13,9 +13,9 @@ for minutes (README, Performance). `RateControl` decides, `Pacer` makes the thre
   sent after a cut are still throttled, cut again at what succeeded since;
 - **probe**: 5 % of the rate per second of successes up to 0.95 of the rate that last succeeded, 1 % above it;
 - **early**: before a whole window has passed, a throttle cuts only when the answers look like a bucket
-  running dry (YOUNG_THROTTLES throttles, most answers since the first of them throttled), not like a coin
-  flip: at in-process speed a coin flip after 10 answers in 10 ms would read as 10 requests/s; until then
-  each throttle halves the requests in flight;
+  running dry (a burst, then YOUNG_THROTTLES throttles and no more successes than its refill allows), not
+  like a coin flip: at in-process speed a coin flip after 10 answers in 10 ms would read as 10 requests/s;
+  until then each throttle halves the requests in flight;
 - **not our doing**: when two cuts in a row do not lower the throttled fraction, the throttling does not
   follow the rate (random, or someone else's): the pacing is undone (unpaced again, or the cap) and
   throttling at that fraction is ignored for BACKGROUND_HOLD seconds;
@@ -50,8 +50,11 @@ TRIAL_MAX_WINDOWS = 5
 CUT_HELPED = 0.6  # a cut helped when the throttled fraction fell below 0.6 of the previous
 QUIET = 0.05  # a throttled fraction this low after a cut: the cut worked
 MIN_SAMPLE = 8  # answers in the window before a first judgement
-YOUNG_THROTTLES = 3  # before a whole window has passed, a cut needs this many throttles ...
-YOUNG_FRACTION = 0.6  # ... and this fraction of the answers since the first of them throttled
+# Before a whole window has passed, a cut needs a bucket running dry: this many throttles ...
+YOUNG_THROTTLES = 3
+YOUNG_FRACTION = 0.6  # ... this fraction of the answers sent since the first of them throttled ...
+YOUNG_BURST = 5  # ... at least this many successes before it (a smaller burst is not a bucket's) ...
+YOUNG_REFILL = 2.0  # ... and since it, at most this many times the successes a bucket's refill allows
 EARLY_BACKOFF = 0.5  # until then, each throttle halves the requests in flight
 BACKGROUND_HOLD = 300.0  # seconds throttling that does not follow the rate is ignored
 # Standard errors above that fraction before a window's throttling is ours again. It is checked at every
@@ -89,7 +92,8 @@ class RateControl:
         self._start_window: float | None = START_IN_FLIGHT
         self._next_send = 0.0
         self._first_sent: float | None = None
-        self._recent: collections.deque[tuple[float, bool]] = collections.deque()  # (answered, throttled)
+        # (answered, throttled, sent) over the last window
+        self._recent: collections.deque[tuple[float, bool, float]] = collections.deque()
         self._last_cut = -math.inf
         self._trial: _Trial | None = None
         self._episode: _Episode | None = None
@@ -129,7 +133,7 @@ class RateControl:
         self._in_flight = max(0, self._in_flight - 1)
         if self._first_sent is None:
             self._first_sent = sent
-        self._recent.append((now, throttled))
+        self._recent.append((now, throttled, sent))
         while self._recent[0][0] < now - WINDOW_SECONDS:
             self._recent.popleft()
         trial = self._trial
@@ -159,7 +163,7 @@ class RateControl:
         answers = len(self._recent)
         if answers < MIN_SAMPLE:
             return
-        throttled = sum(1 for _, was_throttled in self._recent if was_throttled)
+        throttled = sum(1 for _, was_throttled, _ in self._recent if was_throttled)
         background = self._background if now < self._background_until else 0.0
         if background:
             # Throttling that does not follow the rate: only a clearly higher fraction is ours.
@@ -168,7 +172,7 @@ class RateControl:
                 return
         assert self._first_sent is not None
         measured = now - self._first_sent >= WINDOW_SECONDS
-        if not measured and not self._running_dry():
+        if not measured and not self._running_dry(now):
             # Not yet a pattern: halve the requests in flight meanwhile. A bucket running dry then costs fewer
             # throttles until it shows; a coin flip costs a few round trips of concurrency, not a pace.
             self._start_window = max(
@@ -181,17 +185,29 @@ class RateControl:
         covered = WINDOW_SECONDS if measured else WINDOW_SECONDS + now - self._first_sent
         self._cut(now, succeeded=(answers - throttled) / covered, measured=measured)
 
-    def _running_dry(self) -> bool:
-        """Early in a run: do the answers look like a bucket that ran dry (most answers since the first
-        throttle throttled) rather than a coin flip? At a bucket the client is then far above the limit and
-        the early estimate (burst plus limit) is fair; after a coin flip at in-process speed it would be a
-        hundredth of the rate, and the trials that undo such a cut would take seconds at that rate."""
-        since_first = throttled = 0
-        for _, was_throttled in self._recent:
-            if was_throttled or since_first:
-                since_first += 1
-                throttled += was_throttled
-        return throttled >= YOUNG_THROTTLES and throttled >= YOUNG_FRACTION * since_first
+    def _running_dry(self, now: float) -> bool:
+        """Early in a run: do the answers look like a bucket that ran dry rather than a coin flip? A bucket
+        grants its burst, then only its refill: after the first throttled request, successes come no faster
+        than the burst per window (the early estimate's assumption), and most requests are throttled. After a
+        coin flip at in-process speed, successes go on at the client's rate; cut on the early estimate, such a
+        run would be paced at a hundredth of it, and the trials that undo the cut take seconds at that rate.
+        In sending order, not answering: answers overtake each other, a bucket decides as requests arrive."""
+        first = min(sent for _, was_throttled, sent in self._recent if was_throttled)
+        before = after = throttled = 0
+        for _, was_throttled, sent in self._recent:
+            if was_throttled:
+                throttled += 1
+            elif sent < first:
+                before += 1
+            else:
+                after += 1
+        refill = before * (now - first) / WINDOW_SECONDS
+        return (
+            before >= YOUNG_BURST
+            and throttled >= YOUNG_THROTTLES
+            and throttled >= YOUNG_FRACTION * (throttled + after)
+            and after <= YOUNG_REFILL * refill
+        )
 
     def _judge(self, trial: _Trial, *, throttled: bool, sent: float, now: float) -> bool:
         """Count an answer to a request sent after the last cut; True once the cut was judged."""
