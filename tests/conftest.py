@@ -25,3 +25,9 @@ def _private_cache_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterat
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = saved
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (a stable sort): `make test` runs on two workers, and a 40-second test that starts
+    last keeps one worker busy while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
