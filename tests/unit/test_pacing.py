@@ -131,17 +131,31 @@ def test_a_bucket_running_dry_early_cuts_at_once(clock: FakeClock) -> None:
 
 
 def test_early_successes_faster_than_a_refill_are_a_coin_flip_not_a_bucket(clock: FakeClock) -> None:
-    # A burst of 10, then throttle, success, throttle, throttle within 4 ms: three throttles, three quarters
-    # of the answers since the first. A bucket refilling 10 tokens per second grants 0.04 in 4 ms, not one.
+    # A burst of 5, then within 17 ms 11 throttles and 6 successes: two thirds throttled in the end, but
+    # more successes since the first throttle than the burst (what may have been granted out of order) and
+    # its refill (0.17) allow.
     control = RateControl(clock=clock)
-    answers(control, clock, 10, throttled=False, spread=0.001)
-    for throttled in (True, False, True, True):
-        answers(control, clock, 1, throttled=throttled, spread=0.001)
+    answers(control, clock, 5, throttled=False, spread=0.001)
+    for answer in "TSSTSTSTSTSTTTTTT":
+        answers(control, clock, 1, throttled=answer == "T", spread=0.001)
     assert control.rate is None
     # The same answers once 100 ms have passed since the first throttle are what a refill grants: a cut.
     clock.now += 0.1
     answers(control, clock, 1, throttled=True)
     assert control.rate is not None
+
+
+def test_successes_reordered_on_their_way_to_the_bucket_are_still_its_burst(clock: FakeClock) -> None:
+    # A burst of 12; requests sent just after the first throttled one were granted before it (the network,
+    # the server's threads): 8 successes come back sent after it, then only throttles.
+    control = RateControl(clock=clock)
+    answers(control, clock, 12, throttled=False, spread=0.001)
+    answers(control, clock, 1, throttled=True, spread=0.0005)
+    answers(control, clock, 8, throttled=False, spread=0.0005)
+    answers(control, clock, 2 * pacing.YOUNG_THROTTLES, throttled=True, spread=0.0005)
+    assert control.rate is None  # 7 of 15 since the first throttle: not yet most of them
+    answers(control, clock, 6, throttled=True, spread=0.0005)
+    assert control.rate is not None  # 13 of 21
 
 
 def test_a_burst_smaller_than_a_buckets_is_not_a_bucket_running_dry(clock: FakeClock) -> None:
