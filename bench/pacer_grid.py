@@ -177,8 +177,9 @@ def random_throttling(shipped_concurrency: int) -> list[dict[str, Any]]:
         for _ in range(RANDOM_REPEATS):
             paced_runs.append(clean(concurrency=shipped_concurrency, **common))
             sequential_runs.append(clean(concurrency=1, pacing=False, **common))
-        paced_seconds = statistics.median(run["seconds"] for run in paced_runs)
-        sequential_seconds = statistics.median(run["seconds"] for run in sequential_runs)
+        paced_each = [run["seconds"] for run in paced_runs]
+        sequential_each = [run["seconds"] for run in sequential_runs]
+        paced_seconds, sequential_seconds = statistics.median(paced_each), statistics.median(sequential_each)
         random_rows.append(
             {
                 "throttle_rate": throttle_rate,
@@ -186,16 +187,15 @@ def random_throttling(shipped_concurrency: int) -> list[dict[str, Any]]:
                 "paced_seconds": paced_seconds,
                 "sequential_seconds": sequential_seconds,
                 "speed_vs_sequential": round(sequential_seconds / paced_seconds, 2),
-                "paced_runs_seconds": [run["seconds"] for run in paced_runs],
-                "sequential_runs_seconds": [run["seconds"] for run in sequential_runs],
+                "paced_runs_seconds": paced_each,
+                "sequential_runs_seconds": sequential_each,
                 "paced": paced_runs,
                 "sequential": sequential_runs,
             }
         )
         log(
             f"random throttling {throttle_rate:.0%}: paced x{shipped_concurrency} median {paced_seconds} s "
-            f"{[run['seconds'] for run in paced_runs]}, sequential median {sequential_seconds} s "
-            f"{[run['seconds'] for run in sequential_runs]}"
+            f"{paced_each}, sequential median {sequential_seconds} s {sequential_each}"
         )
     return random_rows
 

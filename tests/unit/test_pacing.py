@@ -159,7 +159,7 @@ def test_successes_reordered_on_their_way_to_the_bucket_are_still_its_burst(cloc
 
 
 def test_a_burst_smaller_than_a_buckets_is_not_a_bucket_running_dry(clock: FakeClock) -> None:
-    # Two successes, then throttles in a row: at 10 req/s per success that would be a limit of 2 per second.
+    # Four successes, then throttles in a row: an early cut would read a limit of 4 requests/s from them.
     control = RateControl(clock=clock)
     answers(control, clock, pacing.YOUNG_BURST - 1, throttled=False, spread=0.001)
     answers(control, clock, 2 * pacing.YOUNG_THROTTLES, throttled=True, spread=0.001)

@@ -13,7 +13,8 @@ for minutes (README, Performance). `RateControl` decides, `Pacer` makes the thre
   sent after a cut are still throttled, cut again at what succeeded since;
 - **probe**: 5 % of the rate per second of successes up to 0.95 of the rate that last succeeded, 1 % above it;
 - **early**: before a whole window has passed, a throttle cuts only when the answers look like a bucket
-  running dry (a burst, then YOUNG_THROTTLES throttles and no more successes than its refill allows), not
+  running dry (a burst, then YOUNG_THROTTLES throttles and no more successes than the burst again and its
+  refill allow), not
   like a coin flip: at in-process speed a coin flip after 10 answers in 10 ms would read as 10 requests/s;
   until then each throttle halves the requests in flight;
 - **not our doing**: when two cuts in a row do not lower the throttled fraction, the throttling does not
@@ -172,7 +173,7 @@ class RateControl:
                 return
         assert self._first_sent is not None
         measured = now - self._first_sent >= WINDOW_SECONDS
-        if not measured and not self._running_dry(now):
+        if not measured and not self._running_dry(now, throttled=throttled):
             # Not yet a pattern: halve the requests in flight meanwhile. A bucket running dry then costs fewer
             # throttles until it shows; a coin flip costs a few round trips of concurrency, not a pace.
             self._start_window = max(
@@ -185,7 +186,7 @@ class RateControl:
         covered = WINDOW_SECONDS if measured else WINDOW_SECONDS + now - self._first_sent
         self._cut(now, succeeded=(answers - throttled) / covered, measured=measured)
 
-    def _running_dry(self, now: float) -> bool:
+    def _running_dry(self, now: float, *, throttled: int) -> bool:
         """Early in a run: do the answers look like a bucket that ran dry rather than a coin flip? A bucket
         grants its burst, then only its refill: after the first throttled request, successes come no faster
         than the burst per window (the early estimate's assumption), and most requests are throttled. After a
@@ -194,16 +195,11 @@ class RateControl:
         In sending order, not answering: answers overtake each other. Requests do too, on their way to the
         bucket (the network, the server's threads): up to the burst's size of successes sent after the first
         throttled request count as the burst granted out of order (against the emulator server at 5 ms per
-        call, 8 such successes came back among the first 20; without the allowance the rule never fired)."""
+        call, 8 such successes came back among the first 20; without the allowance the rule often did not
+        fire there)."""
         first = min(sent for _, was_throttled, sent in self._recent if was_throttled)
-        before = after = throttled = 0
-        for _, was_throttled, sent in self._recent:
-            if was_throttled:
-                throttled += 1
-            elif sent < first:
-                before += 1
-            else:
-                after += 1
+        before = sum(1 for _, was_throttled, sent in self._recent if not was_throttled and sent < first)
+        after = len(self._recent) - throttled - before
         refill = before * (now - first) / WINDOW_SECONDS
         return (
             before >= YOUNG_BURST
