@@ -536,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     document.update(
         {
             "efficiency": result["efficiency"],
+            "efficiency_pacing_off": result["pacing_off"]["efficiency"],
             "speedup": result["speedup"],
             "calls_ratio": max(run["calls_ratio"] for run in result["engine_runs"]),
             "latency_ms": args.latency_ms,
