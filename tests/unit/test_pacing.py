@@ -262,6 +262,43 @@ def test_cuts_that_do_not_lower_the_throttled_fraction_are_undone(clock: FakeClo
     assert control.rate is not None
 
 
+def test_a_second_cut_whose_throttles_already_decide_its_trial_is_undone_at_once(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=80, throttled=20)
+    throttled_after_the_cut(control, clock, throttled=4, ok=16)  # 20 % after the first cut
+    assert control.rate is not None
+    # After the second cut, 3 throttles: whatever the other 17 answers, a whole trial is at least 15 %
+    # throttled, not below 0.6 of 20 %. Undone at the third, not after pacing through 17 more answers.
+    clock.now += 0.01
+    answers(control, clock, 2, throttled=True, spread=0.01)
+    assert control.rate is not None
+    answers(control, clock, 1, throttled=True, spread=0.01)
+    assert control.rate is None
+    # The background pools both trials (7 of 23), not the 3 of 3 the stopped trial counted (that would ignore
+    # any throttling for BACKGROUND_HOLD): a clearly higher fraction is still answered.
+    clock.now += 2 * pacing.WINDOW_SECONDS
+    window_of(control, clock, ok=40, throttled=60)
+    assert control.rate is not None
+
+
+def test_a_second_trial_is_not_cut_short_while_it_could_still_be_quiet(clock: FakeClock) -> None:
+    control = RateControl(clock=clock)
+    window_of(control, clock, ok=94, throttled=6)
+    # A slow first trial, judged after TRIAL_MAX_WINDOWS on 15 answers, 1 throttled (6.7 %): cut again.
+    clock.now += 0.01
+    answers(control, clock, 1, throttled=True, spread=0.4)
+    answers(control, clock, 14, throttled=False, spread=0.4)
+    second = control.rate
+    assert second is not None
+    # One throttle is more than 0.6 of 6.7 % of a whole trial, but one throttle in 20 is quiet (5 %): the
+    # verdict is not certain, so the pace holds.
+    clock.now += 0.01
+    answers(control, clock, 1, throttled=True, spread=0.01)
+    assert control.rate == second
+    answers(control, clock, pacing.TRIAL_ATTEMPTS - 1, throttled=False, spread=0.01)
+    assert control.rate is not None
+
+
 def test_a_window_a_little_above_the_background_is_still_luck(clock: FakeClock) -> None:
     control = RateControl(clock=clock)
     twenty_percent_through_two_cuts(control, clock)
