@@ -227,8 +227,12 @@ class RateControl:
             now >= trial.started + TRIAL_MAX_WINDOWS * WINDOW_SECONDS and trial.attempts >= TRIAL_MIN_ATTEMPTS
         )
         if not enough:
+            # The fewest throttles a whole trial can end with: when even that is not ours, the verdict (undo)
+            # is certain and is given now, not after pacing through the rest of the trial. Under random
+            # throttling that rest is the slowest part of a run: two cuts deep, one thread sends at a fifth of
+            # its speed.
             previous = episode.previous
-            if previous is None or not _cannot_have_helped(trial, previous):
+            if previous is None or not _not_ours(trial.throttled / TRIAL_ATTEMPTS, episode.previous_fraction):
                 return False
             # Stopped at its throttles, this trial over-counts them: the background pools both trials.
             attempts = previous.attempts + trial.attempts
@@ -238,7 +242,7 @@ class RateControl:
         fraction = trial.throttled / trial.attempts
         if fraction <= QUIET:
             self._episode = None  # the cut stopped the throttling
-        elif episode.previous_fraction is not None and fraction >= CUT_HELPED * episode.previous_fraction:
+        elif _not_ours(fraction, episode.previous_fraction):
             self._undo(now, background=fraction)
         else:
             episode.previous = trial
@@ -274,14 +278,10 @@ class RateControl:
         self._start_window = None
 
 
-def _cannot_have_helped(trial: _Trial, previous: _Trial) -> bool:
-    """Do a second cut's throttles so far already make its whole trial neither quiet nor helped? Then the
-    verdict (undo) is certain and is given now, not after pacing through the rest of the trial: under random
-    throttling that rest is the slowest part of a run (two cuts deep, one thread sends at about a fifth of
-    its speed)."""
-    return trial.throttled > QUIET * TRIAL_ATTEMPTS and trial.throttled >= (
-        CUT_HELPED * previous.throttled / previous.attempts * TRIAL_ATTEMPTS
-    )
+def _not_ours(fraction: float, previous_fraction: float | None) -> bool:
+    """A second cut's trial neither quiet nor helped: two cuts in a row did not lower the throttled
+    fraction."""
+    return previous_fraction is not None and fraction > QUIET and fraction >= CUT_HELPED * previous_fraction
 
 
 class Pacer:
