@@ -27,6 +27,7 @@ from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup_cdk.config import CleanupSettings
 from lambda_share import sweep as lambda_share_sweep
 from orgscale import organization_scale
+from pacer_grid import chart as pacer_grid_chart
 from pacer_grid import grid as pacer_grid
 from processes import HandlerWorker, emulator
 from ratelimit import rate_limited
@@ -556,11 +557,14 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     document["targets"] = targets(document)
+    if not args.no_save:
+        pacer["chart"] = f"bench/results/{_stamp(document['date'])}-pacer-grid.png"
     document["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     document["bench_seconds"] = round(time.monotonic() - started, 1)
     text = json.dumps(document, indent=2)
     if not args.no_save:
         save(text, document["date"])
+        pacer_grid_chart(pacer, REPO_ROOT / pacer["chart"])
     print(text)
     log(
         f"done in {document['bench_seconds']}s; targets: "
@@ -571,9 +575,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _stamp(date: str) -> str:
+    return date.replace(":", "").replace("-", "").replace("+0000", "Z")
+
+
 def save(text: str, date: str) -> None:
     RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = date.replace(":", "").replace("-", "").replace("+0000", "Z")
+    stamp = _stamp(date)
     for path in (RESULTS_DIR / "latest.json", RESULTS_DIR / f"{stamp}.json"):
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(text + "\n", encoding="utf-8")
