@@ -33,6 +33,7 @@ from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
 from glacier_cleanup.handler import lambda_handler
 from glacier_cleanup.terminal.output import render_summary_table
+from glacier_cleanup_cdk.config import CleanupSettings
 
 from glacier_emulator.client_helpers import initiate_with_creation_date
 from glacier_emulator.handles import Credentials, ServerHandle, ServerProcess
@@ -69,7 +70,7 @@ class DemoLambdaContext:
 
     function_name: str = "glacier-multipart-cleanup-demo"
     function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
+    memory_limit_in_mb: int = int(CleanupSettings.model_fields["memory_mb"].default)  # the shipped size
     invoked_function_arn: str = (
         f"arn:aws:lambda:{REGION}:123456789012:function:glacier-multipart-cleanup-demo"
     )
