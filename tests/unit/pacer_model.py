@@ -8,7 +8,10 @@ rand(0, 1) * 2^(attempt - 1) s (at most 20 s), at most `max_attempts` attempts, 
 (500; 5 per throttled retry; a success gives back what its request took, or 1); `fixed_backoff` replaces the
 backoff with a constant, as the reliability drills do (2 ms). A `neighbour` sends on its
 own at that many requests/s (Poisson) into the same bucket, never retrying: the backup uploader (until the run
-ends, and for at least `neighbour_seconds`).
+ends, and for at least `neighbour_seconds`). With `vaults`, the run has the engine's critical path: one
+ListVaults call, then one listing call per vault, whose success makes its share of the `requests` (the aborts)
+available; a worker with nothing to do waits for work, and a listing call's retries hold back its vault's
+aborts.
 
 This is the pacer's tuning ground (many conditions in seconds, reproducible by seed); bench/pacer_grid.py
 measures the real handler against the local AWS.
@@ -16,6 +19,7 @@ measures the real handler against the local AWS.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import math
 import random
@@ -38,6 +42,7 @@ class Outcome:
     throttled_fraction: float
     failed: int
     neighbour_throttled_fraction: float
+    attempts: int
 
 
 class _Clock:
@@ -67,6 +72,7 @@ def simulate(
     seed: int = 1,
     max_attempts: int = 10,
     fixed_backoff: float | None = None,
+    vaults: int = 0,
 ) -> Outcome:
     rng = random.Random(seed)
     clock = _Clock()
@@ -78,8 +84,12 @@ def simulate(
     stats = {"ok": 0, "throttled": 0, "attempts": 0, "failed": 0, "done": 0, "end": 0.0}
     neighbour_stats = {"attempts": 0, "throttled": 0}
     quota = [RETRY_QUOTA]
-    remaining = [requests]
-    waiting: list[tuple[int, int]] = []
+    remaining = [0 if vaults else requests]
+    total = requests + (vaults + 1 if vaults else 0)
+    work: collections.deque[str] = collections.deque(["list_vaults"] if vaults else [])
+    idle = [0]
+    shares = collections.deque(requests // vaults + (index < requests % vaults) for index in range(vaults))
+    waiting: list[tuple[int, int, str]] = []
     wakes: set[float] = set()
 
     def at(when: float, action: Callable[..., None], *args: Any) -> None:
@@ -88,15 +98,29 @@ def simulate(
         heapq.heappush(events, (when, sequence, action, args))
 
     def next_request() -> None:
-        if remaining[0] > 0:
+        if work:
+            attempt(1, 0, work.popleft())
+        elif remaining[0] > 0:
             remaining[0] -= 1
-            attempt(1, 0)
+            attempt(1, 0, "abort")
+        else:
+            idle[0] += 1
 
-    def attempt(number: int, cost: int) -> None:
+    def found(kind: str) -> None:
+        """A listing call's success: the work it finds, taken up by idle workers."""
+        if kind == "list_vaults":
+            work.extend(["list_vault"] * vaults)
+        elif kind == "list_vault":
+            work.extend(["abort"] * shares.popleft())
+        while idle[0] and (work or remaining[0]):
+            idle[0] -= 1
+            next_request()
+
+    def attempt(number: int, cost: int, kind: str) -> None:
         if control is None:
-            send(number, cost)
+            send(number, cost, kind)
             return
-        waiting.append((number, cost))
+        waiting.append((number, cost, kind))
         release()
 
     def release() -> None:
@@ -108,23 +132,24 @@ def simulate(
             wakes.add(slot)
             at(slot, release)
 
-    def send(number: int, cost: int) -> None:
+    def send(number: int, cost: int, kind: str) -> None:
         stats["attempts"] += 1
         allowed = (bucket is None or bucket.try_take()) and rng.random() >= random_throttling
-        at(clock.now + latency * rng.uniform(0.8, 1.2), answer, number, cost, clock.now, allowed)
+        at(clock.now + latency * rng.uniform(0.8, 1.2), answer, number, cost, kind, clock.now, allowed)
 
     def finish() -> None:
         stats["done"] += 1
         stats["end"] = clock.now
         next_request()
 
-    def answer(number: int, cost: int, sent: float, allowed: bool) -> None:
+    def answer(number: int, cost: int, kind: str, sent: float, allowed: bool) -> None:
         if control is not None:
             control.answered(throttled=not allowed, sent=sent)
             release()
         if allowed:
             stats["ok"] += 1
             quota[0] = min(RETRY_QUOTA, quota[0] + (cost or 1))
+            found(kind)
             finish()
             return
         stats["throttled"] += 1
@@ -133,13 +158,13 @@ def simulate(
             backoff = (
                 fixed_backoff if fixed_backoff is not None else rng.random() * min(20.0, 2.0 ** (number - 1))
             )
-            at(clock.now + backoff, attempt, number + 1, THROTTLING_RETRY_COST)
+            at(clock.now + backoff, attempt, number + 1, THROTTLING_RETRY_COST, kind)
         else:
-            stats["failed"] += 1
+            stats["failed"] += 1  # a listing call's: what it would have found is never done
             finish()
 
     def neighbour_request() -> None:
-        if stats["done"] >= requests and clock.now >= neighbour_seconds:
+        if stats["done"] >= total and clock.now >= neighbour_seconds:
             return
         neighbour_stats["attempts"] += 1
         neighbour_stats["throttled"] += bucket is not None and not bucket.try_take()
@@ -160,4 +185,5 @@ def simulate(
         throttled_fraction=stats["throttled"] / max(1, stats["attempts"]),
         failed=stats["failed"],
         neighbour_throttled_fraction=neighbour_stats["throttled"] / max(1, neighbour_stats["attempts"]),
+        attempts=stats["attempts"],
     )

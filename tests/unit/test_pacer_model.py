@@ -44,6 +44,15 @@ def median_seconds(**knobs: Any) -> float:
     return statistics.median(simulate(seed=seed, **knobs).seconds for seed in range(5))
 
 
+def test_with_the_critical_path_aborts_wait_for_their_listing_calls() -> None:
+    flat = simulate(limit=0, latency=0.02, concurrency=64, requests=50, paced=False)
+    chained = simulate(limit=0, latency=0.02, concurrency=64, requests=50, paced=False, vaults=2)
+    assert (flat.attempts, chained.attempts) == (50, 53)  # ListVaults and one listing call per vault
+    # 64 threads send every abort at once without it; with it, after ListVaults and their vault's listing call
+    assert flat.seconds <= 0.02 * 1.2
+    assert chained.seconds >= 3 * 0.02 * 0.8
+
+
 @pytest.mark.parametrize("throttling", [0.2, 0.5])
 @pytest.mark.parametrize("concurrency", [16, 64])
 def test_random_throttling_never_makes_a_run_slower_than_a_sequential_client(
