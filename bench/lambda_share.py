@@ -73,7 +73,7 @@ def measure(memory_mb: int, *, scenario: Scenario, latency_ms: float, limit: flo
         seed(handle, scenario)
         if limit:
             handle.configure(rate_limit=limit)
-        with HandlerWorker(endpoint, 16, cgroup=group) as worker:
+        with HandlerWorker(endpoint, 16, cgroup=group, memory_mb=memory_mb) as worker:
             import_seconds = float(worker.ready["import_seconds"])
             reply = worker.invoke(SCHEDULE_EVENT)
     result = reply["result"]

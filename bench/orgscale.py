@@ -10,12 +10,14 @@ call) and names every other term, so a reader can redo it with their own figures
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
+import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -133,7 +135,10 @@ def per_target_at_share(memory_mb: int, repeat: int = 20) -> dict[str, Any]:
         endpoint = str(handle.endpoint_url)
         org = member_accounts(handle)
         settings = {"AWS_ENDPOINT_URL": endpoint, "CLEANUP_MEMBER_ROLE_NAME": ROLE}
-        with cpu_share(memory_mb) as group, HandlerWorker(endpoint, 16, cgroup=group, **settings) as worker:
+        with (
+            cpu_share(memory_mb) as group,
+            HandlerWorker(endpoint, 16, cgroup=group, memory_mb=memory_mb, **settings) as worker,
+        ):
 
             def event(name: str) -> dict[str, Any]:
                 reply = worker.invoke(
@@ -164,6 +169,21 @@ def per_target_at_share(memory_mb: int, repeat: int = 20) -> dict[str, Any]:
         "handler_at_share_ms": round(cpu_ms(warm) / share, 2),
         "cold_start_at_share_s": round(import_seconds + first["cpu_seconds"] / share, 3),
     }
+
+
+@contextmanager
+def _function_output_discarded() -> Iterator[None]:
+    """The handlers run in this process: their log lines and EMF metrics (stdout in Lambda) go to /dev/null,
+    so their cost is still paid and `make bench`'s stdout stays one JSON document (as in bench/worker.py)."""
+    from glacier_cleanup.observability import set_log_stream  # noqa: PLC0415 - after the environment is set
+
+    stdout = sys.stdout
+    with open(os.devnull, "w", encoding="utf-8") as devnull, contextlib.redirect_stdout(devnull):
+        set_log_stream(devnull)
+        try:
+            yield
+        finally:
+            set_log_stream(stdout)
 
 
 def per_target_costs(repeat: int = 30) -> dict[str, Any]:
@@ -319,9 +339,11 @@ def organization_scale(
     *, concurrency: int, accounts: int = 1000, regions: int = 17, memory_mb: int = 1024
 ) -> dict[str, Any]:
     started = datetime.now(UTC)
-    costs = per_target_costs()
+    with _function_output_discarded():
+        costs = per_target_costs()
     costs["at_share"] = per_target_at_share(memory_mb)
-    plan = planning(accounts=accounts, regions=20)
+    with _function_output_discarded():
+        plan = planning(accounts=accounts, regions=20)
     return {
         "measured_at": started.isoformat(timespec="seconds"),
         "per_target": costs,

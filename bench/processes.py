@@ -97,16 +97,21 @@ class HandlerWorker:
         concurrency: int,
         *,
         cgroup: Path | None = None,
+        memory_mb: int = 1769,
         **settings: str,
     ) -> None:
-        """With `cgroup`, the worker joins that cgroup before Python starts (bench/lambda_share.py)."""
+        """With `cgroup`, the worker joins that cgroup before Python starts (bench/lambda_share.py);
+        `memory_mb` is the size whose CPU share it has, as Lambda tells its functions (default: a whole
+        core's)."""
         argv = [sys.executable, str(BENCH_DIR / "worker.py")]
         if cgroup is not None:
             argv = ["sh", "-c", f'echo $$ > "{cgroup}/cgroup.procs" && exec "$0" "$@"', *argv]
         self.process = subprocess.Popen(
             argv,
             cwd=REPO_ROOT,
-            env=function_environment(endpoint_url, concurrency, **settings),
+            env=function_environment(
+                endpoint_url, concurrency, AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(memory_mb), **settings
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
