@@ -18,6 +18,7 @@ from glacier_emulator.handles import ServerHandle
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 LAMBDA_SOURCE = REPO_ROOT / "lambda_src"
+ONE_VCPU_MB = 1769  # Lambda: one full vCPU at 1,769 MB
 
 # Glacier's page sizes (docs/glacier-api-facts): ListVaults 10, ListMultipartUploads 50.
 VAULTS_PAGE = 10

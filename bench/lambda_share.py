@@ -25,11 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import BENCH_DIR, Scenario, log, seed
+from common import BENCH_DIR, ONE_VCPU_MB, Scenario, log, seed
 from processes import HandlerWorker, emulator
 
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
-ONE_VCPU_MB = 1769  # Lambda: one full vCPU at 1,769 MB
 MEMORY_SIZES_MB = (128, 256, 512, 1024, 1769)
 # Lambda's Arm price (us-east-1, first tier): USD per GB-second, and per request.
 USD_PER_GB_SECOND = 0.0000133334

@@ -124,7 +124,8 @@ def per_target_at_share(memory_mb: int, repeat: int = 20) -> dict[str, Any]:
     server outside it): its init, its first (cold) event and warm events. The handler's own time at the
     share is its CPU time over the share: the emulator's time stands in for AWS's, which the model counts as
     round trips instead."""
-    from lambda_share import ONE_VCPU_MB, cgroup_unavailable, cpu_share  # noqa: PLC0415
+    from common import ONE_VCPU_MB  # noqa: PLC0415
+    from lambda_share import cgroup_unavailable, cpu_share  # noqa: PLC0415
     from processes import HandlerWorker, emulator  # noqa: PLC0415
 
     unavailable = cgroup_unavailable()

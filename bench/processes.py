@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from common import BENCH_DIR, LAMBDA_SOURCE, REPO_ROOT
+from common import BENCH_DIR, LAMBDA_SOURCE, ONE_VCPU_MB, REPO_ROOT
 
 from glacier_emulator.handles import ServerHandle, ServerProcess
 
@@ -97,7 +97,7 @@ class HandlerWorker:
         concurrency: int,
         *,
         cgroup: Path | None = None,
-        memory_mb: int = 1769,
+        memory_mb: int = ONE_VCPU_MB,
         **settings: str,
     ) -> None:
         """With `cgroup`, the worker joins that cgroup before Python starts (bench/lambda_share.py);

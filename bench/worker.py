@@ -29,6 +29,7 @@ class FakeLambdaContext:
     function_name: str = "glacier-multipart-cleanup"
     function_version: str = "$LATEST"
     # What Lambda sets for its runtime; bench/processes.py sets it to the size whose CPU share the worker has.
+    # Unset (in-process users, a whole core): common.ONE_VCPU_MB, not imported: the timed import stays bare.
     memory_limit_in_mb: int = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1769"))
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:glacier-multipart-cleanup"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
