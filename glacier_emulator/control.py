@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.core.base_backend import BackendDict
@@ -59,6 +59,10 @@ class Faults:
     # third-party uploader (which cannot send x-emulator-creation-date) then writes an upload the cleanup
     # considers old. 0: dated now, as Glacier does.
     upload_age_hours: float = 0.0
+    # The service's clock against the machine's, in seconds (negative: behind): every answer's `Date`
+    # header and every new upload's CreationDate follow it, so that drills can run "a week later" on the
+    # service's own clock, as the cleanup's looks read it.
+    clock_offset_seconds: float = 0.0
 
     def validated(self) -> Faults:
         if self.latency_ms < 0 or self.abort_grace_seconds < 0 or self.upload_age_hours < 0:
@@ -176,6 +180,10 @@ class EmulatorControl:
             self._aborts = []
             self._hooks = []
         LEDGER.reset()
+
+    def now(self) -> datetime:
+        """The service's time: the machine's, moved by ``clock_offset_seconds``."""
+        return datetime.now(UTC) + timedelta(seconds=self._faults.clock_offset_seconds)
 
     # ----- observation ---------------------------------------------------------------------------
     def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:

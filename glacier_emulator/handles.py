@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -131,6 +131,11 @@ class EmulatorHandle:
 
     def configure(self, **faults: Any) -> dict[str, Any]:
         raise NotImplementedError
+
+    def set_clock(self, at: datetime) -> None:
+        """Set the service's clock (answers' `Date`, new uploads' CreationDate) to `at`; time then runs on
+        from there as the machine's does."""
+        self.configure(clock_offset_seconds=(at - datetime.now(UTC)).total_seconds())
 
     def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:
         raise NotImplementedError

@@ -10,6 +10,7 @@ import random
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from moto.core.common_types import TYPE_RESPONSE
@@ -93,7 +94,8 @@ class EmulatorGlacierResponse(GlacierResponse):
             LOG.exception("glacier emulator: %s failed", operation)
             status, headers, body = GlacierError("InternalFailure", repr(error), 500, "Server").response()
         CONTROL.record(operation, _outcome(status, body), account, region)
-        return status, headers, body
+        # Glacier dates every answer (HTTP Date); the cleanup's activity check reads it as the look's time.
+        return status, {**headers, "date": format_datetime(CONTROL.now(), usegmt=True)}, body
 
     def _hook_params(self) -> dict[str, Any]:
         params: dict[str, Any] = dict(self.uri_match)
@@ -344,4 +346,4 @@ def _describe(vault: Vault) -> dict[str, Any]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return CONTROL.now()

@@ -4,12 +4,14 @@
 2. Seed a few vaults through the normal Glacier API: old, fresh, protected and excluded uploads
    (the `x-emulator-creation-date` header on InitiateMultipartUpload backdates them).
 3. The activity check: the observation table (DynamoDB, on the same local endpoint) gets the looks the
-   schedule's run two days ago recorded, written with the function's own adapter. Since then one old upload
+   schedule's run a week ago recorded, written with the function's own adapter. Since then one old upload
    (an mt-aws-glacier archive) received parts: it is kept; one old upload was never looked at: it is
    recorded and kept; the other old ones stayed the same for longer than the idle time: they are stale.
 4. Invoke the real `lambda_handler` three times, **as the function's role from the synthesized per-target
    template** (its policies deployed into the local AWS, which checks every call against them): a dry run,
-   the real run (the uploader sends another part just before it), and once more (nothing left).
+   the real run once the deployment's dry run is switched off, as after a review (the uploader sends another
+   part just before it), and once more (nothing left). The settings are the shipped defaults (the activity
+   check on, its idle time), with a protect pattern and an excluded vault.
 5. Show the log lines as they happen, a summary table per run, and the emulator's call counts.
 
 The server is always stopped at the end, whatever happens.
@@ -31,7 +33,7 @@ from typing import Any
 import boto3
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
-from glacier_cleanup.handler import lambda_handler
+from glacier_cleanup.handler import get_runtime, lambda_handler
 from glacier_cleanup.terminal.output import render_summary_table
 from glacier_cleanup_cdk.config import CleanupSettings
 
@@ -55,13 +57,13 @@ ACCOUNT = {
         (24 * 12, "video master reel 7", 2),
         (24 * 60, "keep: 4 TB restore still uploading", 1),
     ],
-    "scratch": [(24 * 400, None, 3), (24 * 7 + 1, "just past the 7-day threshold", 1)],
+    "scratch": [(24 * 400, None, 3), (24 * 8, "a day past the 7-day threshold", 1)],
     "legal-hold-2019": [(24 * 900, "excluded by CLEANUP_EXCLUDE_VAULTS", 2)],
     # Old by age; the activity check decides: one still receiving parts, one never looked at before.
     "big-archives": [(24 * 20, MT_AWS_GLACIER_DESCRIPTION, 1), (24 * 9, "never looked at before", 1)],
 }
-IDLE_HOURS = 48
-EARLIER_LOOK_HOURS = 50
+IDLE_HOURS = CleanupSettings().idle_hours  # the shipped default
+EARLIER_LOOK_HOURS = IDLE_HOURS + 2  # the schedule's look of a week ago
 
 
 @dataclass
@@ -151,7 +153,6 @@ def function_role(handle: ServerHandle) -> tuple[Credentials, str]:
                 "region": REGION,
                 "protect_description_regex": PROTECT_REGEX,
                 "exclude_vaults": [EXCLUDED],
-                "idle_hours": IDLE_HOURS,
             }
         ]
     }
@@ -236,7 +237,6 @@ def main() -> int:
                 "CLEANUP_PROTECT_DESCRIPTION_REGEX": PROTECT_REGEX,
                 "CLEANUP_EXCLUDE_VAULTS": EXCLUDED,
                 "CLEANUP_ACTIVITY_CHECK": "true",
-                "CLEANUP_IDLE_HOURS": str(IDLE_HOURS),
             }
         )
         banner("Seeding vaults through the normal API (InitiateMultipartUpload + x-emulator-creation-date)")
@@ -260,14 +260,19 @@ def main() -> int:
         say("  upload stayed the same.")
 
         runs = [
-            ("1/3  Dry run: report, abort nothing", {"dry_run": True}),
-            ("2/3  Real run: abort the stale uploads", {"dry_run": False}),
-            ("3/3  Once more: nothing left to do", {"dry_run": False}),
+            ("1/3  Dry run: report, abort nothing", {}),
+            ("2/3  Real run: abort the stale uploads", {}),
+            ("3/3  Once more: nothing left to do", {}),
         ]
         for number, (title, event) in enumerate(runs):
             if number == 1:
+                # An event may not turn a dry-run deployment into real aborts (inputs/guardrails.py): the
+                # operator sets dry_run false in the config after reviewing the dry run, and deploys.
+                os.environ["CLEANUP_DRY_RUN"] = "false"
+                get_runtime.cache_clear()
+                say("\n  (dry run reviewed: the config's dry_run set to false and deployed)")
                 add_part(server.url, "big-archives", active_upload, 1)
-                say("\n  (the mt-aws-glacier uploader sends another part)")
+                say("  (the mt-aws-glacier uploader sends another part)")
             banner(f"{title}   event={event}   (log lines and EMF metrics as Lambda would print them)")
             calls_before = handle.stats()["total"]
             context = DemoLambdaContext(deadline=time.monotonic() + 300)

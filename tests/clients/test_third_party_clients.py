@@ -328,6 +328,7 @@ def test_a_slow_glacier_upload_survives_two_cleanups_and_completes(
         raise AssertionError(f"glacier-upload did not reach {count} parts: {uploader.poll()}")
 
     def clean(at: datetime) -> Any:
+        glacier_server.set_clock(at)  # the service's clock dates the looks
         return run_cleanup(
             GlacierAdapter(glacier_server.client()),
             CleanupPlan(
@@ -348,7 +349,7 @@ def test_a_slow_glacier_upload_survives_two_cleanups_and_completes(
     finally:
         if uploader.poll() is None:
             uploader.kill()
-        glacier_server.configure(upload_age_hours=0, latency_ms=0)
+        glacier_server.configure(upload_age_hours=0, latency_ms=0, clock_offset_seconds=0)
 
     assert (first.uploads_first_seen, first.uploads_aborted) == (1, 0)
     assert (second.uploads_active, second.uploads_aborted) == (1, 0)

@@ -80,6 +80,7 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
             "rate_limit": 25.0,
             "rate_burst": 5.0,
             "upload_age_hours": 0.0,
+            "clock_offset_seconds": 0.0,
         }
         client = handle.client()
         with pytest.raises(client.exceptions.NoLongerSupportedException):

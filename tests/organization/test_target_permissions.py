@@ -44,13 +44,15 @@ class Target:
         glacier.create_vault("backups")
         old = (datetime.now(UTC) - timedelta(days=30)).isoformat()
         self.uploads = glacier.seed("backups", 4, creation_date=old)
-        # What the schedule's run two days ago recorded: the uploads have been idle since.
+        # What the schedule's run eight days ago recorded: the uploads have been idle since.
         store = DynamoObservationStore(_HandleSession(glacier), self.stack.observation_table)  # type: ignore[arg-type]
-        then = datetime.now(UTC) - timedelta(hours=50)
+        then = datetime.now(UTC) - timedelta(hours=170)
         for upload_id in self.uploads:
             key = UploadKey(ACCOUNT, REGION, "backups", upload_id)
             store.put(
-                key, Observation(Progress(0, 0), then, then), expires_at=then + retention(timedelta(hours=48))
+                key,
+                Observation(Progress(0, 0), then, then),
+                expires_at=then + retention(timedelta(hours=168)),
             )
 
     def run(self, execution_input: dict[str, Any]) -> dict[str, Any] | str:

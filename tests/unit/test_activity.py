@@ -61,9 +61,14 @@ def test_an_upload_whose_progress_changed_within_the_idle_time_is_never_released
         if activity is not Activity.IDLE:
             continue
         # Released only if an earlier look, at least `idle` before this one, saw this same progress, and
-        # every look since then saw it too: no change within the idle time, whatever the clock did.
+        # every look since then saw it too: no change within the idle time, whatever the clock did. A
+        # distrusted stored look (a clock that jumped back past the tolerance) restarts the wait.
         run_start = index
-        while run_start > 0 and judged[run_start - 1][1] == progress:
+        while (
+            run_start > 0
+            and judged[run_start - 1][1] == progress
+            and judged[run_start][2] is not Activity.DISTRUSTED
+        ):
             run_start -= 1
         assert run_start < index, "released at its first look of this progress"
         assert now - judged[run_start][0] >= idle
@@ -77,7 +82,8 @@ def test_a_first_look_or_a_change_is_never_idle_and_restarts_the_wait(
     judged = replay(history, IDLE)
     assert judged[0][2] is Activity.FIRST_SEEN
     for (_, before, _), (_, after, activity) in itertools.pairwise(judged):
-        assert (activity is Activity.ACTIVE) == (before != after)
+        if activity is not Activity.DISTRUSTED:  # which restarts the wait whatever the progress
+            assert (activity is Activity.ACTIVE) == (before != after)
 
 
 def test_unchanged_for_the_idle_time_is_idle_and_keeps_its_first_instant() -> None:
@@ -104,8 +110,41 @@ def test_any_change_of_parts_or_bytes_is_activity(change: Progress) -> None:
 
 
 def test_a_clock_that_went_backwards_is_never_long_enough() -> None:
-    record = Observation(Progress(1, 1), T0 + timedelta(days=10), T0 + timedelta(days=10))
-    assert judge_activity(record, Progress(1, 1), T0, IDLE).activity is Activity.WAITING
+    # Within the tolerance: waiting, and the record never claims a last look before its first.
+    record = Observation(Progress(1, 1), T0 + timedelta(minutes=4), T0 + timedelta(minutes=4))
+    decision = judge_activity(record, Progress(1, 1), T0, IDLE)
+    assert decision.activity is Activity.WAITING
+    assert decision.record.unchanged_since <= decision.record.last_seen
+
+
+@pytest.mark.parametrize(
+    ("stored", "reason"),
+    [
+        # Dated after this look by more than the tolerance: another clock, or a forged item.
+        (Observation(Progress(1, 1), T0 - timedelta(days=9), T0 + timedelta(minutes=6)), "after this look"),
+        # First seen after it was last seen.
+        (Observation(Progress(1, 1), T0 - timedelta(days=2), T0 - timedelta(days=3)), "contradicts itself"),
+        # Unchanged since before the upload existed (CreationDate is the service's own).
+        (Observation(Progress(1, 1), T0 - timedelta(days=40), T0 - timedelta(days=1)), "before the upload"),
+    ],
+    ids=["from-the-future", "inconsistent", "before-creation"],
+)
+def test_a_stored_look_that_cannot_be_true_is_distrusted_and_restarts_the_wait(
+    stored: Observation, reason: str
+) -> None:
+    decision = judge_activity(stored, Progress(1, 1), T0, IDLE, created=T0 - timedelta(days=30))
+    assert decision.activity is Activity.DISTRUSTED
+    assert decision.reason is not None
+    assert reason in decision.reason
+    assert decision.record == Observation(Progress(1, 1), T0, T0)
+
+
+def test_a_stored_look_within_the_clock_tolerance_is_trusted() -> None:
+    stored = Observation(
+        Progress(1, 1), T0 - timedelta(days=30) - timedelta(minutes=4), T0 + timedelta(minutes=4)
+    )
+    decision = judge_activity(stored, Progress(1, 1), T0, IDLE, created=T0 - timedelta(days=30))
+    assert decision.activity is Activity.IDLE
 
 
 def test_retention_is_four_idle_periods_and_at_least_thirty_days() -> None:

@@ -58,13 +58,13 @@ def test_the_first_run_records_every_old_upload_and_aborts_none(
         (row["parts"], row["bytes"], row["unchanged_hours"]) == (0, 0, None) for row in document["uploads"]
     )
     saved = json.loads(default_path().read_text())
-    assert len(saved["observations"]) == 5
+    assert len(saved["observations"]) == 6  # the young upload is looked at too: its wait starts now
 
 
 def test_uploads_idle_since_an_earlier_look_are_aborted_and_a_changed_one_is_kept(
     fake: FakeGlacier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    looked_at(old_uploads(fake), days=3)
+    looked_at(old_uploads(fake), days=8)
     busy = old_uploads(fake)[0]
     fake.parts[busy] = ["0-1048575", "1048576-2097151"]
 
@@ -78,7 +78,7 @@ def test_uploads_idle_since_an_earlier_look_are_aborted_and_a_changed_one_is_kep
     assert "kept: receiving parts" in lines[busy]
     header = out.splitlines()[0].split("  ")
     assert [cell.strip() for cell in header if cell.strip()][5:8] == ["PARTS", "SIZE", "SAME (H)"]
-    assert "and unchanged for 48 h" in out
+    assert "and unchanged for 168 h" in out
 
 
 def test_age_alone_is_said_before_anything_and_in_the_question(
@@ -110,7 +110,7 @@ def test_the_deployed_table_holds_the_looks_with_the_operators_own_credentials(
     [(session, name, concurrency)] = opened
     assert (name, concurrency) == ("GlacierCleanup-prod-observations", 4)
     assert session is fake.sessions[0][2]  # type: ignore[attr-defined]
-    assert len(shared.items) == 5
+    assert len(shared.items) == 6  # five old uploads and the young one
     assert not default_path().exists()
 
 
@@ -119,7 +119,7 @@ def test_a_state_file_elsewhere_and_an_unreadable_one_is_bad_input(
 ) -> None:
     elsewhere = tmp_path / "looks.json"
     assert cli.main(["--state-file", str(elsewhere)]) == 0
-    assert len(json.loads(elsewhere.read_text())["observations"]) == 5
+    assert len(json.loads(elsewhere.read_text())["observations"]) == 6
 
     elsewhere.write_text("{")
     with pytest.raises(SystemExit) as exit_:

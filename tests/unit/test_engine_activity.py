@@ -68,7 +68,12 @@ def test_a_first_look_records_and_keeps_every_old_upload() -> None:
     assert told[old].action is Action.FIRST_SEEN
     assert told[old].measured is not None
     assert told[old].measured.progress == Progress(3, 3 * MIB)
-    assert store.items == {key(old): Observation(Progress(3, 3 * MIB), NOW, NOW)}  # the young one: no look
+    # The young one is looked at too (its wait starts now), but neither listed nor counted as kept.
+    assert store.items == {
+        key(old): Observation(Progress(3, 3 * MIB), NOW, NOW),
+        key(young): Observation(Progress(1, MIB), NOW, NOW),
+    }
+    assert summary.uploads_watched == 1
     assert store.expiry[key(old)] == NOW + timedelta(days=30)
     assert young not in told
 

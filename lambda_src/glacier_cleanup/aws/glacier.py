@@ -7,7 +7,9 @@ retries leaves this module as a domain exception from glacier_cleanup.core.model
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -215,13 +217,32 @@ class GlacierAdapter:
             uploadId=upload_id,
             PaginationConfig={"PageSize": PARTS_PAGE_SIZE},
         )
+        sizes: list[int] = []
+        as_of = None
         try:
-            sizes = [
-                part_range_size(part["RangeInBytes"])
-                for page in pages
-                for part in page.get("Parts", [])
-                if "RangeInBytes" in part
-            ]
+            for page in pages:
+                sizes.extend(
+                    part_range_size(part["RangeInBytes"])
+                    for part in page.get("Parts", [])
+                    if "RangeInBytes" in part
+                )
+                as_of = service_time(page) or as_of
         except (ClientError, BotoCoreError) as exc:
             raise to_domain_error(exc) from exc
-        return Progress(parts=len(sizes), bytes=sum(sizes))
+        return Progress(parts=len(sizes), bytes=sum(sizes), as_of=as_of)
+
+
+def service_time(answer: Mapping[str, Any]) -> datetime | None:
+    """When Glacier answered, by its own clock (the HTTP `Date` header), or None when absent or unreadable.
+
+    The activity check dates its looks with it, so that no caller's clock can move a look
+    (core/activity.py)."""
+    headers = (answer.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    raw = headers.get("date")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None

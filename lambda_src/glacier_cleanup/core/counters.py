@@ -86,6 +86,8 @@ COUNTS: Final[tuple[Count, ...]] = (
         target_row=True,
     ),
     Count("uploads_waiting", "uploads not yet idle long (kept)", organization=True, activity=True),
+    # Younger than the age threshold, looked at all the same: the activity check's wait starts early.
+    Count("uploads_watched", "young uploads looked at", activity=True),
     Count("uploads_capped", "uploads over max_aborts"),
     Count("uploads_not_reached", "uploads not reached", organization=True),
     Count("vaults_gone", "vaults not found"),

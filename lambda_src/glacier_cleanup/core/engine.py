@@ -25,6 +25,7 @@ from typing import Protocol
 
 from glacier_cleanup.core.activity import (
     Activity,
+    ActivityDecision,
     ObservationStore,
     Progress,
     StoreError,
@@ -32,7 +33,7 @@ from glacier_cleanup.core.activity import (
     judge_activity,
     retention,
 )
-from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide
+from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide, parse_creation_date
 from glacier_cleanup.core.models import (
     CleanupPlan,
     Failure,
@@ -68,7 +69,8 @@ class GlacierPort(Protocol):
     def abort_upload(self, vault: str, upload_id: str) -> None: ...
 
     def upload_progress(self, vault: str, upload_id: str) -> Progress:
-        """Parts and bytes uploaded so far, over every ListParts page."""
+        """Parts and bytes uploaded so far, over every ListParts page; `as_of` the service's time of the
+        answer when it gave one."""
         ...
 
 
@@ -147,7 +149,9 @@ class _CleanupRun:
         self._where = where
         self._seconds_remaining = seconds_remaining
         self._stop = stop or Stop()
-        # One "now" and one cutoff for the whole run: every upload is judged against the same instant.
+        self._clock = clock
+        # One "now" and one cutoff for the whole run: every upload's age is judged against the same instant.
+        # Looks at an upload's parts are dated each at its own moment (`_examine`).
         self._now = clock().astimezone(UTC)
         cutoff = cutoff_for(plan, self._now)
         self._record = OutcomeRecorder(
@@ -271,6 +275,11 @@ class _CleanupRun:
         record.found()
         decision = decide(upload, self._plan, self._now)
         if decision.verdict is Verdict.KEEP:
+            if self._plan.activity_check and decision.age_hours is not None:
+                # Watched from its first run, not only once old: the wait for an upload abandoned young
+                # then ends soon after it is old enough (docs/operations.md, "Why 7 days").
+                assert self._tasks is not None
+                self._tasks.submit_or_run(self._guarded, self._watch, upload)
             return
         if decision.verdict is Verdict.SKIP:
             record.skipped(upload)
@@ -307,6 +316,34 @@ class _CleanupRun:
 
     # --- the activity check (core/activity.py) --------------------------------------------------------------
 
+    def _watch(self, upload: Upload) -> None:
+        """A young upload: record this look (it is never released now, whatever the look says). A fault
+        is only logged: the upload is young, and the look is taken again at the next run."""
+        if not self._may_call():
+            return
+        try:
+            progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
+            self._look(upload, progress)
+        except (GlacierError, StoreError) as exc:
+            logger.debug("could not look at a young upload", vault=upload.vault, error=str(exc))
+            if isinstance(exc, GlacierUnavailableError):
+                self._mark_unavailable(exc)
+            return
+        self._record.watched()
+
+    def _look(self, upload: Upload, progress: Progress) -> ActivityDecision:
+        """Judge this look against the stored one and store it. Dated by Glacier's clock when the answer
+        carried one, else by the run's clock at this moment (never the run's start)."""
+        assert self._observations is not None
+        now = (progress.as_of or self._clock()).astimezone(UTC)
+        key = UploadKey(*self._where, upload.vault, upload.upload_id)
+        previous = self._observations.get(key)
+        created = parse_creation_date(upload.creation_date)
+        decision = judge_activity(previous, progress, now, self._plan.idle, created=created)
+        # Written before any abort: a write that fails keeps the upload too.
+        self._observations.put(key, decision.record, expires_at=now + retention(self._plan.idle))
+        return decision
+
     def _examine(self, upload: Upload, age_hours: float) -> None:
         """Look at an old upload's parts, compare with the last look, keep or release it; a fault keeps it."""
         assert self._observations is not None
@@ -326,16 +363,14 @@ class _CleanupRun:
         except GlacierError as exc:
             self._record.activity_unknown(upload, age_hours, f"ListParts failed: {exc}")
             return
-        key = UploadKey(*self._where, upload.vault, upload.upload_id)
         try:
-            previous = self._observations.get(key)
-            decision = judge_activity(previous, progress, self._now, self._plan.idle)
-            # Written before any abort: a write that fails keeps the upload too.
-            self._observations.put(key, decision.record, expires_at=self._now + retention(self._plan.idle))
+            decision = self._look(upload, progress)
         except StoreError as exc:
             self._record.activity_unknown(upload, age_hours, f"observation store: {exc}")
             return
-        if decision.activity is Activity.FIRST_SEEN:
+        if decision.activity is Activity.DISTRUSTED:
+            self._record.activity_unknown(upload, age_hours, f"observation store: {decision.reason}")
+        elif decision.activity is Activity.FIRST_SEEN:
             self._record.first_seen(upload, age_hours, Measured(progress))
         elif decision.activity is Activity.ACTIVE:
             self._record.active(upload, age_hours, Measured(progress, 0.0))

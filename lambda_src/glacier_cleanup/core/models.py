@@ -61,7 +61,7 @@ class CleanupPlan:
     # Activity-aware cleanup (core/activity.py): an old upload is released only once its progress has stayed
     # the same for `idle`. Off: age alone decides (the operator's explicit choice).
     activity_check: bool = False
-    idle: timedelta = timedelta(hours=48)
+    idle: timedelta = timedelta(hours=168)
     # For the estimated monthly cost of what stale uploads hold (docs/operations.md: the price's source).
     price_per_gb_month: float = 0.0036
 
@@ -147,6 +147,7 @@ class RunSummary:
     uploads_first_seen: int = 0
     uploads_active: int = 0
     uploads_waiting: int = 0
+    uploads_watched: int = 0
     abort_failures: int = 0
     activity_failures: int = 0
     # None unless the run measured its candidates (activity check or report_bytes).

@@ -133,6 +133,10 @@ class OutcomeRecorder:
             **_measured_keys(upload, measured),
         )
 
+    def watched(self) -> None:
+        """A young upload's look was recorded (core/engine.py `_watch`): counted, not listed."""
+        self.summary.add(uploads_watched=1)
+
     def activity_unknown(self, upload: Upload, age_hours: float, reason: str) -> None:
         """ListParts or the observation store failed: the upload is kept (never aborted on a guess)."""
         self.summary.record_failure(
