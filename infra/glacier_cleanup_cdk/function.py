@@ -98,6 +98,8 @@ def lambda_environment(
         # glacier_cleanup Settings: abort an old upload only once its parts stayed the same for the idle time
         "CLEANUP_ACTIVITY_CHECK": _flag(settings.activity_check),
         "CLEANUP_IDLE_HOURS": _number(settings.idle_hours),
+        # glacier_cleanup guardrails: whether an on-demand or target event may loosen these settings
+        "CLEANUP_EVENT_MAY_LOOSEN": _flag(settings.on_demand_may_loosen),
         # glacier_cleanup observation store: the stack's (or the hub's) table of looks at old uploads
         "CLEANUP_OBSERVATION_TABLE": observation_table or "",
         # glacier_cleanup Settings: for the estimated monthly cost of what stale uploads hold

@@ -26,6 +26,7 @@ from glacier_cleanup.core.counters import BYTE_COUNTS, COUNTS
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
+from glacier_cleanup.inputs.guardrails import refuse_loosening
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
 
@@ -94,6 +95,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.error("invalid settings: nothing was done", error=str(exc))
         raise
     request = parse_event(event)  # InvalidEventError propagates: the invocation fails, nothing was done
+    if not isinstance(request, ScheduleEvent):
+        # The deployment decides what an event may change (before any call, like a bad event).
+        refuse_loosening(runtime.settings, request.settings if isinstance(request, TargetEvent) else request)
     # Per invocation (Powertools clears dimensions after each flush): alarms of two targets in one account
     # and region read disjoint series.
     metrics.add_dimension(name="target", value=runtime.settings.target)

@@ -86,12 +86,15 @@ def clear_cleanup_settings(monkeypatch: pytest.MonkeyPatch, *, activity_check: b
 
     One exception: the activity check is off unless asked for. These tests are about the age rule, faults,
     stopping and reporting, where a first look that only records would hide what they check; the activity
-    check has its own tests (tests/*/test_activity*.py), which turn it on with an observation table.
+    check has its own tests (tests/*/test_activity*.py), which turn it on with an observation table. These
+    age-rule variants send `{"dry_run": false}` to a dry-run deployment, so events may loosen there too; the
+    guardrail has its own tests (tests/unit/test_guardrails.py).
     """
     for variable in [name for name in os.environ if name.startswith(SETTINGS_PREFIX)]:
         monkeypatch.delenv(variable)
     if not activity_check:
         monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
+        monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")
 
 
 @contextmanager

@@ -133,6 +133,7 @@ def test_on_demand_request_overrides_settings_for_one_run(
     glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", "^keep:")
+    monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")  # this deployment lets events turn off its dry run
 
     result = lambda_handler({"dry_run": False, "vaults": ["backups", "media"]}, FakeLambdaContext())
 
@@ -156,8 +157,9 @@ def test_cold_start_is_counted_once(glacier: FakeGlacier, capsys: pytest.Capture
 
 
 def test_failures_show_in_status_and_metrics(
-    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")  # a shorter age than the deployment's
     upload_id = next(iter(glacier.remaining("backups")))
     glacier.list_errors["media"] = GlacierError("AccessDeniedException", "no")
     glacier.abort_errors = {upload_id: GlacierError("ServiceUnavailableException", "down")}
@@ -183,8 +185,9 @@ def test_glacier_unavailable_has_no_failure_metrics(
 
 
 def test_little_time_left_returns_incomplete_and_the_next_run_finishes(
-    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("CLEANUP_DRY_RUN", "false")  # a deployment that aborts
     # 20 s left with a 30 s margin: no call may start
     first = lambda_handler({"dry_run": False}, FakeLambdaContext(remaining_ms=20_000))
 

@@ -160,6 +160,14 @@ class Settings(BaseModel):
         allow_inf_nan=False,
         description=f"USD per GB-month of Glacier vault storage, {STORAGE_PRICE}",
     )
+    event_may_loosen: bool = Field(
+        default=False,
+        alias="CLEANUP_EVENT_MAY_LOOSEN",
+        description=(
+            "true or false (false: an on-demand or target event may only make a run safer or smaller; "
+            "inputs/guardrails.py)"
+        ),
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
@@ -167,7 +175,7 @@ class Settings(BaseModel):
         description="the IAM role name target events assume in each member account; empty refuses them",
     )
 
-    @field_validator("dry_run", "report_bytes", "pacing", "activity_check", mode="before")
+    @field_validator("dry_run", "report_bytes", "pacing", "activity_check", "event_may_loosen", mode="before")
     @classmethod
     def _true_or_false(cls, value: object) -> object:
         # Only the two words: "yes", "1" or "on" are more likely mistakes than intent for a safety switch.
