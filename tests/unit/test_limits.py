@@ -17,7 +17,7 @@ from glacier_cleanup import cli
 from glacier_cleanup.inputs import limits
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
 from glacier_cleanup.inputs.settings import Settings, SettingsError
-from glacier_cleanup_cdk.config import CleanupSettings
+from glacier_cleanup_cdk.config import CleanupSettings, json_types
 from pydantic import ValidationError
 
 Accepts = Callable[[Any], bool]
@@ -41,6 +41,15 @@ def _cdk(field: str) -> Accepts:
         except ValidationError:
             return False
         return True
+
+    return accepts
+
+
+def _cdk_text(field: str) -> Accepts:
+    """The CDK config through a `-c glacier-cleanup:<field>=<text>` override."""
+
+    def accepts(value: str) -> bool:
+        return _cdk(field)(json_types.from_text(CleanupSettings.model_fields[field], value))
 
     return accepts
 
@@ -121,10 +130,12 @@ def test_every_entry_point_accepts_exactly_the_shared_range(
 @pytest.mark.parametrize("name", ["a", "Backup_2024.v-1", "x" * 255, "x" * 256, "has space", "é", "a,b"])
 def test_vault_names_agree_between_the_settings_the_event_and_the_cdk_config(name: str) -> None:
     expected = re.fullmatch(limits.VAULT_NAME_PATTERN.strip("^$"), name) is not None
-    # The settings and the CDK config read a comma-separated list: "a,b" is two good names there.
+    # The settings and a `-c` override read a comma-separated list: "a,b" is two good names there.
     listed = expected or "," in name
     assert _settings("CLEANUP_VAULTS")(name) is listed
-    assert _cdk("vaults")(name) is listed
+    assert _cdk_text("vaults")(name) is listed
+    assert _cdk("vaults")([name]) is expected
+    assert _cdk("vaults")(name) is False  # a JSON string is not a list
     assert _request("vaults")([name]) is expected
 
 

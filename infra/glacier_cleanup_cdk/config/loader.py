@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import json_types
 from .fields import CONFLICT
 from .schema import (
     AppConfig,
@@ -145,8 +146,13 @@ def _read_block(context: Mapping[str, Any], problems: list[str]) -> Any:
         return {}
 
 
+# Every key a `-c` override may name, with its declaration (for reading its text as the field's JSON type).
+_OVERRIDABLE = {**TargetIdentity.model_fields, **FanOut.model_fields, **CleanupSettings.model_fields}
+
+
 def _cli_overrides(context: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """Split `glacier-cleanup:<setting>` and `glacier-cleanup:<target>:<setting>` context keys."""
+    """Split `glacier-cleanup:<setting>` and `glacier-cleanup:<target>:<setting>` context keys; their text
+    values are read as the fields' JSON types (json_types.from_text)."""
     defaults: dict[str, Any] = {}
     per_target: dict[str, dict[str, Any]] = {}
     prefix = f"{CONTEXT_KEY}:"
@@ -154,11 +160,12 @@ def _cli_overrides(context: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
         if not key.startswith(prefix) or key == f"{prefix}{CONFIG_FILE_KEY}":
             continue
         parts = key[len(prefix) :].split(":")
+        typed = json_types.from_text(_OVERRIDABLE.get(parts[-1]), value)
         if len(parts) == 1:
-            defaults[parts[0]] = value
+            defaults[parts[0]] = typed
         else:
             target, setting = parts[0], ":".join(parts[1:])
-            per_target.setdefault(target, {})[setting] = value
+            per_target.setdefault(target, {})[setting] = typed
     return defaults, per_target
 
 

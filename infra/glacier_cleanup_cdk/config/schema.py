@@ -30,6 +30,7 @@ from glacier_cleanup.inputs.limits import (
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from ..powertools import AUTO, BUNDLED, LAYER_ARN, PUBLIC_PARAMETER
+from . import json_types
 from .aws_limits import (
     CRON,
     LOG_RETENTION_DAYS,
@@ -60,6 +61,11 @@ class CleanupSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, values: Any) -> Any:
+        return json_types.check(cls, values)
+
     # --- Lambda settings (docs/design.md; one environment variable each) ---
     older_than_hours: float = Field(default=DEFAULT_OLDER_THAN_HOURS, **OLDER_THAN_HOURS.field)
     dry_run: Switch = True  # safe first deploy: review the dry-run report, then set false
@@ -75,6 +81,9 @@ class CleanupSettings(BaseModel):
     # same for idle_hours. Adds the observation table and glacier:ListParts. false: age alone decides.
     activity_check: Switch = True
     idle_hours: float = Field(default=DEFAULT_IDLE_HOURS, **IDLE_HOURS.field)
+    # false: an on-demand event (or an organization run's request) may only make a run safer or smaller
+    # (glacier_cleanup.inputs.guardrails); true lets it loosen these settings too.
+    on_demand_may_loosen: Switch = False
     observation_table_removal: Literal["destroy", "retain"] = "destroy"
     storage_price_per_gb_month: float = Field(
         default=DEFAULT_STORAGE_PRICE_PER_GB_MONTH, **STORAGE_PRICE.field
@@ -211,6 +220,11 @@ class TargetIdentity(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, values: Any) -> Any:
+        return json_types.check(cls, values)
+
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,63}$")
     account: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN)
     region: str | None = Field(default=None, pattern=REGION_PATTERN)
@@ -245,6 +259,11 @@ class FanOut(BaseModel):
     """Where an organization run goes and how it fans out (the `organization` block's own keys)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, values: Any) -> Any:
+        return json_types.check(cls, values)
 
     name: str = Field(default="organization", pattern=r"^[A-Za-z][A-Za-z0-9\-]{0,40}$")
     hub_account: AccountId
