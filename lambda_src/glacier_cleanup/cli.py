@@ -107,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATTERN",
         help="skip vaults with this name or fnmatch glob (repeatable; adds to CLEANUP_EXCLUDE_VAULTS)",
     )
-    parser.add_argument("--max-aborts", type=int, metavar="N", help="abort at most N uploads in this run")
+    parser.add_argument(
+        "--max-aborts",
+        type=int,
+        metavar="N",
+        help="abort at most N uploads in this run, across all its regions",
+    )
     parser.add_argument(
         "--concurrency",
         type=_concurrency,

@@ -93,11 +93,23 @@ def render_json(account: str, arn: str, results: dict[str, dict[str, Any]], rows
     return json.dumps(document, indent=2) + "\n"
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (`=HYPERLINK(...)` is a valid archive
+# description): such a cell is written with a leading apostrophe, the OWASP advice for CSV injection.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralized(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text, never evaluates (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_csv(rows: Sequence[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ROW_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(row.as_dict() for row in rows)
+    writer.writerows({key: neutralized(value) for key, value in row.as_dict().items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,10 +26,11 @@ from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
 from glacier_cleanup.core.activity import ObservationStore, StoreError
 from glacier_cleanup.core.engine import run_cleanup
-from glacier_cleanup.core.models import CleanupPlan, NoAccessError
+from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
+from glacier_cleanup.inputs.limits import REGION_PATTERN
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, set_log_stream
 from glacier_cleanup.terminal import state_file
@@ -62,7 +65,19 @@ class _Prepared:
         self.settings, self.plan, self.session, self.store = settings, plan, session, store
 
 
+def _check_regions(regions: Sequence[str] | None) -> None:
+    """Every --region is checked before the first call: a bad second one must not fail after the first
+    region's aborts."""
+    bad = [region for region in regions or () if not re.fullmatch(REGION_PATTERN, region)]
+    if bad:
+        raise ClientSetupError(
+            f"--region: {', '.join(repr(region) for region in bad)} is not a region name "
+            "(allowed: names like eu-west-1, lower-case letters and digits joined by '-')"
+        )
+
+
 def _prepare(args: argparse.Namespace) -> _Prepared:
+    _check_regions(args.regions)
     settings = Settings.from_environ(os.environ)
     # The flags that the Lambda event also has are validated by the same model, with the same limits.
     request = parse_request(
@@ -126,16 +141,21 @@ class _Runner:
         self._lock = threading.Lock()
 
     def run(self, regions: Sequence[str], plan: CleanupPlan) -> tuple[dict[str, dict[str, Any]], list[Row]]:
+        """Each region in turn; `max_aborts` caps the whole invocation, across its regions."""
         results: dict[str, dict[str, Any]] = {}
         rows: list[Row] = []
+        left = plan.max_aborts
         for region in regions:
             if self._stop.requested:
                 sys.stderr.write(f"{region}: not started (stopped)\n")
                 continue
-            results[region] = self._run_region(region, plan, rows)
+            summary = self._run_region(region, plan if left is None else replace(plan, max_aborts=left), rows)
+            results[region] = summary.to_result()
+            if left is not None:
+                left = max(0, left - summary.abort_calls)
         return results, rows
 
-    def _run_region(self, region: str, plan: CleanupPlan, rows: list[Row]) -> dict[str, Any]:
+    def _run_region(self, region: str, plan: CleanupPlan, rows: list[Row]) -> RunSummary:
         settings = self._prepared.settings
         client = create_client(
             max_attempts=settings.max_attempts,
@@ -164,7 +184,7 @@ class _Runner:
                 account=self._account,
                 region=region,
             )
-        return summary.to_result()
+        return summary
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -233,8 +253,6 @@ def _save_looks(store: ObservationStore | None) -> None:
 
 
 def _as_dry_run(plan: CleanupPlan) -> CleanupPlan:
-    from dataclasses import replace  # noqa: PLC0415 - only the interactive path needs it
-
     return replace(plan, dry_run=True)
 
 

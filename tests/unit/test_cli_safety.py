@@ -1,0 +1,71 @@
+"""The terminal tool's promises on the destructive path: `--max-aborts` caps the whole invocation across its
+regions; every `--region` is checked before the first call; CSV cells are never formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from glacier_cleanup import cli
+from glacier_cleanup.terminal.output import neutralized
+
+from .conftest import FakeGlacier
+from .test_cli import patched_cli_glacier
+
+
+@pytest.fixture
+def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
+    return patched_cli_glacier(monkeypatch)
+
+
+def test_max_aborts_caps_the_invocation_across_its_regions(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One in-memory Glacier answers for both regions: five stale uploads in all.
+    regions = ["--region", "eu-west-1", "--region", "us-east-1"]
+    status = cli.main(["--apply", "--yes", "--json", "--max-aborts", "3", "--concurrency", "1", *regions])
+
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert glacier.calls["AbortMultipartUpload"] == 3
+    assert [result["regions"][region]["uploads_aborted"] for region in ("eu-west-1", "us-east-1")] == [3, 0]
+    assert result["regions"]["us-east-1"]["uploads_capped"] == 2
+
+
+@pytest.mark.parametrize("bad", ["eu-west-1 ", "EU-WEST-1", "eu_west_1", ""])
+def test_a_bad_second_region_is_refused_before_any_call(
+    glacier: FakeGlacier, bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--apply", "--yes", "--region", "eu-west-1", "--region", bad])
+    assert exit_.value.code == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"--region: {bad!r} is not a region name" in err
+    assert sum(glacier.calls.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("description", "cell"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1", "'+1"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("nightly backup", "nightly backup"),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_evaluate_are_written_as_text(
+    glacier: FakeGlacier, description: str, cell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    glacier.add_uploads("media", 1, age_hours=400, description=description)
+    cli.main(["--output", "csv"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    [row] = [row for row in rows if row["vault"] == "media"]
+    assert row["description"] == cell
+
+
+def test_numbers_stay_numbers_in_csv() -> None:
+    assert neutralized(-3) == -3
+    assert neutralized(None) is None
