@@ -112,6 +112,7 @@ def check_result_arithmetic(result: dict[str, Any], *, lossy: bool = False) -> i
         + result["abort_failures"]
         + result["uploads_not_reached"]
         + result["uploads_capped"]
+        + result["uploads_left"]
     )
     if result["dry_run"]:
         assert result["uploads_aborted"] == result["uploads_already_gone"] == 0, f"inv5: {result}"

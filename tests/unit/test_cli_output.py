@@ -188,6 +188,7 @@ def test_the_summary_names_the_mode_each_region_the_cutoff_every_count_and_the_f
         "  uploads protected                  4\n"
         "  uploads skipped (bad date)         6\n"
         "  uploads over max_aborts            7\n"
+        "  uploads left (next run)            0\n"
         "  uploads not reached                8\n"
         "  vaults not found                   9\n"
         "  vaults not reached                10\n"

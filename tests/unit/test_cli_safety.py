@@ -9,10 +9,11 @@ import json
 
 import pytest
 from glacier_cleanup import cli
+from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import neutralized
 
 from .conftest import FakeGlacier
-from .test_cli import patched_cli_glacier
+from .test_cli import patched_cli_glacier, run_on_a_terminal
 
 
 @pytest.fixture
@@ -69,3 +70,28 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_written_as_text(
 def test_numbers_stay_numbers_in_csv() -> None:
     assert neutralized(-3) == -3
     assert neutralized(None) is None
+
+
+def test_on_a_terminal_only_the_uploads_shown_and_confirmed_are_aborted(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload that became stale while the question waited was never shown: it is left for the next run."""
+    shown_then = sorted(glacier.remaining("backups") | glacier.remaining("prod-db"))
+    late: list[str] = []
+
+    def answer_yes_meanwhile(question: str, stdin: object, stream: object) -> bool:
+        late.append(glacier.add_upload("backups", "2020-01-01T00:00:00.000Z", "stale since the listing"))
+        return True
+
+    monkeypatch.setattr(terminal_run, "confirm", answer_yes_meanwhile)
+    status, out, _ = run_on_a_terminal(monkeypatch, "", "--apply", "--json")
+
+    result = json.loads(out)
+    assert status == 0
+    aborted = {upload_id for _, upload_id in glacier.aborted}
+    assert len(aborted) == 5
+    assert aborted <= set(shown_then)
+    assert late[0] in glacier.remaining("backups")
+    assert (result["uploads_aborted"], result["uploads_left"]) == (5, 1)
+    [row] = [row for row in result["uploads"] if row["upload_id"] == late[0]]
+    assert row["action"] == "not aborted: stale since the listing, left for the next run"

@@ -74,8 +74,8 @@ def test_the_terminal_table_shows_each_count_in_its_row() -> None:
     }
     names = [
         "vaults_scanned", "uploads_found", "uploads_stale", "uploads_aborted", "uploads_already_gone",
-        "uploads_protected", "uploads_skipped", "uploads_capped", "uploads_not_reached", "vaults_gone",
-        "vaults_not_reached", "abort_failures", "vault_failures",
+        "uploads_protected", "uploads_skipped", "uploads_capped", "uploads_left", "uploads_not_reached",
+        "vaults_gone", "vaults_not_reached", "abort_failures", "vault_failures",
     ]  # fmt: skip
     result.update({name: 101 + index for index, name in enumerate(names)})
     table = render_summary_table("123456789012", {"eu-west-1": result})
@@ -88,6 +88,7 @@ def test_the_terminal_table_shows_each_count_in_its_row() -> None:
         "uploads protected": "uploads_protected",
         "uploads skipped (bad date)": "uploads_skipped",
         "uploads over max_aborts": "uploads_capped",
+        "uploads left (next run)": "uploads_left",
         "uploads not reached": "uploads_not_reached",
         "vaults not found": "vaults_gone",
         "vaults not reached": "vaults_not_reached",

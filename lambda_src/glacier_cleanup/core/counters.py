@@ -89,6 +89,8 @@ COUNTS: Final[tuple[Count, ...]] = (
     # Younger than the age threshold, looked at all the same: the activity check's wait starts early.
     Count("uploads_watched", "young uploads looked at", activity=True),
     Count("uploads_capped", "uploads over max_aborts"),
+    # Stale, but not among the uploads the operator confirmed (the terminal tool): the next run judges them.
+    Count("uploads_left", "uploads left (next run)"),
     Count("uploads_not_reached", "uploads not reached", organization=True),
     Count("vaults_gone", "vaults not found"),
     Count("vaults_not_reached", "vaults not reached"),

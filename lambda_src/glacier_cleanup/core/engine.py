@@ -299,6 +299,10 @@ class _CleanupRun:
         """Abandoned: old enough (and idle, when the activity check is on). Abort it within the cap."""
         record = self._record
         record.stale(measured)
+        confirmed = self._plan.confirmed
+        if confirmed is not None and (upload.vault, upload.upload_id) not in confirmed:
+            record.left(upload, age_hours)
+            return
         if not record.summary.reserve_abort(self._plan.max_aborts):
             record.capped(upload, age_hours)
             return

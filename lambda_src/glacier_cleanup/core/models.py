@@ -64,6 +64,9 @@ class CleanupPlan:
     idle: timedelta = timedelta(hours=168)
     # For the estimated monthly cost of what stale uploads hold (docs/operations.md: the price's source).
     price_per_gb_month: float = 0.0036
+    # Only these (vault, upload id) may be aborted: the ones an operator was shown and confirmed (the
+    # terminal tool). Any other stale upload is left for the next run. None: no such limit.
+    confirmed: frozenset[tuple[str, str]] | None = None
 
     @property
     def measures(self) -> bool:
@@ -143,6 +146,7 @@ class RunSummary:
     uploads_protected: int = 0
     uploads_skipped: int = 0
     uploads_capped: int = 0
+    uploads_left: int = 0
     uploads_not_reached: int = 0
     uploads_first_seen: int = 0
     uploads_active: int = 0

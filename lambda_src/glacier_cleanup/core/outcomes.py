@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     ABORT_FAILED = "abort failed"
     NOT_REACHED = "not reached: run stopped"
     CAPPED = "not aborted: max_aborts reached"
+    LEFT = "not aborted: stale since the listing, left for the next run"
     PROTECTED = "protected"
     SKIPPED = "skipped: unusable CreationDate"
     # Old enough by age, kept by the activity check (core/activity.py).

@@ -51,6 +51,10 @@ class OutcomeRecorder:
         self.summary.add(uploads_capped=1)
         self._tell(upload, age_hours, Action.CAPPED)
 
+    def left(self, upload: Upload, age_hours: float) -> None:
+        self.summary.add(uploads_left=1)
+        self._tell(upload, age_hours, Action.LEFT)
+
     def not_reached(self, upload: Upload, age_hours: float) -> None:
         self.summary.add(uploads_not_reached=1)
         self._tell(upload, age_hours, Action.NOT_REACHED)

@@ -52,6 +52,9 @@ from glacier_cleanup.terminal.output import (
     totals,
 )
 
+# Per region, the (vault, upload id) of the stale uploads the operator was shown and confirmed.
+Confirmed = dict[str, frozenset[tuple[str, str]]]
+
 AGE_ONLY_WARNING = (
     "WARNING: activity check off (--no-activity-check or CLEANUP_ACTIVITY_CHECK=false): uploads are judged "
     "by age alone, and an old upload that is still receiving parts would be aborted too"
@@ -140,8 +143,11 @@ class _Runner:
         self._stop = stop
         self._lock = threading.Lock()
 
-    def run(self, regions: Sequence[str], plan: CleanupPlan) -> tuple[dict[str, dict[str, Any]], list[Row]]:
-        """Each region in turn; `max_aborts` caps the whole invocation, across its regions."""
+    def run(
+        self, regions: Sequence[str], plan: CleanupPlan, confirmed: Confirmed | None = None
+    ) -> tuple[dict[str, dict[str, Any]], list[Row]]:
+        """Each region in turn; `max_aborts` caps the whole invocation, across its regions. With
+        `confirmed`, only those uploads of each region may be aborted (the rest is left for the next run)."""
         results: dict[str, dict[str, Any]] = {}
         rows: list[Row] = []
         left = plan.max_aborts
@@ -149,7 +155,12 @@ class _Runner:
             if self._stop.requested:
                 sys.stderr.write(f"{region}: not started (stopped)\n")
                 continue
-            summary = self._run_region(region, plan if left is None else replace(plan, max_aborts=left), rows)
+            region_plan = replace(
+                plan,
+                max_aborts=left,
+                confirmed=None if confirmed is None else confirmed.get(region, frozenset()),
+            )
+            summary = self._run_region(region, region_plan, rows)
             results[region] = summary.to_result()
             if left is not None:
                 left = max(0, left - summary.abort_calls)
@@ -207,14 +218,12 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     Interrupts(stop, sys.stderr).install()
     runner = _Runner(prepared, account, stop)
     try:
-        if (
-            not plan.dry_run
-            and interactive
-            and not args.yes
-            and not _confirmed(runner, regions, plan, account)
-        ):
-            return EXIT_OK if not stop.requested else EXIT_INTERRUPTED
-        results, rows = runner.run(regions, plan)
+        confirmed = None
+        if not plan.dry_run and interactive and not args.yes:
+            confirmed = _confirmed(runner, regions, plan, account)
+            if confirmed is None:
+                return EXIT_OK if not stop.requested else EXIT_INTERRUPTED
+        results, rows = runner.run(regions, plan, confirmed)
     finally:
         _save_looks(prepared.store)
     _write(args, account, arn, results, shown(rows, show_all=args.show_all))
@@ -223,9 +232,11 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
 
 
-def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, account: str) -> bool:
-    """A dry run first, shown on the terminal; then the question. The real run lists again and judges
-    each upload's age at its own moment, so nothing that became young (or gone) meanwhile is aborted."""
+def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, account: str) -> Confirmed | None:
+    """A dry run first, shown on the terminal; then the question. The answer: the stale uploads the operator
+    was shown and confirmed, per region (None: nothing to do, or no). The real run lists again and judges
+    each one at its own moment (nothing that became active or gone meanwhile is aborted), and aborts only
+    these: an upload that became stale while the question waited is left for the next run."""
     sys.stderr.write("Looking for stale uploads first (nothing is aborted yet)...\n")
     preview, rows = runner.run(regions, _as_dry_run(plan))
     listed = shown(rows, show_all=False)
@@ -233,14 +244,19 @@ def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, accou
     stale = [row for row in listed if row.is_stale]
     if not stale:
         sys.stderr.write("Nothing to abort.\n")
-        return False
+        return None
     question = f"Abort {len(stale)} stale uploads in account {account}, {', '.join(preview)}?"
     if not plan.activity_check:
         question = f"{question[:-1]}, judged by AGE ALONE (their activity was not checked)?"
     if not confirm(question, sys.stdin, sys.stderr):
         sys.stderr.write("Nothing aborted.\n")
-        return False
-    return True
+        return None
+    shown_stale: dict[str, set[tuple[str, str]]] = {}
+    for row in stale:
+        shown_stale.setdefault(row.region, set()).add(
+            (row.outcome.upload.vault, row.outcome.upload.upload_id)
+        )
+    return {region: frozenset(uploads) for region, uploads in shown_stale.items()}
 
 
 def _save_looks(store: ObservationStore | None) -> None:
