@@ -114,6 +114,8 @@ def lambda_environment(
         "CLEANUP_MAX_REQUESTS_PER_SECOND": (
             "" if settings.max_requests_per_second is None else _number(settings.max_requests_per_second)
         ),
+        # glacier_cleanup Settings: archive descriptions in logs and results: full, hashed or none
+        "CLEANUP_LOG_DESCRIPTIONS": settings.log_descriptions,
         # Powertools Logger and Metrics: service name (the `service` metric dimension the alarms use)
         "POWERTOOLS_SERVICE_NAME": settings.service_name,
         # Powertools Metrics: CloudWatch namespace of the EMF metrics (the alarms use it)

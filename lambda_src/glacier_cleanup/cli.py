@@ -24,9 +24,11 @@ import argparse
 import re
 from collections.abc import Sequence
 
+from glacier_cleanup import __version__
+
 # Only what parsing needs: `--help`, `--version` and a bad flag answer before boto3, pydantic or Powertools
 # load (make bench times them); a real run imports glacier_cleanup.terminal.run, which brings the rest.
-from glacier_cleanup import __version__
+from glacier_cleanup.core.descriptions import DESCRIPTION_MODES
 from glacier_cleanup.inputs.limits import (
     CONCURRENCY,
     DEFAULT_CONCURRENCY,
@@ -153,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--show-all", action="store_true", help="also list protected and skipped uploads, with the reason"
+    )
+    parser.add_argument(
+        "--descriptions",
+        choices=DESCRIPTION_MODES,
+        help="archive descriptions in the output and logs: full, hashed (a short sha256) or none "
+        "(default CLEANUP_LOG_DESCRIPTIONS or hashed)",
     )
     parser.add_argument("--yes", action="store_true", help="with --apply: do not ask before aborting")
     activity = parser.add_argument_group(

@@ -44,6 +44,7 @@ SHIPPED_ENVIRONMENT = {
     "CLEANUP_EVENT_MAY_LOOSEN": "false",
     "CLEANUP_OBSERVATION_TABLE": {"Ref": "ObservationsTableA2C238FE"},
     "CLEANUP_STORAGE_PRICE_PER_GB_MONTH": "0.0036",
+    "CLEANUP_LOG_DESCRIPTIONS": "hashed",
     "POWERTOOLS_SERVICE_NAME": "glacier-multipart-cleanup",
     "POWERTOOLS_METRICS_NAMESPACE": "GlacierMultipartCleanup",
     "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from glacier_cleanup.core.descriptions import shown
 
 from glacier_emulator.handles import ServerHandle
 
@@ -73,13 +74,14 @@ def test_names_account_and_region_then_lists_each_stale_upload(
     )
     listed = [line for line in result.stdout.splitlines() if line.startswith("us-east-1 ")]
     assert sorted(line.split()[2] for line in listed) == sorted(account["stale"])
-    assert all("would abort" in line and "nightly" in line for line in listed)
+    # Descriptions are hashed by default (core/descriptions.py): not "nightly", its short sha256.
+    assert all("would abort" in line and shown("nightly", "hashed") in line for line in listed)
     assert "uploads stale                      3" in result.stdout
     assert glacier_server.aborts() == []
 
 
 def test_json_and_csv_rows_and_show_all(environment: dict[str, str], account: dict[str, list[str]]) -> None:
-    document = json.loads(run(environment, "--output", "json", "--show-all").stdout)
+    document = json.loads(run(environment, "--output", "json", "--show-all", "--descriptions", "full").stdout)
     actions = {row["upload_id"]: row["action"] for row in document["uploads"]}
     assert actions == {**dict.fromkeys(account["stale"], "would abort"), account["protected"][0]: "protected"}
     row = next(r for r in document["uploads"] if r["upload_id"] == account["stale"][0])

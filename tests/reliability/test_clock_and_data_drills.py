@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from glacier_cleanup import handler
 
 from .harness import Drill
 from .support import corrupt_creation_date, iso
@@ -75,8 +76,11 @@ DESCRIPTIONS = [
 
 
 def test_awkward_archive_descriptions_are_logged_as_structured_fields(
-    drill: Drill, capsys: pytest.CaptureFixture[str]
+    drill: Drill, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # In full: the setting under which raw descriptions reach the logs (the default logs a hash).
+    monkeypatch.setenv("CLEANUP_LOG_DESCRIPTIONS", "full")
+    handler.get_runtime.cache_clear()
     # Given stale uploads with awkward descriptions (seeded directly: Glacier's API only takes printable
     # ASCII, but other tools' uploads and future API versions should not be able to break the logs) and
     # printable-ASCII ones through the real API; one of them protected, in non-ASCII

@@ -130,12 +130,14 @@ def metric_values(blobs: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def outcome(upload: Upload, age_hours: float | None, label: str) -> UploadOutcome:
-    """The outcome the listing shows as `label` ("aborted", "abort failed: <code>", ...)."""
+    """The outcome the listing shows as `label` ("aborted", "abort failed: <code>", ...), with the
+    description in full (the output's own tests; tests/unit/test_descriptions.py covers the modes)."""
     for action in Action:
         if label == action.value:
-            return UploadOutcome(upload, age_hours, action)
+            return UploadOutcome(upload, age_hours, action, description_mode="full")
         if label.startswith(f"{action.value}: "):
-            return UploadOutcome(upload, age_hours, action, label.removeprefix(f"{action.value}: "))
+            code = label.removeprefix(f"{action.value}: ")
+            return UploadOutcome(upload, age_hours, action, code, description_mode="full")
     raise ValueError(f"no action is shown as {label!r}")
 
 

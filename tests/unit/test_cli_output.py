@@ -272,6 +272,7 @@ def test_measured_rows_show_parts_size_time_unchanged_and_the_uploader() -> None
                 400.0,
                 action,
                 measured=Measured(progress, unchanged),
+                description_mode="full",
             ),
         )
 

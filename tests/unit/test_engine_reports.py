@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from glacier_cleanup.core import engine
 from glacier_cleanup.core.activity import Progress
+from glacier_cleanup.core.descriptions import shown
 from glacier_cleanup.core.engine import no_access_summary, run_cleanup, utc_now
 from glacier_cleanup.core.models import (
     AccessDeniedError,
@@ -153,7 +154,7 @@ def test_the_released_line_carries_what_an_operator_needs_to_find_the_upload(
         "vault": "media",
         "upload_id": upload_id,
         "age_hours": 250.0,
-        "archive_description": "reel 7",
+        "archive_description": shown("reel 7", "hashed"),  # the default: hashed
         "creation_date": hours_ago(250),
         "dry_run": True,
         "bytes": 3 * 1024 * 1024,
@@ -321,7 +322,7 @@ def test_protected_uploads_are_logged_at_debug_with_their_description(
             "message": "stale upload protected",
             "vault": "vault",
             "upload_id": kept,
-            "archive_description": "keep: tape",
+            "archive_description": shown("keep: tape", "hashed"),
         }
     ]
 

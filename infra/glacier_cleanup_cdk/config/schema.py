@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Self
 
+from glacier_cleanup.core.descriptions import DEFAULT_DESCRIPTION_MODE, DescriptionMode
 from glacier_cleanup.inputs.limits import (
     ACCOUNT_ID_PATTERN,
     CONCURRENCY,
@@ -100,6 +101,9 @@ class CleanupSettings(BaseModel):
     service_name: str = Field(default="glacier-multipart-cleanup", pattern=r"^[A-Za-z0-9._\-]{1,255}$")
     metrics_namespace: str = Field(default="GlacierMultipartCleanup", pattern=r"^[A-Za-z0-9._/#:\-]{1,255}$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # How archive descriptions (often file paths) appear in logs and results: hashed by default
+    # (glacier_cleanup.core.descriptions says why).
+    log_descriptions: DescriptionMode = DEFAULT_DESCRIPTION_MODE
 
     # --- function ---
     # 1024 MB: Lambda's CPU share there (0.58 vCPU) runs 413 aborts/s with a 0.43 s init; 256 MB ran 96

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from glacier_cleanup.core.counters import COUNTS
+from glacier_cleanup.core.descriptions import DEFAULT_DESCRIPTION_MODE, DescriptionMode
 
 # `ok` means everything asked for was done. Every other status says what was not (docs/design.md):
 # partial (calls failed), incomplete (stopped early or not everything reached), vault_not_found (a configured
@@ -67,6 +68,8 @@ class CleanupPlan:
     # Only these (vault, upload id) may be aborted: the ones an operator was shown and confirmed (the
     # terminal tool). Any other stale upload is left for the next run. None: no such limit.
     confirmed: frozenset[tuple[str, str]] | None = None
+    # How archive descriptions are shown in logs, results and listings (core/descriptions.py).
+    descriptions: DescriptionMode = DEFAULT_DESCRIPTION_MODE
 
     @property
     def measures(self) -> bool:

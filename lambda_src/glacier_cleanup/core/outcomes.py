@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from glacier_cleanup.core.activity import Progress
+from glacier_cleanup.core.descriptions import DEFAULT_DESCRIPTION_MODE, DescriptionMode, shown
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.uploaders import uploader_of
 
@@ -64,6 +65,12 @@ class UploadOutcome:
     action: Action
     error_code: str | None = None  # why an abort failed
     measured: Measured | None = None  # parts and bytes, when the run listed them
+    description_mode: DescriptionMode = DEFAULT_DESCRIPTION_MODE  # the run's `descriptions` setting
+
+    @property
+    def description(self) -> str | None:
+        """The archive description as the run's setting shows it (core/descriptions.py)."""
+        return shown(self.upload.archive_description, self.description_mode)
 
     @property
     def uploader(self) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from glacier_cleanup.core.descriptions import shown
 from glacier_cleanup.core.models import CleanupPlan, Failure, GlacierError, RunSummary, Upload
 from glacier_cleanup.core.outcomes import Action, Measured, UploadObserver, UploadOutcome
 from glacier_cleanup.core.uploaders import uploader_of
@@ -20,6 +21,7 @@ class OutcomeRecorder:
     def __init__(self, summary: RunSummary, plan: CleanupPlan, observer: UploadObserver | None) -> None:
         self.summary = summary
         self._dry_run = plan.dry_run
+        self._descriptions = plan.descriptions
         self._observer = observer
 
     # --- uploads -------------------------------------------------------------------------------------------
@@ -44,7 +46,7 @@ class OutcomeRecorder:
             "stale upload protected",
             vault=upload.vault,
             upload_id=upload.upload_id,
-            archive_description=upload.archive_description,
+            archive_description=shown(upload.archive_description, self._descriptions),
         )
 
     def capped(self, upload: Upload, age_hours: float) -> None:
@@ -107,7 +109,7 @@ class OutcomeRecorder:
             vault=upload.vault,
             upload_id=upload.upload_id,
             age_hours=age_hours,
-            archive_description=upload.archive_description,
+            archive_description=shown(upload.archive_description, self._descriptions),
             creation_date=upload.creation_date,
             dry_run=self._dry_run,
             bytes=size,
@@ -170,7 +172,7 @@ class OutcomeRecorder:
         measured: Measured | None = None,
     ) -> None:
         if self._observer is not None:
-            self._observer(UploadOutcome(upload, age_hours, action, error_code, measured))
+            self._observer(UploadOutcome(upload, age_hours, action, error_code, measured, self._descriptions))
 
     # --- vaults --------------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from glacier_cleanup.core.descriptions import DEFAULT_DESCRIPTION_MODE, DescriptionMode
 from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.inputs.limits import (
     CONCURRENCY,
@@ -160,6 +161,11 @@ class Settings(BaseModel):
         allow_inf_nan=False,
         description=f"USD per GB-month of Glacier vault storage, {STORAGE_PRICE}",
     )
+    log_descriptions: DescriptionMode = Field(
+        default=DEFAULT_DESCRIPTION_MODE,
+        alias="CLEANUP_LOG_DESCRIPTIONS",
+        description="full, hashed or none: how archive descriptions appear in logs, results and listings",
+    )
     event_may_loosen: bool = Field(
         default=False,
         alias="CLEANUP_EVENT_MAY_LOOSEN",
@@ -211,6 +217,7 @@ class Settings(BaseModel):
         concurrency: int | None = None,
         activity_check: bool | None = None,
         idle_hours: float | None = None,
+        log_descriptions: DescriptionMode | None = None,
     ) -> CleanupPlan:
         """The plan for one run: these settings, with each given override (already validated) taking over.
 
@@ -231,6 +238,7 @@ class Settings(BaseModel):
             activity_check=self.activity_check if activity_check is None else activity_check,
             idle=timedelta(hours=self.idle_hours if idle_hours is None else idle_hours),
             price_per_gb_month=self.storage_price_per_gb_month,
+            descriptions=self.log_descriptions if log_descriptions is None else log_descriptions,
         )
 
 
