@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from glacier_cleanup import cli
+from glacier_cleanup.aws.glacier import create_session
+from glacier_cleanup.aws.roles import refreshing_session
+from glacier_cleanup.cli import DEFAULT_OPERATOR_ROLE
 
 from glacier_emulator.handles import EmulatorHandle
 from glacier_emulator.organization import LocalOrganization
@@ -95,3 +98,28 @@ def test_cli_refuses_a_malformed_account_id(account: str, capsys: pytest.Capture
         cli.main(["--account", account])
     assert exit_info.value.code == 2
     assert "--account: expected a 12-digit account id" in capsys.readouterr().err
+
+
+def test_member_account_credentials_renew_themselves_for_a_run_of_any_length(
+    glacier: EmulatorHandle, local_organization: LocalOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--account` credentials last 15 minutes; a backlog run lasts longer. Its session renews them from the
+    operator's own credentials (AssumeRole again) before they expire, so every call still succeeds."""
+    org = local_organization
+    alpha = org.accounts["alpha"]
+    glacier.client(org.credentials(glacier, alpha)).create_vault(vaultName="backups")
+    operator = create_session(region="us-east-1")
+    session = refreshing_session(
+        operator, account_id=alpha, role_name=DEFAULT_OPERATOR_ROLE, session_name="long-run"
+    )
+    keys = session.get_credentials()
+    first = keys.get_frozen_credentials().access_key
+    assert keys.refresh_needed() is False
+    # 14 minutes later: within the renewal margin of a 15-minute session.
+    later = datetime.now(UTC) + timedelta(minutes=14)
+    monkeypatch.setattr(keys, "_time_fetcher", lambda: later)
+    assert keys.refresh_needed() is True
+    renewed = keys.get_frozen_credentials().access_key
+    assert renewed != first
+    client = session.client("glacier")
+    assert [vault["VaultName"] for vault in client.list_vaults()["VaultList"]] == ["backups"]

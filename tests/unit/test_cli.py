@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import glacier_cleanup
 import pytest
@@ -456,30 +457,26 @@ def test_all_regions_asks_the_sdk_with_the_session_and_runs_each_once(
 def test_account_assumes_the_role_with_a_named_session_in_the_same_region(
     glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assumed: list[dict[str, object]] = []
-    sessions: list[tuple[object, object]] = []
+    assumed: list[tuple[object, dict[str, object]]] = []
 
-    def assume_member_role(session: object, **kwargs: object) -> object:
-        assumed.append(kwargs)
-        return "credentials"
+    def refreshing_session(session: Any, **kwargs: object) -> object:
+        assumed.append((session.region_name, kwargs))
+        return type("Session", (), {"region_name": session.region_name})()
 
-    def session_with(credentials: object, *, region: object) -> object:
-        sessions.append((credentials, region))
-        return type("Session", (), {"region_name": region})()
-
-    monkeypatch.setattr(terminal_run, "assume_member_role", assume_member_role)
-    monkeypatch.setattr(terminal_run, "session_with", session_with)
+    monkeypatch.setattr(terminal_run, "refreshing_session", refreshing_session)
 
     cli.main(["--account", "222222222222", "--region", "ap-south-1", "--json"])
 
     assert assumed == [
-        {
-            "account_id": "222222222222",
-            "role_name": "OrganizationAccountAccessRole",
-            "session_name": f"glacier-cleanup-cli-{os.getpid()}",
-        }
+        (
+            "ap-south-1",
+            {
+                "account_id": "222222222222",
+                "role_name": "OrganizationAccountAccessRole",
+                "session_name": f"glacier-cleanup-cli-{os.getpid()}",
+            },
+        )
     ]
-    assert sessions == [("credentials", "ap-south-1")]
 
 
 def test_the_configured_account_id_reaches_the_adapter(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from glacier_cleanup import cli
@@ -61,7 +63,7 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_written_as_text(
     glacier: FakeGlacier, description: str, cell: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     glacier.add_uploads("media", 1, age_hours=400, description=description)
-    cli.main(["--output", "csv"])
+    cli.main(["--output", "csv", "--descriptions", "full"])
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     [row] = [row for row in rows if row["vault"] == "media"]
     assert row["description"] == cell
@@ -95,3 +97,65 @@ def test_on_a_terminal_only_the_uploads_shown_and_confirmed_are_aborted(
     assert (result["uploads_aborted"], result["uploads_left"]) == (5, 1)
     [row] = [row for row in result["uploads"] if row["upload_id"] == late[0]]
     assert row["action"] == "not aborted: stale since the listing, left for the next run"
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"parts": "3", "bytes": 0}, "parts must be a whole number"),
+        (
+            {"parts": 1, "bytes": 1, "unchanged_since": "yesterday"},
+            "unchanged_since must be an ISO-8601 time",
+        ),
+        (
+            {
+                "parts": 1,
+                "bytes": 1,
+                "unchanged_since": "2026-01-01T00:00:00+00:00",
+                "last_seen": "2026-01-01T00:00:00+00:00",
+                "expires_at": "2026-02-01T00:00:00",
+            },
+            "expires_at must carry a time zone",
+        ),
+    ],
+)
+def test_a_bad_entry_in_the_state_file_is_bad_input_before_any_call(
+    glacier: FakeGlacier,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    entry: dict[str, object],
+    problem: str,
+) -> None:
+    monkeypatch.delenv("CLEANUP_ACTIVITY_CHECK")  # the default: on
+    state = tmp_path / "looks.json"
+    state.write_text(json.dumps({"version": 1, "observations": {"a/b/c/d": entry}}))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--apply", "--yes", "--state-file", str(state)])
+    assert exit_.value.code == cli.EXIT_BAD_INPUT
+    assert f"entry 'a/b/c/d': {problem}" in capsys.readouterr().err
+    assert sum(glacier.calls.values()) == 0
+
+
+def test_a_region_that_fails_after_another_aborted_still_gets_the_report(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = terminal_run.create_client
+
+    def breaks_in_the_second_region(**kwargs: Any) -> object:
+        if kwargs["region"] == "us-east-1":
+            raise terminal_run.ClientSetupError("the endpoint for us-east-1 cannot be built")
+        return built(**kwargs)
+
+    monkeypatch.setattr(terminal_run, "create_client", breaks_in_the_second_region)
+    status = cli.main(["--apply", "--yes", "--json", "--region", "eu-west-1", "--region", "us-east-1"])
+
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert status == 1
+    assert result["regions"]["eu-west-1"]["uploads_aborted"] == 5
+    assert result["regions"]["us-east-1"]["status"] == "partial"
+    assert (
+        "the endpoint for us-east-1 cannot be built" in result["regions"]["us-east-1"]["failures"][0]["error"]
+    )
+    assert "us-east-1: failed: ClientSetupError" in captured.err

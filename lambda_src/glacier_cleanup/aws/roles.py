@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import boto3
+import botocore.session
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from glacier_cleanup.core.models import NoAccessError
@@ -48,6 +52,47 @@ def assume_member_role(
     duration_seconds: int = MIN_SESSION_SECONDS,
 ) -> TemporaryCredentials:
     """Short-lived credentials of `role_name` in `account_id`, from the session's own credentials."""
+    keys = _assume(session, account_id, role_name, session_name, duration_seconds)
+    return TemporaryCredentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+
+
+class _RoleCredentials(RefreshableCredentials):
+    """Renewed a few minutes before they expire. botocore's own margins (15 and 10 minutes) would renew
+    AssumeRole's shortest sessions (15 minutes, what an operator's role may be limited to) at every call."""
+
+    _advisory_refresh_timeout = 5 * 60
+    _mandatory_refresh_timeout = 2 * 60
+
+
+def refreshing_session(
+    session: boto3.session.Session, *, account_id: str, role_name: str, session_name: str
+) -> boto3.session.Session:
+    """A session on `role_name` in `account_id` whose credentials renew themselves (AssumeRole again, from
+    `session`'s credentials) before they expire, so that a terminal run of any length keeps its access.
+    Raises NoAccessError at once when the role cannot be assumed."""
+
+    def fetch() -> dict[str, str]:
+        keys = _assume(session, account_id, role_name, session_name, MIN_SESSION_SECONDS)
+        expiry = keys["Expiration"]
+        return {
+            "access_key": keys["AccessKeyId"],
+            "secret_key": keys["SecretAccessKey"],
+            "token": keys["SessionToken"],
+            "expiry_time": expiry.isoformat() if isinstance(expiry, datetime) else str(expiry),
+        }
+
+    credentials = _RoleCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
+    core = botocore.session.Session()
+    # botocore has no public setter for refreshable credentials: the way its own providers install them.
+    core._credentials = credentials  # type: ignore[attr-defined]
+    return boto3.session.Session(botocore_session=core, region_name=session.region_name)
+
+
+def _assume(
+    session: boto3.session.Session, account_id: str, role_name: str, session_name: str, duration_seconds: int
+) -> Any:
     arn = role_arn(session, account_id=account_id, role_name=role_name)
     try:
         answer = session.client("sts").assume_role(
@@ -64,8 +109,7 @@ def assume_member_role(
         ) from exc
     except BotoCoreError as exc:
         raise NoAccessError(account_id, type(exc).__name__, f"cannot assume {arn}: {exc}") from exc
-    keys = answer["Credentials"]
-    return TemporaryCredentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+    return answer["Credentials"]
 
 
 def session_with(credentials: TemporaryCredentials, *, region: str | None) -> boto3.session.Session:

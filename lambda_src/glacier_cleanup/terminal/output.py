@@ -43,7 +43,7 @@ class Row:
             "upload_id": upload.upload_id,
             "created": upload.creation_date,
             "age_hours": self.outcome.age_hours,
-            "description": upload.archive_description,
+            "description": self.outcome.description,
             "action": self.outcome.label,
             # What the look at its parts found (None: not measured), and since when it is the same.
             "parts": None if measured is None else measured.progress.parts,
@@ -141,7 +141,7 @@ def render_rows_table(rows: Sequence[Row]) -> str:
             *(_measured_cells(row) if measured else ()),
             row.outcome.label,
             *((row.outcome.uploader or "-",) if named else ()),
-            row.outcome.upload.archive_description or "",
+            row.outcome.description or "",
         )
         for row in rows
     ]

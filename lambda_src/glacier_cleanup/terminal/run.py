@@ -23,10 +23,11 @@ from glacier_cleanup.aws.glacier import (
 )
 from glacier_cleanup.aws.identity import caller_identity, glacier_regions
 from glacier_cleanup.aws.observations import DynamoObservationStore
-from glacier_cleanup.aws.roles import assume_member_role, session_name, session_with
+from glacier_cleanup.aws.roles import refreshing_session, session_name
 from glacier_cleanup.core.activity import ObservationStore, StoreError
+from glacier_cleanup.core.decisions import cutoff_for
 from glacier_cleanup.core.engine import run_cleanup
-from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
+from glacier_cleanup.core.models import CleanupPlan, Failure, NoAccessError, RunSummary
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
@@ -92,20 +93,23 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
         idle_hours=args.idle_hours,
     )
     plan = settings.to_plan(
-        **request.overrides(), exclude_vaults=args.exclude_vaults, concurrency=args.concurrency
+        **request.overrides(),
+        exclude_vaults=args.exclude_vaults,
+        concurrency=args.concurrency,
+        log_descriptions=args.descriptions,
     )
     session = create_session(region=(args.regions or [None])[0], profile=args.profile)
     # The looks are the operator's (or the stack's table): kept with the operator's own credentials.
     store = _observation_store(args, plan, session)
     if args.account:
-        # Raises NoAccessError (exit 2, nothing called) when the role is missing or does not trust us.
-        credentials = assume_member_role(
+        # Raises NoAccessError (exit 2, nothing called) when the role is missing or does not trust us. The
+        # credentials renew themselves: a long backlog run outlives one AssumeRole session.
+        session = refreshing_session(
             session,
             account_id=args.account,
             role_name=args.role_name,
             session_name=session_name("glacier-cleanup-cli", str(os.getpid())),
         )
-        session = session_with(credentials, region=session.region_name)
     return _Prepared(settings, plan, session, store)
 
 
@@ -160,7 +164,11 @@ class _Runner:
                 max_aborts=left,
                 confirmed=None if confirmed is None else confirmed.get(region, frozenset()),
             )
-            summary = self._run_region(region, region_plan, rows)
+            try:
+                summary = self._run_region(region, region_plan, rows)
+            except Exception as exc:
+                sys.stderr.write(f"{region}: failed: {type(exc).__name__}: {exc}\n")
+                summary = _failed_region(region_plan, f"{region}: {type(exc).__name__}: {exc}")
             results[region] = summary.to_result()
             if left is not None:
                 left = max(0, left - summary.abort_calls)
@@ -232,6 +240,18 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
 
 
+def _failed_region(plan: CleanupPlan, error: str) -> RunSummary:
+    """The result of a region whose run could not start or broke: nothing more done there, and why."""
+    summary = RunSummary(
+        dry_run=plan.dry_run,
+        older_than_hours=plan.older_than.total_seconds() / 3600,
+        cutoff=cutoff_for(plan, datetime.now(UTC)),
+        complete=False,
+    )
+    summary.record_failure(Failure(None, None, error), counter="vault_failures")
+    return summary
+
+
 def _confirmed(runner: _Runner, regions: Sequence[str], plan: CleanupPlan, account: str) -> Confirmed | None:
     """A dry run first, shown on the terminal; then the question. The answer: the stale uploads the operator
     was shown and confirmed, per region (None: nothing to do, or no). The real run lists again and judges
@@ -264,7 +284,7 @@ def _save_looks(store: ObservationStore | None) -> None:
     if isinstance(store, state_file.LocalObservationFile):
         try:
             store.save(datetime.now(UTC))
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
             sys.stderr.write(f"glacier-cleanup: could not save the looks to {store.path}: {exc}\n")
 
 

@@ -45,6 +45,14 @@ class LocalObservationFile:
                 raise StoreError(f"{path}: unreadable ({exc}); move it away to start a new history") from exc
             if not isinstance(items, dict):
                 raise StoreError(f"{path}: not a glacier-cleanup observation file (version {FORMAT_VERSION})")
+            # Every entry checked now, before the first call: a bad one found at the end would lose the
+            # record of a run that already aborted.
+            for key, item in items.items():
+                problem = _entry_problem(item)
+                if problem is not None:
+                    raise StoreError(
+                        f"{path}: entry {key!r}: {problem}; remove that entry or move the file away"
+                    )
             self._items = items
 
     def get(self, key: UploadKey) -> Observation | None:
@@ -93,3 +101,21 @@ class LocalObservationFile:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _entry_problem(item: object) -> str | None:
+    """What is wrong with one stored entry, or None."""
+    if not isinstance(item, dict):
+        return "not an object"
+    for name in ("parts", "bytes"):
+        if not isinstance(item.get(name), int) or isinstance(item.get(name), bool) or item[name] < 0:
+            return f"{name} must be a whole number >= 0 (got {item.get(name)!r})"
+    # An entry without `expires_at` (written by an early version) is dropped at the next save.
+    for name in ("unchanged_since", "last_seen", *(("expires_at",) if "expires_at" in item else ())):
+        try:
+            moment = datetime.fromisoformat(str(item[name]))
+        except (KeyError, ValueError) as exc:
+            return f"{name} must be an ISO-8601 time ({exc})"
+        if moment.tzinfo is None:
+            return f"{name} must carry a time zone (got {item[name]!r})"
+    return None
