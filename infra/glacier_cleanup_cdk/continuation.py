@@ -59,7 +59,17 @@ class ContinuationLoop(Construct):
             self,
             "Clean",
             lambda_function=function,
-            payload=sfn.TaskInput.from_object({**event, "round": sfn.JsonPath.number_at("$.round")}),
+            payload=sfn.TaskInput.from_object(
+                {
+                    **event,
+                    "round": sfn.JsonPath.number_at("$.round"),
+                    # max_aborts caps the run, not each round: the earlier rounds' aborts count against it.
+                    "aborts_before": sfn.JsonPath.math_add(
+                        sfn.JsonPath.number_at("$.earlier.uploads_aborted"),
+                        sfn.JsonPath.number_at("$.earlier.abort_failures"),
+                    ),
+                }
+            ),
             result_selector={"result.$": "$.Payload"},
             result_path="$.last",
             retry_on_service_exceptions=True,

@@ -154,6 +154,7 @@ def test_the_state_machine_plans_fans_out_continues_and_summarizes(hub_template:
         "run_id.$": "$.run_id",
         "settings.$": "$.settings",
         "round.$": "$.round",
+        "aborts_before.$": "States.MathAdd($.earlier.uploads_aborted, $.earlier.abort_failures)",
     }
     [choice] = loop["MoreToDo"]["Choices"]
     assert choice == {
@@ -326,6 +327,7 @@ def test_a_targets_scheduled_run_continues_while_incomplete(shipped_template: di
         "trigger.$": "$.trigger",
         "scheduled_time.$": "$.scheduled_time",
         "round.$": "$.round",
+        "aborts_before.$": "States.MathAdd($.earlier.uploads_aborted, $.earlier.abort_failures)",
     }
     assert states["MoreToDo"]["Choices"][0]["And"][1] == {"Variable": "$.round", "NumericLessThan": 5}
     # Every round may use the function's whole timeout; plus 15 minutes for retries' waiting.

@@ -107,3 +107,16 @@ def test_the_config_switch_lets_events_loosen(glacier: FakeGlacier, monkeypatch:
     monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")
     result = lambda_handler({"dry_run": False, "activity_check": False}, FakeLambdaContext())
     assert (result["dry_run"], result["uploads_aborted"]) == (False, 3)
+
+
+@pytest.mark.parametrize(("before", "expected"), [(0, 3), (8, 2), (10, 0), (15, 0)])
+def test_a_continuation_round_aborts_only_what_is_left_of_the_runs_cap(
+    glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch, before: int, expected: int
+) -> None:
+    """max_aborts caps a scheduled run across its rounds: the state machine tells each round how many
+    aborts the earlier ones attempted (tests/organization/test_target_rounds.py runs the state machine)."""
+    monkeypatch.setenv("CLEANUP_DRY_RUN", "false")
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")  # age alone: this is about the cap
+    event = {"trigger": "schedule", "round": 2, "aborts_before": before}
+    result = lambda_handler(event, FakeLambdaContext())
+    assert result["uploads_aborted"] == expected

@@ -50,6 +50,8 @@ class ScheduleEvent(BaseModel):
     scheduled_time: datetime | None = Field(default=None, strict=False)
     # Which invocation of this scheduled run (the state machine continues an incomplete run).
     round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
+    # Aborts the earlier rounds of this run attempted: `max_aborts` caps the run, not each round.
+    aborts_before: int = Field(default=0, ge=0)
 
 
 class OnDemandRequest(BaseModel):
@@ -81,6 +83,8 @@ class TargetEvent(BaseModel):
     # The execution's name: it goes into the role session name, so CloudTrail ties calls to the run.
     run_id: str = Field(pattern=r"^[A-Za-z0-9_.@=,+-]{1,80}$")
     round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
+    # As for a schedule event: `max_aborts` caps the target's run across its rounds.
+    aborts_before: int = Field(default=0, ge=0)
     settings: OnDemandRequest = Field(default_factory=OnDemandRequest)
 
 

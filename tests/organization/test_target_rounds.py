@@ -1,0 +1,73 @@
+"""`max_aborts` caps one scheduled run, not each of its continuation rounds: the per-target stack's run state
+machine (synthesized, deployed locally, run by moto's Step Functions interpreter with the real function
+in-process) carries the earlier rounds' aborts into each next round's event. The shipped configuration:
+the activity check on, its table holding the looks of a week ago.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
+from unit.support import fresh_powertools
+
+from glacier_emulator.handles import InProcessHandle
+from glacier_emulator.lambda_runtime import RUNTIME, GlacierCallClock
+from scripts import org_harness
+from scripts.org_scenario import _HandleSession
+
+pytestmark = pytest.mark.slow
+ACCOUNT, REGION = "123456789012", "us-east-1"
+STALE, CAP = 60, 25
+
+
+def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
+    glacier_in_process: InProcessHandle, tmp_path: Path
+) -> None:
+    glacier = glacier_in_process
+    target = {
+        "name": "local",
+        "account": ACCOUNT,
+        "region": REGION,
+        "dry_run": False,
+        "max_aborts": CAP,
+        # A short budget, so that the backlog needs several rounds: 60 s, 30 of them kept in reserve.
+        "timeout_seconds": 60,
+        "time_margin_seconds": 30,
+    }
+    (template,) = org_harness.synthesize({"targets": [target]}, tmp_path / "cdk.out").values()
+    stack = org_harness.deploy_hub(glacier, template, account=ACCOUNT, region=REGION)
+    assert stack.observation_table is not None
+    glacier.create_vault("backups")
+    uploads = glacier.seed(
+        "backups", STALE, creation_date=(datetime.now(UTC) - timedelta(days=30)).isoformat()
+    )
+    store = DynamoObservationStore(_HandleSession(glacier), stack.observation_table)  # type: ignore[arg-type]
+    then = datetime.now(UTC) - timedelta(hours=170)  # the schedule's look of a week ago: idle since
+    for upload_id in uploads:
+        store.put(
+            UploadKey(ACCOUNT, REGION, "backups", upload_id),
+            Observation(Progress(0, 0), then, then),
+            expires_at=then + retention(timedelta(hours=168)),
+        )
+    # One second a Glacier call: a round reaches some 30 calls (a look and an abort per upload).
+    RUNTIME.clock = GlacierCallClock(1.0)
+
+    with fresh_powertools():
+        outcome: dict[str, Any] = org_harness.run_execution(glacier, stack, {})
+
+    rounds = [
+        i for i in glacier.lambda_invocations() if isinstance(i["event"], dict) and "round" in i["event"]
+    ]
+    assert len(rounds) >= 2, "the backlog should take more than one round"
+    # Each round is told what the rounds before it aborted.
+    assert rounds[0]["event"]["aborts_before"] == 0
+    assert all(later["event"]["aborts_before"] > 0 for later in rounds[1:])
+    assert len(glacier.aborts()) == CAP
+    assert outcome["earlier"]["uploads_aborted"] + outcome["result"]["uploads_aborted"] == CAP
+    # The round that met the cap stopped aborting: the rest is over max_aborts, not left unreached.
+    assert outcome["result"]["uploads_capped"] > 0
