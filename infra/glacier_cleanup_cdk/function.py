@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -23,6 +24,7 @@ from .lambda_defaults import (
     log_retention,
     powertools_layer_for,
 )
+from .nag import iam5_resource_finding
 from .observations import ObservationTable
 from .permissions import GlacierCleanupPermissions
 from .powertools import resolve_layer_source
@@ -61,14 +63,17 @@ def lambda_environment(
     *,
     member_role_name: str | None = None,
     observation_table: str | None = None,
+    run_targets_bucket: str | None = None,
 ) -> dict[str, str]:
     """Environment variables, named as in docs/design.md."""
     member_role = (
         {}
-        if member_role_name is None
+        if member_role_name is None or run_targets_bucket is None
         else {
             # glacier_cleanup Settings: the role a target event assumes in its member account (organization)
-            "CLEANUP_MEMBER_ROLE_NAME": member_role_name
+            "CLEANUP_MEMBER_ROLE_NAME": member_role_name,
+            # glacier_cleanup Settings: a target event must be among the targets its run's planner chose
+            "CLEANUP_RUN_TARGETS_BUCKET": run_targets_bucket,
         }
     )
     return {
@@ -125,6 +130,10 @@ def lambda_environment(
     }
 
 
+# Where the organization's planner writes each run's targets (organization/results_bucket.py's layout).
+PLANNED_TARGETS_OBJECTS = "runs/*/targets.json"
+
+
 @dataclass(frozen=True)
 class MemberAccess:
     """What makes a CleanupFunction the organization hub's (infra/organization)."""
@@ -132,6 +141,8 @@ class MemberAccess:
     hub_role_name: str
     member_role_name: str
     max_concurrency: int
+    # The results bucket: a target event is refused unless the planner listed its account and region there.
+    results_bucket: s3.IBucket
 
 
 class CleanupFunction(Construct):
@@ -179,12 +190,22 @@ class CleanupFunction(Construct):
             GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
             reserved = 1 if settings.prevent_overlap else None
         else:
+            # The planner's list of each run's targets: a target event outside it is refused.
+            planned = member_access.results_bucket.arn_for_objects(PLANNED_TARGETS_OBJECTS)
+            self.role.add_to_policy(
+                iam.PolicyStatement(sid="ReadPlannedTargets", actions=["s3:GetObject"], resources=[planned])
+            )
             Validations.of(self.role).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-IAM5[Resource::*]",
                     reason="Only xray:PutTraceSegments/PutTelemetryRecords (active tracing), which have no "
                     "resource type. The hub function has no Glacier permission of its own.",
-                )
+                ),
+                Acknowledgment(
+                    id=iam5_resource_finding(self, planned),
+                    reason="Each run's list of planned targets only (runs/<run>/targets.json): the run's "
+                    "name exists only at run time.",
+                ),
             )
             # The map's concurrency, reserved: the fan-out is never throttled by other functions, and never
             # runs more than this at once against the members' Glacier.
@@ -207,6 +228,7 @@ class CleanupFunction(Construct):
                 settings,
                 target_name,
                 member_role_name=member_access.member_role_name if member_access else None,
+                run_targets_bucket=member_access.results_bucket.bucket_name if member_access else None,
                 observation_table=observations.table.table_name if observations else None,
             ),
             environment_encryption=key,

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from glacier_cleanup.aws.glacier import AwsSession, GlacierAdapter, create_client, create_session
 from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.aws.results_bucket import PlannedTargetsError, RunStore
 from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
 from glacier_cleanup.core.activity import ObservationStore
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNTS
@@ -56,6 +57,25 @@ class Runtime:
         )
         return GlacierAdapter(client, account_id=self.settings.account_id)
 
+    def check_planned(self, event: TargetEvent) -> None:
+        """In the organization's hub: refuse a target the planner did not choose for this run (an excluded
+        account, OU or region, or a run that does not exist), whoever sent the event."""
+        bucket = self.settings.run_targets_bucket
+        if bucket is None:
+            return
+        try:
+            planned = _planned_targets(self.session, bucket, event.run_id)
+        except PlannedTargetsError as exc:
+            raise InvalidEventError(
+                f"target event refused: the run's planned targets cannot be read ({exc})"
+            ) from exc
+        if (event.account, event.region) not in planned:
+            raise InvalidEventError(
+                f"target event refused: account {event.account} in {event.region} is not among the targets "
+                f"the planner chose for run {event.run_id} (allowed: the organization's planned accounts and "
+                "regions); nothing was done"
+            )
+
     def observations_for(self, plan: CleanupPlan) -> ObservationStore | None:
         """The observation store a plan with the activity check needs (the function's own credentials: the
         table is this stack's, or the hub's, never a member account's)."""
@@ -69,6 +89,12 @@ class Runtime:
         return DynamoObservationStore(
             self.session, self.settings.observation_table, concurrency=self.settings.concurrency
         )
+
+
+@functools.lru_cache(maxsize=4)
+def _planned_targets(session: AwsSession, bucket: str, run_id: str) -> frozenset[tuple[str, str]]:
+    """A run's planned targets, read once per warm environment (every round of every target asks)."""
+    return RunStore(session, bucket).planned_targets(run_id)
 
 
 @functools.cache
@@ -141,6 +167,7 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
     logger.append_keys(
         trigger="target", account=event.account, region=event.region, run_id=event.run_id, round=event.round
     )
+    runtime.check_planned(event)
     plan = cap_left(runtime.settings.to_plan(**event.settings.overrides()), event.aborts_before)
     try:
         credentials = assume_member_role(

@@ -5,6 +5,7 @@ reliability drills' invariants in every account."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,29 @@ def test_the_excluded_account_is_excluded_even_when_named(
     with pytest.raises(RuntimeError, match=f"accounts: {delta}"):
         run.execute({"accounts": [delta]})
     assert CONTROL.stats(account_id=delta)["operations"].get("ListVaults") is None
+
+
+def test_a_target_event_sent_straight_to_the_hub_function_outside_the_plan_is_refused(run: Run) -> None:
+    """Whoever may invoke the hub's function cannot reach a target the planner left out (an excluded
+    account), nor invent a run: the function reads the run's planned targets and refuses, before any call."""
+    document = run.execute({"dry_run": True})
+    lambdas = run.glacier.aws_client("lambda")
+    [name] = [
+        function["FunctionName"]
+        for function in lambdas.list_functions()["Functions"]
+        if function["Handler"] == "glacier_cleanup.handler.lambda_handler"
+    ]
+    delta = run.org.accounts[org_scenario.EXCLUDED]
+    alpha = run.org.accounts["alpha"]
+    cases = [
+        ({"account": delta, "region": "us-east-1", "run_id": document["run_id"]}, "not among the targets"),
+        ({"account": alpha, "region": "us-east-1", "run_id": "invented"}, "planned targets cannot be read"),
+    ]
+    for event, refusal in cases:
+        with fresh_powertools():
+            answer = lambdas.invoke(FunctionName=name, Payload=json.dumps(event))
+        payload = answer["Payload"].read().decode()
+        assert answer.get("FunctionError"), payload
+        assert refusal in payload
+    assert CONTROL.stats(account_id=delta)["operations"].get("ListVaults") is None
+    assert aborted() == set()

@@ -26,9 +26,10 @@ STALE, CAP = 60, 25
 
 
 def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
-    glacier_in_process: InProcessHandle, tmp_path: Path
+    glacier_in_process: InProcessHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     glacier = glacier_in_process
+    RUNTIME.reset()  # no invocation of an earlier test in this process counts here
     target = {
         "name": "local",
         "account": ACCOUNT,
@@ -55,7 +56,7 @@ def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
             expires_at=then + retention(timedelta(hours=168)),
         )
     # One second a Glacier call: a round reaches some 30 calls (a look and an abort per upload).
-    RUNTIME.clock = GlacierCallClock(1.0)
+    monkeypatch.setattr(RUNTIME, "clock", GlacierCallClock(1.0))
 
     with fresh_powertools():
         outcome: dict[str, Any] = org_harness.run_execution(glacier, stack, {})

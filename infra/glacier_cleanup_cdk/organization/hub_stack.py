@@ -87,6 +87,7 @@ class OrganizationHubStack(Stack):
                 hub_role_name=config.hub_role_name,
                 member_role_name=fan_out.member_role_name,
                 max_concurrency=fan_out.max_concurrency,
+                results_bucket=results.bucket,
             ),
             observations=observations,
         )

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from glacier_cleanup.core.organization import Target, TargetResult
 
 if TYPE_CHECKING:
@@ -19,6 +21,10 @@ if TYPE_CHECKING:
 
 # Reading many result files in parallel: each is one GET.
 _READERS = 16
+
+
+class PlannedTargetsError(Exception):
+    """The planner's list of a run's targets could not be read."""
 
 
 class RunStore:
@@ -31,6 +37,15 @@ class RunStore:
         key = f"runs/{run_id}/targets.json"
         self._put_json(key, [target.as_item() for target in targets])
         return key
+
+    def planned_targets(self, run_id: str) -> frozenset[tuple[str, str]]:
+        """(account, region) of every target the planner chose for the run (its runs/<run_id>/targets.json).
+        Raises PlannedTargetsError when the file cannot be read: no run of that name, or no access."""
+        try:
+            items = self._get_json(f"runs/{run_id}/targets.json")
+            return frozenset((str(item["account"]), str(item["region"])) for item in items)
+        except (ClientError, BotoCoreError, ValueError, KeyError, TypeError) as exc:
+            raise PlannedTargetsError(f"runs/{run_id}/targets.json in {self._bucket}: {exc}") from exc
 
     def write_summary(self, run_id: str, document: dict[str, Any]) -> str:
         key = f"runs/{run_id}/summary.json"

@@ -174,6 +174,13 @@ class Settings(BaseModel):
             "inputs/guardrails.py)"
         ),
     )
+    run_targets_bucket: str | None = Field(
+        default=None,
+        alias="CLEANUP_RUN_TARGETS_BUCKET",
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="the organization's results bucket: a target event is refused unless the planner "
+        "listed its account and region for its run (the hub sets it)",
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
