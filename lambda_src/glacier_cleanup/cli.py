@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--descriptions",
         choices=DESCRIPTION_MODES,
+        metavar="MODE",
         help="archive descriptions in the output and logs: full, hashed (a short sha256) or none "
         "(default CLEANUP_LOG_DESCRIPTIONS or hashed)",
     )
