@@ -253,6 +253,9 @@ def test_the_hub_alarms(hub_template: dict[str, Any]) -> None:
         for name in (
             "TargetsFailed",
             "TargetsNoAccess",
+            # Targets that are denied, partial or incomplete alarm too: nothing silent.
+            "TargetsPartial",
+            "TargetsIncomplete",
             "AbortFailures",
             "FailedRuns",
             "ActivityCheckFailures",

@@ -7,6 +7,7 @@ import re
 import statistics
 import threading
 import tracemalloc
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -275,6 +276,22 @@ def test_list_vaults_denied_is_a_failure_and_an_incomplete_run() -> None:
     assert summary.status == "partial"
     assert summary.complete is False
     assert summary.to_result()["failures"][0]["vault"] is None
+    # Denied (an SCP denying the region): another round of the same run would be denied too.
+    assert summary.more_to_do is False
+
+
+def test_list_vaults_failing_otherwise_is_worth_another_round() -> None:
+    glacier = FakeGlacier()
+    glacier.create_vault("a")
+
+    def unavailable() -> Iterator[list[str]]:  # a generator that fails at its first page
+        raise GlacierError("ServiceUnavailableException", "down")
+        yield []
+
+    glacier.iter_vault_pages = unavailable  # type: ignore[method-assign]
+    summary = run(glacier)
+
+    assert (summary.status, summary.complete, summary.more_to_do) == ("partial", False, True)
 
 
 def test_time_budget_stops_new_calls_then_the_next_run_finishes() -> None:

@@ -37,6 +37,19 @@ class OrganizationAlarms(Construct):
                 "yet (a new account, a failed stack instance), or the role was changed. Check the StackSet's "
                 "instances; summary.json names the accounts.",
             ),
+            "TargetsPartial": (
+                self.metric("TargetsPartial"),
+                "Some Glacier calls of a target failed after retries: a vault or the vault list could not be "
+                "listed (AccessDenied from an SCP that denies the region or a vault policy, Glacier 5xx), or "
+                "aborts failed. A denied vault list is not retried within the run. summary.json names the "
+                "targets under needs_attention; their results name the calls.",
+            ),
+            "TargetsIncomplete": (
+                self.metric("TargetsIncomplete"),
+                "A target did not reach every vault and stale upload even after its continuation rounds (a "
+                "backlog larger than one run, or slow or throttled calls): the next run continues it. "
+                "summary.json names the targets.",
+            ),
             "AbortFailures": (
                 self.metric("AbortFailures"),
                 "Aborting stale uploads failed after retries in some account (AccessDenied from an SCP, "

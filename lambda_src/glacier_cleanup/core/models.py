@@ -175,6 +175,8 @@ class RunSummary:
     stopped_by: str | None = None
     # A vault list was given: a missing one is then a misconfiguration, not a vault deleted meanwhile.
     vaults_configured: bool = False
+    # ListVaults was denied: no further round of the same run can list them either.
+    vault_list_denied: bool = False
     duration_ms: int = 0
     failures: list[Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -236,7 +238,7 @@ class RunSummary:
     def more_to_do(self) -> bool:
         """Whether another round of the same run could reach what this one did not (the state machines'
         continuation loop asks this)."""
-        return not self.fully_covered and self.status not in FINAL_STATUSES
+        return not self.fully_covered and self.status not in FINAL_STATUSES and not self.vault_list_denied
 
     @property
     def fully_covered(self) -> bool:

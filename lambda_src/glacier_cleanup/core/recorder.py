@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from glacier_cleanup.core.descriptions import shown
-from glacier_cleanup.core.models import CleanupPlan, Failure, GlacierError, RunSummary, Upload
+from glacier_cleanup.core.models import (
+    AccessDeniedError,
+    CleanupPlan,
+    Failure,
+    GlacierError,
+    RunSummary,
+    Upload,
+)
 from glacier_cleanup.core.outcomes import Action, Measured, UploadObserver, UploadOutcome
 from glacier_cleanup.core.uploaders import uploader_of
 from glacier_cleanup.observability import logger
@@ -203,8 +210,11 @@ class OutcomeRecorder:
         logger.exception("unexpected error while scanning vault", vault=vault)
 
     def vault_list_failed(self, error: GlacierError) -> None:
-        """Without the vault list the run cannot know what it missed: a failure, and incomplete."""
+        """Without the vault list the run cannot know what it missed: a failure, and incomplete. Denied (an
+        SCP that denies the region, a missing grant), another round of this run cannot do better."""
         self.summary.complete = False
+        if isinstance(error, AccessDeniedError):
+            self.summary.vault_list_denied = True
         self.summary.record_failure(Failure(None, None, str(error)), counter="vault_failures")
         logger.error("listing vaults failed", error=str(error), error_code=error.code)
 
