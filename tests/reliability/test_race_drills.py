@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from glacier_cleanup import handler
+from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.core.activity import Observation, Progress, UploadKey
 from glacier_cleanup.handler import lambda_handler
 
 from glacier_emulator import CONTROL
+from glacier_emulator.client_helpers import create_observation_table
 
 from .harness import Drill, schedule_event
 from .invariants import check_aborted_entries, check_result_arithmetic
@@ -164,3 +170,68 @@ def test_two_overlapping_invocations(drill: Drill) -> None:
     assert sum(r["uploads_aborted"] + r["uploads_already_gone"] for r in results) >= len(stale)
     counts = Counter(r["uploads_found"] >= len(stale) for r in results)
     assert counts[True] >= 1  # at least one of them saw the whole account
+
+
+def test_two_overlapping_runs_on_one_observation_table_at_the_shipped_defaults(
+    drill: Drill, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped configuration (the activity check on, its table, the defaults' idle time), two runs at
+    once sharing the table: every upload idle since the schedule's look of a week ago is aborted exactly once;
+    an old upload that received a part since that look, and a young one, are never aborted."""
+    handle = drill.handle
+    table = create_observation_table(handle.aws_client("dynamodb"), "observations")
+    for variable in ("CLEANUP_ACTIVITY_CHECK", "CLEANUP_EVENT_MAY_LOOSEN"):
+        monkeypatch.delenv(variable, raising=False)  # the defaults: the check on, events only tighten
+    monkeypatch.setenv("CLEANUP_OBSERVATION_TABLE", table)
+    handler.get_runtime.cache_clear()
+    now = datetime.now(UTC)
+    week_ago = now - timedelta(days=8)
+    store = DynamoObservationStore(boto3.session.Session(region_name="us-east-1"), table)
+    idle: set[str] = set()
+    live: set[str] = set()
+    young: set[str] = set()
+    for number in range(6):
+        vault = f"vault-{number:03d}"
+        handle.create_vault(vault)
+        old = handle.seed(vault, 12, creation_date=now - timedelta(days=30))
+        for upload_id in old:  # the schedule's look of a week ago: no parts then
+            store.put(
+                UploadKey("123456789012", "us-east-1", vault, upload_id),
+                Observation(Progress(0, 0), week_ago, week_ago),
+                expires_at=now + timedelta(days=30),
+            )
+        for upload_id in old[:3]:  # ... but these received a part since: still being written
+            handle.client().upload_multipart_part(
+                vaultName=vault, uploadId=upload_id, range="bytes 0-1048575/*", body=b"x" * 1048576
+            )
+        live |= set(old[:3])
+        idle |= set(old[3:])
+        young |= set(handle.seed(vault, 2, creation_date=now - timedelta(hours=2)))
+    handle.configure(latency_ms=1)
+    results: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def invoke(event: dict[str, Any]) -> None:
+        try:
+            start.wait()
+            results.append(lambda_handler(event, FakeLambdaContext()))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=invoke, args=(event,)) for event in (schedule_event(), {})]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert errors == []
+    aborted = [entry["upload_id"] for entry in handle.aborts()]
+    assert sorted(aborted) == sorted(idle)  # each idle upload once; no live or young one
+    assert not set(aborted) & (live | young)
+    for result in results:
+        check_result_arithmetic(result)
+        assert (result["status"], result["activity_check"], result["idle_hours"]) == ("ok", True, 168.0)
+    # The first look since the part saw the change; the other run, seconds later, the same progress.
+    assert sum(result["uploads_active"] for result in results) >= len(live)
+    assert sum(result["uploads_aborted"] + result["uploads_already_gone"] for result in results) >= len(idle)
