@@ -26,6 +26,7 @@ from typing import Any
 
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
+from glacier_cleanup.inputs.limits import DEFAULT_IDLE_HOURS
 
 from glacier_emulator.handles import EmulatorHandle
 from glacier_emulator.organization import LocalOrganization, build_organization
@@ -39,9 +40,9 @@ REGIONS = ("us-east-1", "eu-west-1")
 NO_ROLE, UNAVAILABLE, EXCLUDED, BACKLOG = "beta", "gamma", "delta", "epsilon"
 PROTECT = "^keep:"
 OLDER_THAN_HOURS = 168
-IDLE_HOURS = 48
+IDLE_HOURS = DEFAULT_IDLE_HOURS  # the shipped default: the config below does not set it
 # How long before the demo's runs the schedule last looked at the old uploads (record_earlier_looks).
-EARLIER_LOOK_HOURS = 50
+EARLIER_LOOK_HOURS = IDLE_HOURS + 2
 ACTIVE, FIRST_SEEN = "still uploading", "never looked at"
 BACKLOG_VAULTS, BACKLOG_PER_VAULT = 30, 50
 
@@ -81,7 +82,6 @@ def config_block(org: LocalOrganization, hub_account: str) -> dict[str, Any]:
             "exclude_accounts": [org.accounts[EXCLUDED]],
             "dry_run": False,
             "older_than_hours": OLDER_THAN_HOURS,
-            "idle_hours": IDLE_HOURS,
             "protect_description_regex": PROTECT,
             # A short time budget per round (timeout - margin = 0.5 s): the backlog needs several rounds.
             "timeout_seconds": 10,
