@@ -123,14 +123,11 @@ def test_vaults_created_during_the_run(drill: Drill) -> None:
     assert len(runs) == 2
 
 
-def test_two_overlapping_invocations(drill: Drill) -> None:
-    """Two invocations at once (a manual run during the scheduled one, or an async retry): every stale
-    upload is removed exactly once, nothing else is touched, and each result still adds up."""
-    drill.seed_account(vaults=11, big=120, stale=20)
-    drill.handle.configure(latency_ms=1)
+def _invoked_together(*events: dict[str, Any]) -> list[dict[str, Any]]:
+    """The handler invoked with each event at once, one thread each; their results (any error raised)."""
     results: list[dict[str, Any]] = []
     errors: list[BaseException] = []
-    start = threading.Barrier(2)
+    start = threading.Barrier(len(events))
 
     def invoke(event: dict[str, Any]) -> None:
         try:
@@ -139,15 +136,21 @@ def test_two_overlapping_invocations(drill: Drill) -> None:
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    threads = [
-        threading.Thread(target=invoke, args=(event,)) for event in (schedule_event(), {"dry_run": False})
-    ]
+    threads = [threading.Thread(target=invoke, args=(event,)) for event in events]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
-
     assert errors == []
+    return results
+
+
+def test_two_overlapping_invocations(drill: Drill) -> None:
+    """Two invocations at once (a manual run during the scheduled one, or an async retry): every stale
+    upload is removed exactly once, nothing else is touched, and each result still adds up."""
+    drill.seed_account(vaults=11, big=120, stale=20)
+    drill.handle.configure(latency_ms=1)
+    results = _invoked_together(schedule_event(), {"dry_run": False})
     stats = drill.handle.stats()["operations"]["AbortMultipartUpload"]
     aborts = drill.handle.aborts()
     stale = drill.population.stale
@@ -208,24 +211,7 @@ def test_two_overlapping_runs_on_one_observation_table_at_the_shipped_defaults(
         idle |= set(old[3:])
         young |= set(handle.seed(vault, 2, creation_date=now - timedelta(hours=2)))
     handle.configure(latency_ms=1)
-    results: list[dict[str, Any]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def invoke(event: dict[str, Any]) -> None:
-        try:
-            start.wait()
-            results.append(lambda_handler(event, FakeLambdaContext()))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=invoke, args=(event,)) for event in (schedule_event(), {})]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-
-    assert errors == []
+    results = _invoked_together(schedule_event(), {})
     aborted = [entry["upload_id"] for entry in handle.aborts()]
     assert sorted(aborted) == sorted(idle)  # each idle upload once; no live or young one
     assert not set(aborted) & (live | young)
