@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -142,7 +142,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             overrides = request.overrides()
         plan = runtime.settings.to_plan(**overrides)
         if isinstance(request, ScheduleEvent):
-            plan = cap_left(plan, request.aborts_before)
+            plan = plan.after_aborts(request.aborts_before)
         summary = run_cleanup(
             runtime.open_glacier(),
             plan,
@@ -168,7 +168,7 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
         trigger="target", account=event.account, region=event.region, run_id=event.run_id, round=event.round
     )
     runtime.check_planned(event)
-    plan = cap_left(runtime.settings.to_plan(**event.settings.overrides()), event.aborts_before)
+    plan = runtime.settings.to_plan(**event.settings.overrides()).after_aborts(event.aborts_before)
     try:
         credentials = assume_member_role(
             runtime.session,
@@ -193,13 +193,6 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
         )
     summary.account, summary.region = event.account, event.region
     return summary
-
-
-def cap_left(plan: CleanupPlan, aborts_before: int) -> CleanupPlan:
-    """The plan of a continuation round: what is left of `max_aborts` after the earlier rounds' aborts."""
-    if plan.max_aborts is None or not aborts_before:
-        return plan
-    return replace(plan, max_aborts=max(0, plan.max_aborts - aborts_before))
 
 
 def _account_of(context: LambdaContext) -> str:

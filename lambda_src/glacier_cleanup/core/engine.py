@@ -151,7 +151,7 @@ class _CleanupRun:
         self._stop = stop or Stop()
         self._clock = clock
         # One "now" and one cutoff for the whole run: every upload's age is judged against the same instant.
-        # Looks at an upload's parts are dated each at its own moment (`_examine`).
+        # Looks at an upload's parts are dated each at its own moment (`_look`).
         self._now = clock().astimezone(UTC)
         cutoff = cutoff_for(plan, self._now)
         self._record = OutcomeRecorder(
@@ -326,12 +326,12 @@ class _CleanupRun:
         if not self._may_call():
             return
         try:
-            progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
-            self._look(upload, progress)
+            self._look(upload, self._glacier.upload_progress(upload.vault, upload.upload_id))
+        except GlacierUnavailableError as exc:
+            self._mark_unavailable(exc)
+            return
         except (GlacierError, StoreError) as exc:
             logger.debug("could not look at a young upload", vault=upload.vault, error=str(exc))
-            if isinstance(exc, GlacierUnavailableError):
-                self._mark_unavailable(exc)
             return
         self._record.watched()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -70,6 +70,12 @@ class CleanupPlan:
     confirmed: frozenset[tuple[str, str]] | None = None
     # How archive descriptions are shown in logs, results and listings (core/descriptions.py).
     descriptions: DescriptionMode = DEFAULT_DESCRIPTION_MODE
+
+    def after_aborts(self, aborts_before: int) -> CleanupPlan:
+        """The plan of a continuation round: what is left of `max_aborts` after the earlier rounds' aborts."""
+        if self.max_aborts is None or not aborts_before:
+            return self
+        return replace(self, max_aborts=max(0, self.max_aborts - aborts_before))
 
     @property
     def measures(self) -> bool:
