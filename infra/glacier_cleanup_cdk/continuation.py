@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
-from glacier_cleanup.core.counters import CARRIED_KEYS
+from glacier_cleanup.core.coverage import ABORT_CALLS, CARRY_KEYS
 
 # Lambda answers these when the reserved concurrency is busy or the service hiccups: worth waiting for.
 # (LambdaInvoke's own retry covers ServiceException, AWSLambdaException, SdkClientException and
@@ -22,9 +22,9 @@ from glacier_cleanup.core.counters import CARRIED_KEYS
 THROTTLED = ["Lambda.TooManyRequestsException"]
 
 
-# Counts of what earlier rounds did that the last round's result cannot show (those uploads are gone):
-# the counters marked `carried` in the function's own list.
-EARLIER_COUNTS = CARRIED_KEYS
+# What earlier rounds did that the last round's result cannot show: each round's `carry` (the counts of the
+# vaults the next round resumes after, the uploads it removed, its abort calls), summed.
+EARLIER_COUNTS = CARRY_KEYS
 
 
 def no_earlier_rounds() -> dict[str, int]:
@@ -34,8 +34,8 @@ def no_earlier_rounds() -> dict[str, int]:
 class ContinuationLoop(Construct):
     """Invoke -> MoreToDo? -> NextRound -> Invoke ... -> Done.
 
-    The state holds the event's own keys (`carry`), `round` and `earlier` (EARLIER_COUNTS summed over the
-    rounds before); the function gets only the event. The output is
+    The state holds the event's own keys (`carry`), `round`, `resume_after` and `earlier` (EARLIER_COUNTS
+    summed over the rounds before); the function gets only the event. The output is
     {<carry>, "round", "earlier", "result": <the last round's result>}.
     """
 
@@ -64,10 +64,9 @@ class ContinuationLoop(Construct):
                     **event,
                     "round": sfn.JsonPath.number_at("$.round"),
                     # max_aborts caps the run, not each round: the earlier rounds' aborts count against it.
-                    "aborts_before": sfn.JsonPath.math_add(
-                        sfn.JsonPath.number_at("$.earlier.uploads_aborted"),
-                        sfn.JsonPath.number_at("$.earlier.abort_failures"),
-                    ),
+                    "aborts_before": sfn.JsonPath.number_at(f"$.earlier.{ABORT_CALLS}"),
+                    # Each round resumes after the last vault the rounds before it finished.
+                    "resume_after": sfn.JsonPath.string_at("$.resume_after"),
                 }
             ),
             result_selector={"result.$": "$.Payload"},
@@ -84,14 +83,19 @@ class ContinuationLoop(Construct):
         )
         kept = {f"{key}.$": f"$.{key}" for key in carry}
         added = {
-            f"{count}.$": f"States.MathAdd($.earlier.{count}, $.last.result.{count})"
+            f"{count}.$": f"States.MathAdd($.earlier.{count}, $.last.result.carry.{count})"
             for count in EARLIER_COUNTS
         }
         next_round = sfn.Pass(
             self,
             "NextRound",
             comment="The same event, one round later; what this round did is added to `earlier`",
-            parameters={**kept, "round.$": "States.MathAdd($.round, 1)", "earlier": added},
+            parameters={
+                **kept,
+                "round.$": "States.MathAdd($.round, 1)",
+                "resume_after.$": "$.last.result.resume_after",
+                "earlier": added,
+            },
         )
         done = sfn.Pass(
             self,
@@ -154,6 +158,7 @@ class TargetRunStateMachine(Construct):
                 "trigger": "schedule",
                 "scheduled_time.$": "$$.Execution.StartTime",
                 "round": 1,
+                "resume_after": "",  # from the first vault
                 "earlier": no_earlier_rounds(),
             },
         )

@@ -142,7 +142,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             overrides = request.overrides()
         plan = runtime.settings.to_plan(**overrides)
         if isinstance(request, ScheduleEvent):
-            plan = plan.after_aborts(request.aborts_before)
+            plan = plan.continued(
+                aborts_before=request.aborts_before, resume_after=request.resume_after or None
+            )
         summary = run_cleanup(
             runtime.open_glacier(),
             plan,
@@ -168,7 +170,9 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
         trigger="target", account=event.account, region=event.region, run_id=event.run_id, round=event.round
     )
     runtime.check_planned(event)
-    plan = runtime.settings.to_plan(**event.settings.overrides()).after_aborts(event.aborts_before)
+    plan = runtime.settings.to_plan(**event.settings.overrides()).continued(
+        aborts_before=event.aborts_before, resume_after=event.resume_after or None
+    )
     try:
         credentials = assume_member_role(
             runtime.session,

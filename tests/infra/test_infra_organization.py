@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from glacier_cleanup_cdk.config import ConfigError, load_config
+from glacier_cleanup_cdk.continuation import EARLIER_COUNTS
 from infra_helpers import (
     ORGANIZATION_CONFIG,
     only_resource,
@@ -154,7 +155,8 @@ def test_the_state_machine_plans_fans_out_continues_and_summarizes(hub_template:
         "run_id.$": "$.run_id",
         "settings.$": "$.settings",
         "round.$": "$.round",
-        "aborts_before.$": "States.MathAdd($.earlier.uploads_aborted, $.earlier.abort_failures)",
+        "aborts_before.$": "$.earlier.abort_calls",
+        "resume_after.$": "$.resume_after",
     }
     [choice] = loop["MoreToDo"]["Choices"]
     assert choice == {
@@ -166,6 +168,11 @@ def test_the_state_machine_plans_fans_out_continues_and_summarizes(hub_template:
     }
     assert (loop["MoreToDo"]["Default"], loop["NextRound"]["Next"]) == ("Done", "Clean")
     assert loop["NextRound"]["Parameters"]["round.$"] == "States.MathAdd($.round, 1)"
+    # The next round resumes after the last vault finished, and hands on what it cannot see again.
+    assert loop["NextRound"]["Parameters"]["resume_after.$"] == "$.last.result.resume_after"
+    assert loop["NextRound"]["Parameters"]["earlier"]["uploads_found.$"] == (
+        "States.MathAdd($.earlier.uploads_found, $.last.result.carry.uploads_found)"
+    )
     assert loop["Done"]["End"] is True
     retried = [error for retry in loop["Clean"]["Retry"] for error in retry["ErrorEquals"]]
     assert retried == [
@@ -324,13 +331,15 @@ def test_a_targets_scheduled_run_continues_while_incomplete(shipped_template: di
         "trigger": "schedule",
         "scheduled_time.$": "$$.Execution.StartTime",
         "round": 1,
-        "earlier": {"abort_failures": 0, "uploads_aborted": 0, "uploads_already_gone": 0},
+        "resume_after": "",
+        "earlier": dict.fromkeys(EARLIER_COUNTS, 0),
     }
     assert states["Clean"]["Parameters"]["Payload"] == {
         "trigger.$": "$.trigger",
         "scheduled_time.$": "$.scheduled_time",
         "round.$": "$.round",
-        "aborts_before.$": "States.MathAdd($.earlier.uploads_aborted, $.earlier.abort_failures)",
+        "aborts_before.$": "$.earlier.abort_calls",
+        "resume_after.$": "$.resume_after",
     }
     assert states["MoreToDo"]["Choices"][0]["And"][1] == {"Variable": "$.round", "NumericLessThan": 5}
     # Every round may use the function's whole timeout; plus 15 minutes for retries' waiting.

@@ -1,7 +1,8 @@
 """`max_aborts` caps one scheduled run, not each of its continuation rounds: the per-target stack's run state
 machine (synthesized, deployed locally, run by moto's Step Functions interpreter with the real function
-in-process) carries the earlier rounds' aborts into each next round's event. The shipped configuration:
-the activity check on, its table holding the looks of a week ago.
+in-process) carries the earlier rounds' aborts into each next round's event, and each round resumes after
+the last vault the rounds before it finished. The shipped configuration: the activity check on, its table
+holding the looks of a week ago.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from scripts.org_scenario import _HandleSession
 
 pytestmark = pytest.mark.slow
 ACCOUNT, REGION = "123456789012", "us-east-1"
-STALE, CAP = 60, 25
+STALE, CAP, KEPT = 60, 25, 4
 
 
 def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
@@ -44,6 +45,9 @@ def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
     stack = org_harness.deploy_hub(glacier, template, account=ACCOUNT, region=REGION)
     assert stack.observation_table is not None
     glacier.create_vault("backups")
+    # Before it in the alphabet, old uploads seen for the first time: kept, and not looked at again.
+    glacier.create_vault("archive")
+    glacier.seed("archive", KEPT, creation_date=(datetime.now(UTC) - timedelta(days=30)).isoformat())
     uploads = glacier.seed(
         "backups", STALE, creation_date=(datetime.now(UTC) - timedelta(days=30)).isoformat()
     )
@@ -72,3 +76,11 @@ def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
     assert outcome["earlier"]["uploads_aborted"] + outcome["result"]["uploads_aborted"] == CAP
     # The round that met the cap stopped aborting: the rest is over max_aborts, not left unreached.
     assert outcome["result"]["uploads_capped"] > 0
+    # Later rounds resumed after the vault the first finished; its uploads were counted once, by it.
+    assert rounds[0]["event"]["resume_after"] == ""
+    assert all(later["event"]["resume_after"] == "archive" for later in rounds[1:])
+    kept = [
+        outcome[part]["uploads_first_seen"] + outcome[part]["uploads_waiting"]
+        for part in ("earlier", "result")
+    ]
+    assert kept == [KEPT, 0]

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from glacier_cleanup.core.counters import (
-    CARRIED_KEYS,
     COUNT_KEYS,
     COUNTS,
     NEEDS_ATTENTION,
@@ -83,8 +82,8 @@ def test_the_organization_totals_follow_the_organization_counters() -> None:
     assert not {count.key for count in COUNTS if not count.organization} & set(summary)
 
 
-def test_the_continuation_carries_the_carried_counters() -> None:
-    assert EARLIER_COUNTS == CARRIED_KEYS == ("uploads_aborted", "uploads_already_gone", "abort_failures")
+def test_the_continuation_carries_every_counter_and_the_abort_calls() -> None:
+    assert (*COUNT_KEYS, "abort_calls") == EARLIER_COUNTS
 
 
 def test_metric_names_are_unique_and_only_counters_with_one_have_one() -> None:

@@ -75,6 +75,7 @@ class OrganizationRunStateMachine(Construct):
                 "run_id": sfn.JsonPath.string_at("$.plan.run_id"),
                 "settings": sfn.JsonPath.object_at("$.plan.settings"),
                 "round": 1,
+                "resume_after": "",  # from the first vault
                 "earlier": no_earlier_rounds(),
             },
             max_concurrency=fan_out.max_concurrency,

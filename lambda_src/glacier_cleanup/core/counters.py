@@ -1,6 +1,7 @@
 """The run's counters, listed once. The result, the function's metrics, the organization's totals and its
-per-target metrics, the continuation rounds' carry-over and the terminal tool's summary are all derived
-from `COUNTS`; adding a counter here adds it everywhere it belongs (tests/unit/test_counters.py).
+per-target metrics, the continuation rounds' carry-over (core/coverage.py) and the terminal tool's summary
+are all derived from `COUNTS`; adding a counter here adds it everywhere it belongs
+(tests/unit/test_counters.py).
 
 The statuses that need someone's attention are here too, for the same reason: the function, the
 organization summary and the terminal tool's exit status read them from one place.
@@ -24,9 +25,6 @@ class Count:
     organization_metric: bool = False  # also a metric of the organization (totals and per target)
     target_row: bool = False  # a column of the organization's per-target table
     activity: bool = False  # only meaningful with the activity check (the CLI shows it only then)
-    # Carried over the continuation rounds of one scheduled run: what earlier rounds did cannot be seen by
-    # the last one (the uploads are gone), so the state machines add it to the last round's result.
-    carried: bool = False
 
 
 COUNTS: Final[tuple[Count, ...]] = (
@@ -56,7 +54,6 @@ COUNTS: Final[tuple[Count, ...]] = (
         organization=True,
         organization_metric=True,
         target_row=True,
-        carried=True,
     ),
     Count(
         "uploads_already_gone",
@@ -64,7 +61,6 @@ COUNTS: Final[tuple[Count, ...]] = (
         "UploadsAlreadyGone",
         contract=True,
         organization=True,
-        carried=True,
     ),
     Count("uploads_protected", "uploads protected", contract=True, organization=True),
     Count("uploads_skipped", "uploads skipped (bad date)", contract=True, organization=True),
@@ -100,7 +96,6 @@ COUNTS: Final[tuple[Count, ...]] = (
         "AbortFailures",
         organization=True,
         organization_metric=True,
-        carried=True,
     ),
     Count("vault_failures", "vault failures", "VaultFailures", organization=True),
     # Uploads kept because their activity could not be established (ListParts or the store failed).
@@ -121,7 +116,6 @@ BYTE_COUNTS: Final[tuple[Count, ...]] = (
 
 COUNT_KEYS: Final = tuple(count.key for count in COUNTS)
 ORGANIZATION_KEYS: Final = tuple(count.key for count in COUNTS if count.organization)
-CARRIED_KEYS: Final = tuple(count.key for count in COUNTS if count.carried)
 TARGET_ROW_KEYS: Final = tuple(count.key for count in COUNTS if count.target_row)
 
 # What makes a run "not done" (the terminal tool's exit status 1), worst first.

@@ -33,6 +33,7 @@ from glacier_cleanup.core.activity import (
     judge_activity,
     retention,
 )
+from glacier_cleanup.core.coverage import Coverage, resumed
 from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide, parse_creation_date
 from glacier_cleanup.core.models import (
     CleanupPlan,
@@ -171,6 +172,7 @@ class _CleanupRun:
         self._unavailable = threading.Event()
         self._stop_lock = threading.Lock()
         self._tasks: BoundedTasks | None = None
+        self._coverage = Coverage(plan.resume_after, configured=bool(plan.vaults))
 
     def run(self) -> RunSummary:
         started = time.monotonic()
@@ -195,6 +197,9 @@ class _CleanupRun:
             finally:
                 # Even if dispatching broke, wait for what is already running: no work outlives the run.
                 self._tasks.join()
+        counts_of = summary.counts_of
+        summary.resume_after = self._coverage.resume_after(counts_of)
+        summary.carry = self._coverage.carry(counts_of)
         if self._stop.requested:
             summary.complete = False
             summary.stopped_by = self._stop.reason
@@ -208,7 +213,9 @@ class _CleanupRun:
     def _dispatch_vaults(self) -> None:
         assert self._tasks is not None
         try:
-            for vault in self._vault_names():
+            vaults = resumed(self._vault_names(), self._plan.resume_after, configured=bool(self._plan.vaults))
+            for vault in vaults:
+                self._coverage.started(vault)
                 if is_excluded(vault, self._plan.exclude_vaults):
                     self._record.vault_excluded(vault)
                     continue
@@ -250,7 +257,7 @@ class _CleanupRun:
             self._record.vault_crashed(vault, exc)
         else:
             if not finished:
-                self._record.vault_not_reached()
+                self._record.vault_not_reached(vault)
                 return
             duration_ms = round((time.monotonic() - started) * 1000)
             self._record.vault_scanned(vault, uploads_found=found, duration_ms=duration_ms)
@@ -272,7 +279,7 @@ class _CleanupRun:
 
     def _classify(self, upload: Upload) -> None:
         record = self._record
-        record.found()
+        record.found(upload)
         decision = decide(upload, self._plan, self._now)
         if decision.verdict is Verdict.KEEP:
             if self._plan.activity_check and decision.age_hours is not None:
@@ -298,12 +305,12 @@ class _CleanupRun:
     def _stale(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
         """Abandoned: old enough (and idle, when the activity check is on). Abort it within the cap."""
         record = self._record
-        record.stale(measured)
+        record.stale(upload, measured)
         confirmed = self._plan.confirmed
         if confirmed is not None and (upload.vault, upload.upload_id) not in confirmed:
             record.left(upload, age_hours)
             return
-        if not record.summary.reserve_abort(self._plan.max_aborts):
+        if not record.summary.reserve_abort(self._plan.max_aborts, upload.vault):
             record.capped(upload, age_hours)
             return
         if self._plan.dry_run and (measured is not None or not self._plan.report_bytes):
@@ -333,7 +340,7 @@ class _CleanupRun:
         except (GlacierError, StoreError) as exc:
             logger.debug("could not look at a young upload", vault=upload.vault, error=str(exc))
             return
-        self._record.watched()
+        self._record.watched(upload)
 
     def _look(self, upload: Upload, progress: Progress) -> ActivityDecision:
         """Judge this look against the stored one and store it. Dated by Glacier's clock when the answer
@@ -358,7 +365,7 @@ class _CleanupRun:
             progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
         except ResourceGoneError:
             # Completed, aborted or expired since it was listed: nothing left to judge or to clean.
-            self._record.stale()
+            self._record.stale(upload)
             self._record.already_gone(upload, age_hours)
             return
         except GlacierUnavailableError as exc:

@@ -70,12 +70,16 @@ class CleanupPlan:
     confirmed: frozenset[tuple[str, str]] | None = None
     # How archive descriptions are shown in logs, results and listings (core/descriptions.py).
     descriptions: DescriptionMode = DEFAULT_DESCRIPTION_MODE
+    # A continuation round: the vaults up to this one were finished by the earlier rounds (core/coverage.py).
+    resume_after: str | None = None
 
-    def after_aborts(self, aborts_before: int) -> CleanupPlan:
-        """The plan of a continuation round: what is left of `max_aborts` after the earlier rounds' aborts."""
-        if self.max_aborts is None or not aborts_before:
-            return self
-        return replace(self, max_aborts=max(0, self.max_aborts - aborts_before))
+    def continued(self, *, aborts_before: int, resume_after: str | None) -> CleanupPlan:
+        """The plan of a continuation round: what is left of `max_aborts` after the earlier rounds' aborts,
+        and the vault after which it resumes."""
+        max_aborts = self.max_aborts
+        if max_aborts is not None:
+            max_aborts = max(0, max_aborts - aborts_before)
+        return replace(self, max_aborts=max_aborts, resume_after=resume_after)
 
     @property
     def measures(self) -> bool:
@@ -137,8 +141,9 @@ class Failure:
 class RunSummary:
     """Counters of one run. Thread-safe: the engine's workers update it concurrently.
 
-    Memory stays flat whatever the account holds: counts plus a bounded sample of failures. The counters
-    are the fields named in core/counters.py's `COUNTS` (a test keeps the two the same).
+    Memory stays flat whatever the account holds: counts plus a bounded sample of failures, and the counts
+    again per vault (at most 1,000 vaults an account and region) for what a continuation round carries. The
+    counters are the fields named in core/counters.py's `COUNTS` (a test keeps the two the same).
     """
 
     dry_run: bool
@@ -185,12 +190,30 @@ class RunSummary:
     vault_list_denied: bool = False
     duration_ms: int = 0
     failures: list[Failure] = field(default_factory=list)
+    # The last vault, in this run's order, up to which every vault was finished (listed to its last page,
+    # every upload judged): a continuation round resumes after it. None: no vault finished.
+    resume_after: str | None = None
+    # What a continuation round hands on (core/coverage.py `carry`); set when the run ends.
+    carry: dict[str, int] = field(default_factory=dict)
+    _by_vault: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, **increments: int) -> None:
+    def add(self, vault: str | None = None, **increments: int) -> None:
+        """Add to counters; with `vault`, also to that vault's own counts."""
         with self._lock:
             for name, amount in increments.items():
-                setattr(self, name, getattr(self, name) + amount)
+                self._count(vault, name, amount)
+
+    def _count(self, vault: str | None, name: str, amount: int) -> None:
+        setattr(self, name, getattr(self, name) + amount)
+        if vault is not None:
+            tally = self._by_vault.setdefault(vault, {})
+            tally[name] = tally.get(name, 0) + amount
+
+    def counts_of(self, vault: str) -> dict[str, int]:
+        """The counters one vault added to (empty if none)."""
+        with self._lock:
+            return dict(self._by_vault.get(vault, {}))
 
     def add_bytes(self, amount: int) -> None:
         with self._lock:
@@ -200,12 +223,12 @@ class RunSummary:
         with self._lock:
             self.bytes_stale = (self.bytes_stale or 0) + amount
 
-    def reserve_abort(self, max_aborts: int | None) -> bool:
+    def reserve_abort(self, max_aborts: int | None, vault: str) -> bool:
         """Take one abort slot under the per-run cap; False once the cap is used up."""
         with self._lock:
             if max_aborts is not None and self.abort_calls >= max_aborts:
                 return False
-            self.abort_calls += 1
+            self._count(vault, "abort_calls", 1)
             return True
 
     def record_failure(
@@ -214,8 +237,8 @@ class RunSummary:
         *,
         counter: Literal["abort_failures", "vault_failures", "activity_failures"],
     ) -> None:
+        self.add(failure.vault, **{counter: 1})
         with self._lock:
-            setattr(self, counter, getattr(self, counter) + 1)
             if len(self.failures) < MAX_REPORTED_FAILURES:
                 self.failures.append(failure)
 
@@ -264,6 +287,9 @@ class RunSummary:
             "duration_ms": self.duration_ms,
             **{count.key: getattr(self, count.key) for count in COUNTS if not count.contract},
             "more_to_do": self.more_to_do,
+            # For the next round of a continued run (the state machines read both; docs/design.md).
+            "resume_after": self.resume_after,
+            "carry": dict(self.carry),
             "activity_check": self.idle_hours is not None,
         }
         if self.idle_hours is not None:

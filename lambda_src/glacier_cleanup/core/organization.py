@@ -11,7 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from glacier_cleanup.core.counters import FAILED, NEEDS_ATTENTION, ORGANIZATION_KEYS, TARGET_ROW_KEYS
+from glacier_cleanup.core.counters import (
+    COUNT_KEYS,
+    FAILED,
+    NEEDS_ATTENTION,
+    ORGANIZATION_KEYS,
+    TARGET_ROW_KEYS,
+)
 
 # Only these accounts can hold anything to clean (Organizations' `State`; `Status` is retired).
 ACTIVE = "ACTIVE"
@@ -136,17 +142,12 @@ class TargetResult:
     @classmethod
     def from_item_output(cls, output: Mapping[str, Any]) -> TargetResult:
         """The item processor's output: {"account", "region", "round", "earlier", "result": <the last
-        round's result>}. `earlier` counts what the rounds before did; those uploads are gone, so the last
-        round cannot see them: they are added to its counts, and the uploads they removed to its stale and
-        found counts."""
+        round's result>}. `earlier` sums what the rounds before handed on (core/coverage.py: the counts the
+        last round could not see again); its counters are added to the last round's."""
         result = dict(output.get("result") or {})
         earlier = {key: int(value or 0) for key, value in (output.get("earlier") or {}).items()}
-        for key, value in earlier.items():
-            result[key] = int(result.get(key) or 0) + value
-        # Failed aborts left their uploads in place: the last round saw those again.
-        handled = earlier.get("uploads_aborted", 0) + earlier.get("uploads_already_gone", 0)
-        for key in ("uploads_stale", "uploads_found"):
-            result[key] = int(result.get(key) or 0) + handled
+        for key in COUNT_KEYS:
+            result[key] = int(result.get(key) or 0) + earlier.get(key, 0)
         return cls(
             account=str(output.get("account", "?")),
             region=str(output.get("region", "?")),

@@ -33,11 +33,11 @@ class OutcomeRecorder:
 
     # --- uploads -------------------------------------------------------------------------------------------
 
-    def found(self) -> None:
-        self.summary.add(uploads_found=1)
+    def found(self, upload: Upload) -> None:
+        self.summary.add(upload.vault, uploads_found=1)
 
     def skipped(self, upload: Upload) -> None:
-        self.summary.add(uploads_skipped=1)
+        self.summary.add(upload.vault, uploads_skipped=1)
         self._tell(upload, None, Action.SKIPPED)
         logger.warning(
             "upload skipped: unusable CreationDate",
@@ -47,7 +47,7 @@ class OutcomeRecorder:
         )
 
     def protected(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_protected=1)
+        self.summary.add(upload.vault, uploads_protected=1)
         self._tell(upload, age_hours, Action.PROTECTED)
         logger.debug(
             "stale upload protected",
@@ -57,19 +57,19 @@ class OutcomeRecorder:
         )
 
     def capped(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_capped=1)
+        self.summary.add(upload.vault, uploads_capped=1)
         self._tell(upload, age_hours, Action.CAPPED)
 
     def left(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_left=1)
+        self.summary.add(upload.vault, uploads_left=1)
         self._tell(upload, age_hours, Action.LEFT)
 
     def not_reached(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_not_reached=1)
+        self.summary.add(upload.vault, uploads_not_reached=1)
         self._tell(upload, age_hours, Action.NOT_REACHED)
 
     def already_gone(self, upload: Upload, age_hours: float) -> None:
-        self.summary.add(uploads_already_gone=1)
+        self.summary.add(upload.vault, uploads_already_gone=1)
         self._tell(upload, age_hours, Action.ALREADY_GONE)
         logger.info("stale upload already gone", vault=upload.vault, upload_id=upload.upload_id)
 
@@ -103,7 +103,7 @@ class OutcomeRecorder:
         self._released(upload, age_hours, measured)
 
     def aborted(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
-        self.summary.add(uploads_aborted=1)
+        self.summary.add(upload.vault, uploads_aborted=1)
         self._released(upload, age_hours, measured)
 
     def _released(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
@@ -136,7 +136,7 @@ class OutcomeRecorder:
 
     def _kept(self, upload: Upload, age_hours: float, measured: Measured, action: Action) -> None:
         counter, message = _KEPT[action]
-        self.summary.add(**{counter: 1})
+        self.summary.add(upload.vault, **{counter: 1})
         self._tell(upload, age_hours, action, None, measured)
         logger.info(
             message,
@@ -146,9 +146,9 @@ class OutcomeRecorder:
             **_measured_keys(upload, measured),
         )
 
-    def watched(self) -> None:
+    def watched(self, upload: Upload) -> None:
         """A young upload's look was recorded (core/engine.py `_watch`): counted, not listed."""
-        self.summary.add(uploads_watched=1)
+        self.summary.add(upload.vault, uploads_watched=1)
 
     def activity_unknown(self, upload: Upload, age_hours: float, reason: str) -> None:
         """ListParts or the observation store failed: the upload is kept (never aborted on a guess)."""
@@ -165,8 +165,8 @@ class OutcomeRecorder:
             error=reason,
         )
 
-    def stale(self, measured: Measured | None = None) -> None:
-        self.summary.add(uploads_stale=1)
+    def stale(self, upload: Upload, measured: Measured | None = None) -> None:
+        self.summary.add(upload.vault, uploads_stale=1)
         if measured is not None:
             self.summary.add_stale_bytes(measured.progress.bytes)
 
@@ -186,16 +186,17 @@ class OutcomeRecorder:
     def vault_excluded(self, vault: str) -> None:
         logger.debug("vault excluded", vault=vault)
 
-    def vault_not_reached(self) -> None:
-        self.summary.add(vaults_not_reached=1)
+    def vault_not_reached(self, vault: str | None = None) -> None:
+        """Not listed to its end (`vault`), or not started at all (None)."""
+        self.summary.add(vault, vaults_not_reached=1)
 
     def vault_scanned(self, vault: str, *, uploads_found: int, duration_ms: int) -> None:
-        self.summary.add(vaults_scanned=1)
+        self.summary.add(vault, vaults_scanned=1)
         logger.info("vault scanned", vault=vault, uploads_found=uploads_found, duration_ms=duration_ms)
 
     def vault_gone(self, vault: str, error: GlacierError) -> None:
         """Deleted since ListVaults (or a configured name that does not exist): nothing to clean there."""
-        self.summary.add(vaults_gone=1)
+        self.summary.add(vault, vaults_gone=1)
         logger.warning("vault not found", vault=vault, error=str(error))
 
     def vault_failed(self, vault: str, error: GlacierError) -> None:

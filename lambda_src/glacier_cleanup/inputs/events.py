@@ -2,6 +2,7 @@
 
 - Schedule payload (EventBridge Scheduler's input, passed on by the target's state machine with the round):
   {"trigger": "schedule", "schedule_arn": "...", "scheduled_time": "...", "round": 1}
+  (continuation rounds add "aborts_before" and "resume_after": core/coverage.py)
 - On-demand request (console test event, `aws lambda invoke`): every key optional, each overriding its setting
   for this run only: {"dry_run": bool, "older_than_hours": number, "vaults": [names], "max_aborts": int}.
 - Target event (the organization mode's state machine, one per account and region):
@@ -52,6 +53,9 @@ class ScheduleEvent(BaseModel):
     round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
     # Aborts the earlier rounds of this run attempted: `max_aborts` caps the run, not each round.
     aborts_before: int = Field(default=0, ge=0)
+    # The vault after which this round resumes: the earlier rounds finished every vault up to it. "" as
+    # None: from the first vault (a state machine's first round, since CloudFormation has no null).
+    resume_after: VaultName | Literal[""] | None = None
 
 
 class OnDemandRequest(BaseModel):
@@ -83,8 +87,10 @@ class TargetEvent(BaseModel):
     # The execution's name: it goes into the role session name, so CloudTrail ties calls to the run.
     run_id: str = Field(pattern=r"^[A-Za-z0-9_.@=,+-]{1,80}$")
     round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
-    # As for a schedule event: `max_aborts` caps the target's run across its rounds.
+    # As for a schedule event: `max_aborts` caps the target's run across its rounds, which resume after
+    # the last vault the earlier ones finished.
     aborts_before: int = Field(default=0, ge=0)
+    resume_after: VaultName | Literal[""] | None = None
     settings: OnDemandRequest = Field(default_factory=OnDemandRequest)
 
 
