@@ -40,7 +40,11 @@ class Runtime:
     session: AwsSession
 
     def open_glacier(
-        self, *, region: str | None = None, credentials: TemporaryCredentials | None = None
+        self,
+        *,
+        region: str | None = None,
+        credentials: TemporaryCredentials | None = None,
+        seconds_remaining: SecondsRemaining | None = None,
     ) -> GlacierPort:
         # A client per run, from the cached session: botocore's retry quota (500 tokens, 14 per retried
         # 5xx, refilled only by successes) lives on the client. A client cached by a warm environment would
@@ -54,6 +58,8 @@ class Runtime:
             concurrency=self.settings.concurrency,
             pacing=self.settings.pacing,
             max_requests_per_second=self.settings.max_requests_per_second,
+            # No retry that could outlast the invocation (aws/deadline.py).
+            seconds_remaining=seconds_remaining,
         )
         return GlacierAdapter(client, account_id=self.settings.account_id)
 
@@ -76,7 +82,9 @@ class Runtime:
                 "regions); nothing was done"
             )
 
-    def observations_for(self, plan: CleanupPlan) -> ObservationStore | None:
+    def observations_for(
+        self, plan: CleanupPlan, seconds_remaining: SecondsRemaining | None = None
+    ) -> ObservationStore | None:
         """The observation store a plan with the activity check needs (the function's own credentials: the
         table is this stack's, or the hub's, never a member account's)."""
         if not plan.activity_check:
@@ -87,7 +95,10 @@ class Runtime:
                 "in (allowed here: false)"
             )
         return DynamoObservationStore(
-            self.session, self.settings.observation_table, concurrency=self.settings.concurrency
+            self.session,
+            self.settings.observation_table,
+            concurrency=self.settings.concurrency,
+            seconds_remaining=seconds_remaining,
         )
 
 
@@ -146,10 +157,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 aborts_before=request.aborts_before, resume_after=request.resume_after or None
             )
         summary = run_cleanup(
-            runtime.open_glacier(),
+            runtime.open_glacier(seconds_remaining=seconds_remaining),
             plan,
             seconds_remaining=seconds_remaining,
-            observations=runtime.observations_for(plan),
+            observations=runtime.observations_for(plan, seconds_remaining),
             account=_account_of(context),
             # Lambda sets AWS_REGION: the region this function (and its Glacier client) runs in.
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "-",
@@ -186,12 +197,14 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
         logger.warning("no access to the member account: nothing was done there", error=str(exc))
         summary = no_access_summary(plan, exc)
     else:
-        glacier = runtime.open_glacier(region=event.region, credentials=credentials)
+        glacier = runtime.open_glacier(
+            region=event.region, credentials=credentials, seconds_remaining=seconds_remaining
+        )
         summary = run_cleanup(
             glacier,
             plan,
             seconds_remaining=seconds_remaining,
-            observations=runtime.observations_for(plan),
+            observations=runtime.observations_for(plan, seconds_remaining),
             account=event.account,
             region=event.region,
         )

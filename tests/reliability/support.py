@@ -192,7 +192,8 @@ def corrupt_creation_date(handle: EmulatorHandle, vault: str, upload_id: str, ra
 
 class FlakyProxy:
     """A TCP forwarder on 127.0.0.1 in front of the emulator server. `down()` closes the listening port and
-    cuts every open connection (clients then get "connection refused"); `up()` reopens the same port."""
+    cuts every open connection (clients then get "connection refused"); `up()` reopens the same port;
+    `up(silent=True)` reopens it as an endpoint that accepts every connection and never answers."""
 
     def __init__(self, target_port: int) -> None:
         self._target = ("127.0.0.1", target_port)
@@ -201,6 +202,7 @@ class FlakyProxy:
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._silent = False
         self.port = 0
         self.up()
 
@@ -208,7 +210,8 @@ class FlakyProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def up(self) -> None:
+    def up(self, *, silent: bool = False) -> None:
+        self._silent = silent
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -244,6 +247,10 @@ class FlakyProxy:
                 continue
             except OSError:
                 return
+            if self._silent:  # held open, never read from nor answered, until down()
+                with self._lock:
+                    self._conns.add(client)
+                continue
             try:
                 upstream = socket.create_connection(self._target, timeout=5)
             except OSError:

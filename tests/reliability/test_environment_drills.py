@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from glacier_cleanup.aws.deadline import FINISH_SECONDS
+from unit.support import emitted, metric_values
 
 from glacier_emulator.handles import ServerHandle
 
@@ -173,6 +175,36 @@ def test_endpoint_lost_mid_run_leaves_nothing_the_next_run_cannot_finish(
     runs = [first, *drill.converge("endpoint lost mid-run, then back", "after 60 aborts", within=1)]
     removed = [e["upload_id"] for run in runs for e in run.aborts]
     assert sorted(removed) == sorted(population.stale)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("botocore_backoff")
+def test_an_endpoint_that_accepts_and_never_answers_ends_the_run_before_its_deadline(
+    proxied: tuple[Drill, FlakyProxy], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The connection is accepted, the request sent, no answer ever comes. botocore's own read timeout (60 s
+    an attempt, several attempts) would outlast the invocation: Lambda would end it with no result and no
+    metrics. With the shipped timeouts and retry cutoff (aws/deadline.py), the run ends in time and says
+    why. Budget 50 s: one attempt fits (15 s read timeout), a retry would not."""
+    drill, proxy = proxied
+    population = drill.seed(["vault-000"], stale=3)
+    proxy.down()
+    proxy.up(silent=True)
+    budget = 50.0
+    deadline = time.monotonic() + budget
+    capsys.readouterr()
+
+    run = drill.run(context=FakeLambdaContext(lambda: int((deadline - time.monotonic()) * 1000)))
+
+    assert run.duration_s < budget - FINISH_SECONDS
+    assert run.result["status"] == "partial"
+    assert run.result["complete"] is False
+    assert "Read timeout" in run.result["failures"][0]["error"]
+    assert population.stale <= {u.upload_id for u in drill.stored()}
+    # The metrics went out with the result: the run is seen as incomplete, not missing.
+    metrics, _ = emitted(capsys.readouterr().out)
+    assert metric_values(metrics)["RunIncomplete"] == 1
+    assert metric_values(metrics)["Runs"] == 1
 
 
 def test_endpoint_that_never_answers_is_a_clear_failure(

@@ -43,7 +43,9 @@ class FakeRuntime(Runtime):
 
     glacier: Any = None
 
-    def open_glacier(self, *, region: str | None = None, credentials: Any = None) -> GlacierPort:
+    def open_glacier(
+        self, *, region: str | None = None, credentials: Any = None, seconds_remaining: Any = None
+    ) -> GlacierPort:
         return self.glacier  # type: ignore[no-any-return]
 
 

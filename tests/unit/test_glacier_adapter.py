@@ -156,6 +156,8 @@ def test_client_retry_and_pool_configuration(monkeypatch: pytest.MonkeyPatch) ->
 
     assert client.meta.config.retries == {"total_max_attempts": 7, "mode": "adaptive"}
     assert client.meta.config.max_pool_connections == 33  # the workers and the vault lister
+    # botocore's 60 s would let one hung attempt outlast the time margin (aws/deadline.py)
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (5.0, 15.0)
     assert client.meta.region_name == "eu-west-1"
     small = create_client(
         max_attempts=1,
@@ -263,3 +265,31 @@ def test_clients_say_who_they_are_and_are_paced_only_when_asked(monkeypatch: pyt
         max_attempts=1, retry_mode="standard", concurrency=1, region="us-east-1", pacing=True
     )
     assert paced == [with_pacer]
+
+
+@pytest.mark.parametrize(("remaining", "attempts"), [(45.0, 3), (44.9, 1)])
+def test_no_retry_starts_once_it_could_not_end_before_the_deadline(
+    monkeypatch: pytest.MonkeyPatch, remaining: float, attempts: int
+) -> None:
+    """A retry needs its longest backoff, a whole attempt and the finishing reserve: 45 s."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0)
+    client = create_client(
+        max_attempts=3,
+        retry_mode="standard",
+        concurrency=1,
+        region="eu-west-1",
+        seconds_remaining=lambda: remaining,
+    )
+    sent: list[str] = []
+
+    def unavailable(request: object, **_: object) -> object:
+        sent.append("attempt")
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    client.meta.events.register_first("before-send.glacier", unavailable)
+
+    with pytest.raises(EndpointConnectionError):
+        client.list_vaults(accountId="-")
+    assert len(sent) == attempts

@@ -35,7 +35,7 @@ def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     store = MemoryStore()
 
     class WithStore(FakeRuntime):
-        def observations_for(self, plan: Any) -> MemoryStore | None:
+        def observations_for(self, plan: Any, seconds_remaining: Any = None) -> MemoryStore | None:
             return store if plan.activity_check else None
 
     def runtime() -> Runtime:

@@ -431,7 +431,7 @@ def test_the_observation_key_account_is_the_functions_own(arn: str | None, accou
 def test_the_table_client_is_sized_for_the_runs_concurrency(monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[tuple[object, str, int]] = []
 
-    def store(session: object, table: str, *, concurrency: int) -> str:
+    def store(session: object, table: str, *, concurrency: int, seconds_remaining: object) -> str:
         opened.append((session, table, concurrency))
         return "store"
 

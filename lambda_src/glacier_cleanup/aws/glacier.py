@@ -7,7 +7,7 @@ retries leaves this module as a domain exception from glacier_cleanup.core.model
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from glacier_cleanup import __version__
+from glacier_cleanup.aws.deadline import attempt_timeouts, stop_retries_near_deadline
 from glacier_cleanup.aws.pacing import Pacer
 from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
@@ -66,7 +67,7 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
         # +1: the dispatching thread pages through ListVaults while `concurrency` workers call Glacier.
         max_pool_connections=max(concurrency + 1, 10),
         user_agent_extra=USER_AGENT,
-    )
+    ).merge(attempt_timeouts())
 
 
 def create_session(*, region: str | None = None, profile: str | None = None) -> AwsSession:
@@ -110,6 +111,7 @@ def create_client(
     session: boto3.session.Session | None = None,
     credentials: TemporaryCredentials | None = None,
     config_override: Config | None = None,
+    seconds_remaining: Callable[[], float] | None = None,
 ) -> GlacierClient:
     """A Glacier client from the normal credential chain (boto3 itself honours AWS_ENDPOINT_URL_GLACIER).
 
@@ -117,6 +119,7 @@ def create_client(
     of ~60 ms for a new session); `region` and `profile` apply only without it.
     `credentials` (an assumed member role's) replace the session's own.
     `config_override` is merged last (tests use it, e.g. to shorten timeouts).
+    `seconds_remaining` (a Lambda run's): no retry starts that could outlast the deadline (aws/deadline.py).
     `pacing` paces once throttled; `max_requests_per_second` also paces, from the first request, never faster.
     """
     config = client_config(max_attempts=max_attempts, retry_mode=retry_mode, concurrency=concurrency)
@@ -138,6 +141,8 @@ def create_client(
         raise ClientSetupError(str(exc)) from exc
     if pacing or max_requests_per_second is not None:
         pace(client, Pacer(max_rate=max_requests_per_second))
+    if seconds_remaining is not None:
+        stop_retries_near_deadline(client.meta.events, "glacier", seconds_remaining)
     return client
 
 

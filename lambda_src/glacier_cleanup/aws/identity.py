@@ -5,13 +5,14 @@ from __future__ import annotations
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup.aws.deadline import attempt_timeouts
 from glacier_cleanup.aws.glacier import ClientSetupError
 
 
 def caller_identity(session: boto3.session.Session) -> tuple[str, str]:
     """(account id, ARN) of the credentials: STS GetCallerIdentity, which needs no permission."""
     try:
-        identity = session.client("sts").get_caller_identity()
+        identity = session.client("sts", config=attempt_timeouts()).get_caller_identity()
     except (BotoCoreError, ClientError) as exc:
         raise ClientSetupError(f"cannot identify the AWS credentials: {exc}") from exc
     return str(identity["Account"]), str(identity["Arn"])

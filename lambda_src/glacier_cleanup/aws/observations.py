@@ -8,12 +8,14 @@ what the round before wrote) and PutItem. Any failure becomes `StoreError`: the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup.aws.deadline import attempt_timeouts, stop_retries_near_deadline
 from glacier_cleanup.aws.glacier import USER_AGENT
 from glacier_cleanup.core.activity import Observation, Progress, StoreError, UploadKey
 from glacier_cleanup.inputs.limits import DEFAULT_CONCURRENCY
@@ -29,7 +31,12 @@ class DynamoObservationStore:
     """The engine's ObservationStore on one table (boto3 clients are safe to share by threads)."""
 
     def __init__(
-        self, session: boto3.session.Session, table: str, *, concurrency: int = DEFAULT_CONCURRENCY
+        self,
+        session: boto3.session.Session,
+        table: str,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        seconds_remaining: Callable[[], float] | None = None,
     ) -> None:
         self._table = table
         self._client = session.client(
@@ -38,8 +45,10 @@ class DynamoObservationStore:
                 retries={"total_max_attempts": 5, "mode": "standard"},
                 max_pool_connections=max(concurrency + 1, 10),
                 user_agent_extra=USER_AGENT,
-            ),
+            ).merge(attempt_timeouts()),
         )
+        if seconds_remaining is not None:
+            stop_retries_near_deadline(self._client.meta.events, "dynamodb", seconds_remaining)
 
     def get(self, key: UploadKey) -> Observation | None:
         try:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup.aws.deadline import attempt_timeouts
 from glacier_cleanup.core.organization import Account
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class OrganizationsError(RuntimeError):
 
 def accounts_under(session: boto3.session.Session, parent_ids: Iterable[str]) -> Iterator[Account]:
     """Every account under each parent (a root or an OU), nested OUs included; duplicates are possible."""
-    client = session.client("organizations")
+    client = session.client("organizations", config=attempt_timeouts())
     pages = {"PaginationConfig": {"PageSize": ORGANIZATIONS_PAGE_SIZE}}
     pending = list(dict.fromkeys(parent_ids))
     seen: set[str] = set()

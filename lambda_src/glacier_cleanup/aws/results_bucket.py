@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup.aws.deadline import attempt_timeouts
 from glacier_cleanup.core.organization import Target, TargetResult
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class PlannedTargetsError(Exception):
 
 class RunStore:
     def __init__(self, session: boto3.session.Session, bucket: str) -> None:
-        self._s3 = session.client("s3")
+        self._s3 = session.client("s3", config=attempt_timeouts())
         self._bucket = bucket
 
     def write_targets(self, run_id: str, targets: Sequence[Target]) -> str:

@@ -17,6 +17,7 @@ import botocore.session
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from glacier_cleanup.aws.deadline import attempt_timeouts
 from glacier_cleanup.core.models import NoAccessError
 
 # AssumeRole's limits: session names of 2-64 of these characters; 900 s is the shortest session.
@@ -95,7 +96,7 @@ def _assume(
 ) -> Any:
     arn = role_arn(session, account_id=account_id, role_name=role_name)
     try:
-        answer = session.client("sts").assume_role(
+        answer = session.client("sts", config=attempt_timeouts()).assume_role(
             RoleArn=arn,
             RoleSessionName=session_name,
             DurationSeconds=max(MIN_SESSION_SECONDS, duration_seconds),
