@@ -166,7 +166,8 @@ def test_a_run_out_of_time_says_more_to_do_and_the_next_round_finishes(
         there.client(org.credentials(glacier, alpha)).create_vault(vaultName=f"v{number}")
         there.seed(f"v{number}", 4, creation_date=ago(400), account_id=alpha)
     # A clock that has run out after the first ListVaults page: the run stops, nothing is aborted.
-    context = FakeLambdaContext(remaining_ms=iter([900_000, 900_000, 1_000]).__next__)
+    remaining = iter([900_000, 900_000])
+    context = FakeLambdaContext(remaining_ms=lambda: next(remaining, 1_000))
 
     first = lambda_handler(target_event(alpha, settings={"dry_run": False}), context)
     second = lambda_handler(target_event(alpha, round=2, settings={"dry_run": False}), FakeLambdaContext())

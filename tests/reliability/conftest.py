@@ -10,9 +10,10 @@ from botocore.retries.standard import ExponentialBackoff
 from glacier_cleanup import handler
 from unit.support import clear_cleanup_settings, fresh_powertools
 
-from glacier_emulator.handles import InProcessHandle, ServerHandle
+from glacier_emulator.client_helpers import create_observation_table
+from glacier_emulator.handles import EmulatorHandle, InProcessHandle, ServerHandle
 
-from .harness import PROTECT_REGEX, Drill
+from .harness import OBSERVATION_TABLE, PROTECT_REGEX, Drill
 from .report import REPORT, DrillReport
 from .support import Ledger
 
@@ -26,8 +27,9 @@ BOTOCORE_DELAY = ExponentialBackoff.delay_amount  # botocore's own, for the dril
 @pytest.fixture(autouse=True)
 def drill_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Documented defaults, except: real runs (not dry), the `^keep:` protection, fast retries; fresh
-    Powertools state and a fresh cached runtime (a cold start) for every test."""
-    clear_cleanup_settings(monkeypatch)
+    Powertools state and a fresh cached runtime (a cold start) for every test. The activity check is on, as
+    shipped: a drill gives it its table (`drill` and `server_drill` below), or turns it off explicitly."""
+    clear_cleanup_settings(monkeypatch, activity_check=True)
     monkeypatch.setenv("CLEANUP_DRY_RUN", "false")
     monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", PROTECT_REGEX)
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: DRILL_BACKOFF_SECONDS)
@@ -59,16 +61,51 @@ def drill_report() -> DrillReport:
     return REPORT
 
 
+# Every drill runs the shipped configuration; `make drill` also runs its age-alone variant (the activity
+# check off: the operator's explicit choice, docs/operations.md).
+CONFIGURATIONS = ["shipped", pytest.param("age_alone", marks=pytest.mark.drill)]
+
+
+@pytest.fixture(params=CONFIGURATIONS)
+def configuration(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _configured(handle: EmulatorHandle, configuration: str, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The observation table of the shipped configuration (None for the age-alone variant)."""
+    if configuration == "age_alone":
+        monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
+        monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")
+        return None
+    table = create_observation_table(handle.aws_client("dynamodb"), OBSERVATION_TABLE)
+    monkeypatch.setenv("CLEANUP_OBSERVATION_TABLE", table)
+    return table
+
+
 @pytest.fixture
-def drill(glacier_in_process: InProcessHandle, ledger: Ledger, drill_report: DrillReport) -> Drill:
+def drill(
+    glacier_in_process: InProcessHandle,
+    ledger: Ledger,
+    drill_report: DrillReport,
+    configuration: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Drill:
     """A drill on the in-process emulator (hooks available)."""
-    return Drill(glacier_in_process, ledger, drill_report)
+    table = _configured(glacier_in_process, configuration, monkeypatch)
+    return Drill(glacier_in_process, ledger, drill_report, table=table)
 
 
 @pytest.fixture
-def server_drill(glacier_server: ServerHandle, ledger: Ledger, drill_report: DrillReport) -> Drill:
+def server_drill(
+    glacier_server: ServerHandle,
+    ledger: Ledger,
+    drill_report: DrillReport,
+    configuration: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Drill:
     """A drill on the emulator server process (real HTTP, no hooks)."""
-    return Drill(glacier_server, ledger, drill_report)
+    table = _configured(glacier_server, configuration, monkeypatch)
+    return Drill(glacier_server, ledger, drill_report, table=table)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

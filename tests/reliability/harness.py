@@ -1,4 +1,9 @@
-"""A drill: seed the emulator, invoke the real Lambda handler, and check the invariants after every run."""
+"""A drill: seed the emulator, invoke the real Lambda handler, and check the invariants after every run.
+
+A drill runs the shipped configuration unless it is the age-alone variant: the activity check on, its
+observation table on the emulator's DynamoDB, and for every old upload seeded the look the schedule took a
+week ago (`EARLIER_LOOK`, no parts then nor since), so that an upload seeded stale is idle and aborted as it
+is in an account the function has watched for a week."""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
+from glacier_cleanup.aws.observations import DynamoObservationStore
+from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
 from glacier_cleanup.handler import lambda_handler
 
 from glacier_emulator.handles import EmulatorHandle
@@ -23,6 +31,11 @@ OLD = timedelta(hours=400)  # well past the default 168 h
 FRESH = timedelta(hours=2)
 STALE_DESCRIPTION = "nightly backup"
 PROTECTED_DESCRIPTION = "keep: tape import"
+OBSERVATION_TABLE = "drill-observations"
+# The schedule's look at the old uploads: more than the default idle time (168 h) ago.
+EARLIER_LOOK = timedelta(hours=170)
+# The function's own account and region, as the handler keys its looks (FakeLambdaContext's ARN).
+FUNCTION_ACCOUNT, FUNCTION_REGION = "123456789012", "us-east-1"
 
 
 def schedule_event() -> dict[str, Any]:
@@ -52,8 +65,14 @@ class Population:
 class Drill:
     """One drill against one emulator handle. Every `run()` checks invariants 1, 2, 4 and 5."""
 
-    def __init__(self, handle: EmulatorHandle, ledger: Ledger, report: DrillReport) -> None:
+    def __init__(
+        self, handle: EmulatorHandle, ledger: Ledger, report: DrillReport, *, table: str | None = None
+    ) -> None:
+        """`table`: the observation table of the shipped configuration (None: the age-alone variant)."""
         self.handle = handle
+        self.table = table
+        # With the activity check: the uploads the schedule looked at a week ago (only those can be idle).
+        self.looked_at: set[str] = set()
         self.ledger = ledger
         self.report = report
         self.external = External()
@@ -81,6 +100,7 @@ class Drill:
                     vault, stale, creation_date=ago(stale_age), archive_description=STALE_DESCRIPTION
                 )
                 added.stale.update(ids)
+                self.record_earlier_looks(vault, ids)
             if fresh:
                 added.fresh.update(self.handle.seed(vault, fresh, creation_date=ago(FRESH)))
             if protected:
@@ -88,6 +108,7 @@ class Drill:
                     vault, protected, creation_date=ago(OLD), archive_description=PROTECTED_DESCRIPTION
                 )
                 added.protected.update(ids)
+                self.record_earlier_looks(vault, ids)
             if future:
                 skew = iso(datetime.now(UTC) + timedelta(days=3))
                 added.future.update(self.handle.seed(vault, future, creation_date=skew))
@@ -96,6 +117,22 @@ class Drill:
         self.protected_ids |= added.protected
         self.population |= added
         return added
+
+    def record_earlier_looks(self, vault: str, upload_ids: Iterable[str]) -> None:
+        """The schedule's look of `EARLIER_LOOK` ago at these uploads (no parts), with the function's own
+        adapter, in the shipped configuration's table."""
+        if self.table is None:
+            return
+        upload_ids = list(upload_ids)
+        self.looked_at.update(upload_ids)
+        store = DynamoObservationStore(boto3.session.Session(region_name=FUNCTION_REGION), self.table)
+        then = datetime.now(UTC) - EARLIER_LOOK
+        for upload_id in upload_ids:
+            store.put(
+                UploadKey(FUNCTION_ACCOUNT, FUNCTION_REGION, vault, upload_id),
+                Observation(Progress(0, 0), then, then),
+                expires_at=then + retention(timedelta(hours=168)),
+            )
 
     def seed_account(self, *, vaults: int = 11, big: int = 55, stale: int = 4) -> Population:
         """The standard drill account: `vaults` vaults (11 = two ListVaults pages); vault-000 holds `big`
@@ -147,9 +184,17 @@ class Drill:
     def stored(self) -> list[Stored]:
         return stored_uploads(self.handle)
 
+    def judged(self) -> list[Stored]:
+        """The stored uploads a run can find stale: all of them by age alone; with the activity check, those
+        the schedule looked at a week ago (any other old one is rightly kept until idle for the idle time)."""
+        stored = self.stored()
+        if self.table is None:
+            return stored
+        return [upload for upload in stored if upload.upload_id in self.looked_at]
+
     def left_after(self, record: RunRecord, ignore_vaults: frozenset[str] = frozenset()) -> list[Stored]:
         return remaining_stale(
-            self.stored(), record.cutoff, protect=self.protect, ignore_vaults=ignore_vaults, now=record.now
+            self.judged(), record.cutoff, protect=self.protect, ignore_vaults=ignore_vaults, now=record.now
         )
 
     def converge(
@@ -178,7 +223,7 @@ class Drill:
             assert not left, f"inv3: {len(left)} stale uploads left after {len(runs)} runs ({fault} {rate})"
             assert len(runs) <= within, f"inv3: needed {len(runs)} runs ({fault} {rate}), allowed {within}"
             assert_converged(
-                self.stored(),
+                self.judged(),
                 runs[-1].cutoff,
                 protect=self.protect,
                 protected_ids=self.protected_ids,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from glacier_cleanup import handler
 from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.settings import SettingsError
 
@@ -176,14 +177,24 @@ def test_a_bad_setting_fails_every_invocation_not_only_the_first(
     _assert_nothing_happened(drill, population.stale)
 
 
-def test_valid_edge_values_are_accepted(drill: Drill) -> None:
-    """The other side of the bounds: the floor, the ceiling, the longest name and max_aborts 0."""
-    drill.seed(["v" * 255], stale=2)
+def test_valid_edge_values_are_accepted(
+    drill: Drill, configuration: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the bounds: the floor, the ceiling, the longest name and max_aborts 0. The floor
+    (1 hour) is a loosening: the shipped configuration refuses it, naming it, before any call; a deployment
+    that lets events loosen accepts it."""
+    population = drill.seed(["v" * 255], stale=2)
+    floor = {"dry_run": False, "older_than_hours": 1, "vaults": ["v" * 255], "max_aborts": 0}
+    if configuration == "shipped":
+        with pytest.raises(
+            InvalidEventError, match=r"older_than_hours: 1 is shorter .* \(allowed here: >= 168\)"
+        ):
+            drill.run(floor, check=False)
+        _assert_nothing_happened(drill, population.stale)
+        monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")
+        handler.get_runtime.cache_clear()
 
-    record = drill.run(
-        {"dry_run": False, "older_than_hours": 1, "vaults": ["v" * 255], "max_aborts": 0},
-        context=FakeLambdaContext(),
-    )
+    record = drill.run(floor, context=FakeLambdaContext())
     ceiling = drill.run({"dry_run": True, "older_than_hours": 87_600})
 
     assert record.result["uploads_stale"] == 2

@@ -105,13 +105,16 @@ def test_fault_variants(
     _check_population(drill, runs)
 
 
-def test_5xx_30_percent_converges_within_two_runs_in_a_warm_container(drill: Drill) -> None:
+def test_5xx_30_percent_converges_in_a_warm_container(drill: Drill, configuration: str) -> None:
     """Enough calls to exhaust botocore's retry quota (500 tokens, 14 per retried 5xx) in the first run. The
-    second run of the same (warm) execution environment must get a fresh quota, or it stops retrying."""
+    next runs of the same (warm) execution environment must get a fresh quota, or they stop retrying."""
     drill.seed_account(vaults=12, big=60, stale=60)  # 720 stale uploads
     drill.handle.configure(seed=20250601, error_rate=0.3)
+    # With the activity check (shipped) every stale upload costs a ListParts and an abort: twice the calls
+    # that can fail, and the quota runs out sooner. A look that fails keeps the upload for the next run.
+    within = 2 if configuration == "age_alone" else 3
 
-    runs = drill.converge("5xx, 720 stale, warm container", "30%", within=2, max_runs=2)
+    runs = drill.converge("5xx, 720 stale, warm container", "30%", within=within, max_runs=within)
 
     # Invariants 1-5 held (converge checks them); the first run really ran out of retries
     assert runs[0].result["status"] == "partial"

@@ -45,6 +45,8 @@ def _arrivals(drill: Drill, rng: random.Random, vaults: list[str], counter: iter
                 )
                 if description == PROTECTED_DESCRIPTION:
                     drill.protected_ids |= set(ids)
+                if created == now - OLD:  # the schedule has watched these for a week (harness.py)
+                    drill.record_earlier_looks(vault, ids)
 
 
 def _soak(drill: Drill, faults: dict[str, Any], label: str, *, vaults: int) -> list[RunRecord]:

@@ -271,6 +271,7 @@ def test_settings_once_per_environment_and_a_fresh_client_per_run(monkeypatch: p
         "credentials": None,
         "pacing": True,
         "max_requests_per_second": 25.0,
+        "seconds_remaining": None,  # no invocation's deadline here: the handler passes its own
     }
     assert built[0]["session"] is not None
 
@@ -392,7 +393,12 @@ def test_the_runtime_builds_a_client_per_run_for_the_configured_account(
     settings = Settings.from_environ({"CLEANUP_ACCOUNT_ID": "123456789012", "CLEANUP_CONCURRENCY": "4"})
     credentials = TemporaryCredentials("ASIAX", "secret", "token")
 
-    Runtime(settings=settings, session="session").open_glacier(region="eu-west-2", credentials=credentials)  # type: ignore[arg-type]
+    def remaining() -> float:
+        return 60.0
+
+    Runtime(settings=settings, session="session").open_glacier(  # type: ignore[arg-type]
+        region="eu-west-2", credentials=credentials, seconds_remaining=remaining
+    )
 
     assert adapters == [("client", "123456789012")]
     assert built == [
@@ -405,6 +411,7 @@ def test_the_runtime_builds_a_client_per_run_for_the_configured_account(
             "concurrency": 4,
             "pacing": settings.pacing,
             "max_requests_per_second": settings.max_requests_per_second,
+            "seconds_remaining": remaining,  # no retry that could outlast the invocation
         }
     ]
 

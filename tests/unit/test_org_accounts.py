@@ -21,8 +21,9 @@ def organizations() -> Iterator[tuple[Any, Stubber]]:
 
     class Session:
         @staticmethod
-        def client(name: str) -> Any:
+        def client(name: str, config: Any = None) -> Any:
             assert name == "organizations"
+            assert config.read_timeout == 15.0  # aws/deadline.py
             return client
 
     with Stubber(client) as stubber:

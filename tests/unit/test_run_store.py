@@ -42,7 +42,7 @@ def s3() -> MemoryS3:
 def store(s3: MemoryS3) -> RunStore:
     class Session:
         @staticmethod
-        def client(name: str) -> MemoryS3:
+        def client(name: str, config: Any = None) -> MemoryS3:
             assert name == "s3"
             return s3
 
