@@ -129,7 +129,7 @@ def test_latency_spikes_with_a_time_budget(drill: Drill, monkeypatch: pytest.Mon
     The clock is simulated (1 ms per call plus each stall), so how far the first run gets depends on the
     calls it made, not on how fast or busy the machine is; the stalls are also slept, so they still hold
     worker threads as real latency does."""
-    drill.seed_account(vaults=8, big=600, stale=300)  # 2,700 stale uploads: far more than 0.6 s of calls
+    drill.seed_account(vaults=4, big=200, stale=100)  # 500 stale uploads: far more than 0.6 s of calls
     monkeypatch.setenv("CLEANUP_TIME_MARGIN_SECONDS", "1")
     rng = random.Random(7)
     lock = threading.Lock()
