@@ -3,9 +3,8 @@
 Both read Powertools' own variables (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE,
 POWERTOOLS_LOG_LEVEL); the defaults below apply when they are unset (the stack always sets them).
 
-No Tracer, on purpose. Measured on Python 3.11 (median of 5 cold imports): this package's handler imports in
-about 210 ms (boto3, Powertools Logger/Metrics/Parser, pydantic); `Tracer()` adds about 125 ms more (the
-X-Ray SDK), i.e. +60 % init on a scheduled function where nearly every run is a cold start. What it would buy
+No Tracer, on purpose: `Tracer()` imports the X-Ray SDK, a large share more init on a scheduled function
+where nearly every run is a cold start (the import's measured cost: docs/performance.md). What it would buy
 is a subsegment per vault, but the vaults are scanned on pool threads, where the X-Ray context is not
 inherited: each task would have to carry the parent entity by hand, and patched botocore would add one
 subsegment per Glacier call (thousands per run). The "vault scanned" log line (vault, uploads_found,

@@ -106,8 +106,8 @@ class CleanupSettings(BaseModel):
     log_descriptions: DescriptionMode = DEFAULT_DESCRIPTION_MODE
 
     # --- function ---
-    # 1024 MB: Lambda's CPU share there (0.58 vCPU) runs 413 aborts/s with a 0.43 s init; 256 MB ran 96
-    # aborts/s with a 1.8 s init, for about the same cost per abort (README "At Lambda's CPU share").
+    # 1024 MB: the first size whose CPU share meets the throughput and init targets, for about the cost per
+    # abort of the smaller sizes (docs/performance.md, "At Lambda's CPU share").
     memory_mb: int = Field(default=1024, ge=128, le=10240)
     timeout_seconds: int = Field(default=900, ge=10, le=900)
     log_retention_days: int = 90

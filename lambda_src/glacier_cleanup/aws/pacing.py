@@ -3,14 +3,14 @@
 Glacier throttles per account and region like a token bucket; the backup software that writes the vaults
 draws on the same bucket. Why not botocore's `adaptive` mode: every throttle lowers its rate whatever caused
 it, down to 0.5 requests/s, so throttling that does not follow the rate (the drills' coin flip) stalls a run
-for minutes (README, Performance). `RateControl` decides, `Pacer` makes the threads wait:
+for minutes (docs/performance.md). `RateControl` decides, `Pacer` makes the threads wait:
 
 - **start**: at most 4 requests in flight, half a request more per success (a slow start: a run that is
   never throttled reaches its full concurrency within a few round trips, and 64 threads do not all hit an
   empty bucket at once). Nothing tells a bucket's burst before it runs dry; growing by half a request per
   success keeps what is in flight then to about half of what it granted. Where nothing throttles that costs
-  about 3 round trips once per run at 32 threads (0.4 s at 200 ms); faster starts spent the 10 requests/s
-  cells' throttle budget in the model (README, Performance);
+  a few round trips once per run; faster starts spent the 10 requests/s cells' throttle budget in the model
+  (docs/performance.md);
 - **cut**: on a throttle, pace at 0.85 of the rate that succeeded over the last second (at a bucket: just
   below the limit, so the bucket refills and a neighbour sharing it is not throttled); while the requests
   sent after a cut are still throttled, cut again at what succeeded since;

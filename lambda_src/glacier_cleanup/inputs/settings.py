@@ -123,7 +123,7 @@ class Settings(BaseModel):
         default=True,
         alias="CLEANUP_PACING",
         # Measured by `make bench` over a grid of token-bucket limits, latencies and concurrency, random
-        # throttling and a neighbour sharing the bucket (README, Performance; bench/pacer_grid.py).
+        # throttling and a neighbour sharing the bucket (docs/performance.md; bench/pacer_grid.py).
         description="true or false (once throttled, pace requests just below the rate that succeeds)",
     )
     max_requests_per_second: float | None = Field(

@@ -1,0 +1,51 @@
+"""Every file the docs name exists: module paths in backticks (`core/recorder.py`, `aws/deadline.py`, ...) and
+relative links. A move or a rename that forgets the docs fails here, not in a reader's hands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = sorted(
+    [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *ROOT.glob("docs/*.md"), *ROOT.glob("*/README.md")]
+)
+# Where a short path (`core/engine.py`, `glacier_cleanup/handler.py`) is read from.
+BASES = [
+    ROOT,
+    ROOT / "lambda_src",
+    ROOT / "lambda_src/glacier_cleanup",
+    ROOT / "infra",
+    ROOT / "infra/glacier_cleanup_cdk",
+]
+MODULE_PATH = re.compile(r"`([A-Za-z0-9_./-]+\.(?:py|json|txt|md|toml))`")
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def _named_paths(doc: Path) -> tuple[list[str], list[str]]:
+    text = doc.read_text(encoding="utf-8")
+    named = [match for match in MODULE_PATH.findall(text) if "/" in match and "*" not in match]
+    links = [link for link in LINK.findall(text) if "://" not in link and not link.startswith("mailto:")]
+    return sorted(set(named)), sorted(set(links))
+
+
+def _exists(path: str, doc: Path) -> bool:
+    bases = [doc.parent, *BASES]
+    return any((base / path).exists() for base in bases)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_every_path_a_doc_names_exists(doc: Path) -> None:
+    named, links = _named_paths(doc)
+    missing = [path for path in [*named, *links] if not _exists(path, doc)]
+    assert missing == [], f"{doc.relative_to(ROOT)} names files that do not exist: {missing}"
+
+
+def test_the_check_reads_paths_and_links() -> None:
+    """The check itself: a doc that names a missing module is caught (the patterns match what docs write)."""
+    named, links = _named_paths(ROOT / "CONTRIBUTING.md")
+    assert "core/recorder.py" in named
+    assert "docs/design.md" in links
+    assert not _exists("core/outcome_recorder.py", ROOT / "CONTRIBUTING.md")
