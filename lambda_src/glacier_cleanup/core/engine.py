@@ -1,9 +1,10 @@
 """The cleanup itself: which vaults, which uploads are stale, abort them within a time budget.
 
-Plain Python. Glacier is reached through `GlacierPort` (the adapter in aws/glacier.py, or a fake in tests);
-time through an injected clock and an optional "seconds remaining" callable. What to do with one upload
-is decided in decisions.py; what happened is counted, told and logged by outcomes.py; the bounded pool
-is tasks.py. What stays here is the run's control flow.
+Plain Python. Glacier is reached through `GlacierPort` (ports.py: the adapter in aws/glacier.py, or a fake in
+tests); time through an injected clock and an optional "seconds remaining" callable. Which way an upload goes
+is decided in decisions.py; what then happens to it (a look, an abort) is upload_work.py's; what happened is
+counted, told and logged by recorder.py; the bounded pool is tasks.py; where a continuation round resumes is
+coverage.py. What stays here is the run's control flow.
 
 Concurrency: one bounded thread pool does both the listing of different vaults and the aborts. The caller's
 thread streams vault names (page by page) into the pool, so work on the first vaults starts before the
@@ -21,20 +22,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Protocol
 
-from glacier_cleanup.core.activity import (
-    Activity,
-    ActivityDecision,
-    ObservationStore,
-    Progress,
-    StoreError,
-    UploadKey,
-    judge_activity,
-    retention,
-)
+from glacier_cleanup.core.activity import ObservationStore
 from glacier_cleanup.core.coverage import Coverage, resumed
-from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide, parse_creation_date
+from glacier_cleanup.core.decisions import Verdict, cutoff_for, decide
 from glacier_cleanup.core.models import (
     CleanupPlan,
     Failure,
@@ -46,33 +37,18 @@ from glacier_cleanup.core.models import (
     RunSummary,
     Upload,
 )
-from glacier_cleanup.core.outcomes import Measured, UploadObserver
+from glacier_cleanup.core.outcomes import UploadObserver
+from glacier_cleanup.core.ports import GlacierPort
 from glacier_cleanup.core.recorder import OutcomeRecorder
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.core.tasks import BoundedTasks
+from glacier_cleanup.core.upload_work import UploadWork
 from glacier_cleanup.observability import logger
+
+__all__ = ["GlacierPort", "SecondsRemaining", "no_access_summary", "run_cleanup", "utc_now"]
 
 Clock = Callable[[], datetime]
 SecondsRemaining = Callable[[], float]
-
-
-class GlacierPort(Protocol):
-    """The Glacier calls the engine needs. Every method raises only `GlacierError` subclasses."""
-
-    def iter_vault_pages(self) -> Iterator[list[str]]:
-        """Vault names, one list per ListVaults page; each `next()` is one call."""
-        ...
-
-    def iter_upload_pages(self, vault: str) -> Iterator[list[Upload]]:
-        """A vault's in-progress uploads, one list per ListMultipartUploads page; `next()` is one call."""
-        ...
-
-    def abort_upload(self, vault: str, upload_id: str) -> None: ...
-
-    def upload_progress(self, vault: str, upload_id: str) -> Progress:
-        """Parts and bytes uploaded so far, over every ListParts page; `as_of` the service's time of the
-        answer when it gave one."""
-        ...
 
 
 def utc_now() -> datetime:
@@ -104,16 +80,18 @@ def run_cleanup(
     """
     if plan.activity_check and observations is None:
         raise ValueError("an activity check needs an observation store")
-    return _CleanupRun(
-        glacier,
-        plan,
-        clock=clock,
-        seconds_remaining=seconds_remaining,
-        stop=stop,
-        on_upload=on_upload,
-        observations=observations,
-        where=(account, region),
-    ).run()
+    with ThreadPoolExecutor(max_workers=plan.concurrency, thread_name_prefix="glacier-cleanup") as pool:
+        return _CleanupRun(
+            glacier,
+            plan,
+            BoundedTasks(pool, max_pending=2 * plan.concurrency),
+            clock=clock,
+            seconds_remaining=seconds_remaining,
+            stop=stop,
+            on_upload=on_upload,
+            observations=observations,
+            where=(account, region),
+        ).run()
 
 
 def no_access_summary(plan: CleanupPlan, error: NoAccessError, *, clock: Clock = utc_now) -> RunSummary:
@@ -132,10 +110,14 @@ def no_access_summary(plan: CleanupPlan, error: NoAccessError, *, clock: Clock =
 
 
 class _CleanupRun:
+    """One run's control flow: the vaults in order, each upload classified, the run stopped in time. What
+    happens to an upload after that is `UploadWork`'s (core/upload_work.py)."""
+
     def __init__(
         self,
         glacier: GlacierPort,
         plan: CleanupPlan,
+        tasks: BoundedTasks,
         *,
         clock: Clock,
         seconds_remaining: SecondsRemaining | None,
@@ -146,33 +128,27 @@ class _CleanupRun:
     ) -> None:
         self._glacier = glacier
         self._plan = plan
-        self._observations = observations
-        self._where = where
+        self._tasks = tasks
         self._seconds_remaining = seconds_remaining
         self._stop = stop or Stop()
-        self._clock = clock
         # One "now" and one cutoff for the whole run: every upload's age is judged against the same instant.
-        # Looks at an upload's parts are dated each at its own moment (`_look`).
+        # Looks at an upload's parts are dated each at its own moment (core/upload_work.py `_look`).
         self._now = clock().astimezone(UTC)
-        cutoff = cutoff_for(plan, self._now)
-        self._record = OutcomeRecorder(
-            RunSummary(
-                dry_run=plan.dry_run,
-                older_than_hours=plan.older_than.total_seconds() / 3600,
-                cutoff=cutoff,
-                bytes_released=0 if plan.measures else None,
-                bytes_stale=0 if plan.measures else None,
-                price_per_gb_month=plan.price_per_gb_month,
-                idle_hours=plan.idle.total_seconds() / 3600 if plan.activity_check else None,
-                vaults_configured=bool(plan.vaults),
-            ),
-            plan,
-            on_upload,
-        )
+        self._record = OutcomeRecorder(_empty_summary(plan, cutoff_for(plan, self._now)), plan, on_upload)
         self._unavailable = threading.Event()
         self._stop_lock = threading.Lock()
-        self._tasks: BoundedTasks | None = None
         self._coverage = Coverage(plan.resume_after, configured=bool(plan.vaults))
+        self._work = UploadWork(
+            glacier,
+            plan,
+            self._record,
+            tasks,
+            observations=observations,
+            where=where,
+            clock=clock,
+            may_call=self._may_call,
+            mark_unavailable=self._mark_unavailable,
+        )
 
     def run(self) -> RunSummary:
         started = time.monotonic()
@@ -188,18 +164,13 @@ class _CleanupRun:
             activity_check=self._plan.activity_check,
             idle_hours=self._plan.idle.total_seconds() / 3600,
         )
-        with ThreadPoolExecutor(
-            max_workers=self._plan.concurrency, thread_name_prefix="glacier-cleanup"
-        ) as pool:
-            self._tasks = BoundedTasks(pool, max_pending=2 * self._plan.concurrency)
-            try:
-                self._dispatch_vaults()
-            finally:
-                # Even if dispatching broke, wait for what is already running: no work outlives the run.
-                self._tasks.join()
-        counts_of = summary.counts_of
-        summary.resume_after = self._coverage.resume_after(counts_of)
-        summary.carry = self._coverage.carry(counts_of)
+        try:
+            self._dispatch_vaults()
+        finally:
+            # Even if dispatching broke, wait for what is already running: no work outlives the run.
+            self._tasks.join()
+        summary.resume_after = self._coverage.resume_after(summary.counts_of)
+        summary.carry = self._coverage.carry(summary.counts_of)
         if self._stop.requested:
             summary.complete = False
             summary.stopped_by = self._stop.reason
@@ -211,7 +182,6 @@ class _CleanupRun:
     # --- the vaults ----------------------------------------------------------------------------------------
 
     def _dispatch_vaults(self) -> None:
-        assert self._tasks is not None
         try:
             vaults = resumed(self._vault_names(), self._plan.resume_after, configured=bool(self._plan.vaults))
             for vault in vaults:
@@ -275,158 +245,24 @@ class _CleanupRun:
                 self._classify(upload)
         return found, False
 
-    # --- the uploads ---------------------------------------------------------------------------------------
-
     def _classify(self, upload: Upload) -> None:
-        record = self._record
-        record.found(upload)
+        """Which way an upload goes (core/decisions.py); its work is queued on the pool."""
+        self._record.found(upload)
         decision = decide(upload, self._plan, self._now)
-        if decision.verdict is Verdict.KEEP:
-            if self._plan.activity_check and decision.age_hours is not None:
+        age_hours = decision.age_hours
+        if decision.verdict is Verdict.SKIP or age_hours is None:
+            self._record.skipped(upload)
+        elif decision.verdict is Verdict.KEEP:
+            if self._plan.activity_check:
                 # Watched from its first run, not only once old: the wait for an upload abandoned young
                 # then ends soon after it is old enough (docs/operations.md, "Why 7 days").
-                assert self._tasks is not None
-                self._tasks.submit_or_run(self._guarded, self._watch, upload)
-            return
-        if decision.verdict is Verdict.SKIP:
-            record.skipped(upload)
-            return
-        age_hours = decision.age_hours
-        assert age_hours is not None  # a known age: KEEP, PROTECT and RELEASE carry one
-        if decision.verdict is Verdict.PROTECT:
-            record.protected(upload, age_hours)
-            return
-        assert self._tasks is not None
-        if self._plan.activity_check:
-            self._tasks.submit_or_run(self._guarded, self._examine, upload, age_hours)
-            return
-        self._stale(upload, age_hours, None)
-
-    def _stale(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
-        """Abandoned: old enough (and idle, when the activity check is on). Abort it within the cap."""
-        record = self._record
-        record.stale(upload, measured)
-        confirmed = self._plan.confirmed
-        if confirmed is not None and (upload.vault, upload.upload_id) not in confirmed:
-            record.left(upload, age_hours)
-            return
-        if not record.summary.reserve_abort(self._plan.max_aborts, upload.vault):
-            record.capped(upload, age_hours)
-            return
-        if self._plan.dry_run and (measured is not None or not self._plan.report_bytes):
-            record.would_abort(upload, age_hours, measured)  # no Glacier call needed
-            return
-        assert self._tasks is not None
-        self._tasks.submit_or_run(self._guarded, self._release_upload, upload, age_hours, measured)
-
-    def _guarded(self, step: Callable[..., None], upload: Upload, *args: object) -> None:
-        try:
-            step(upload, *args)
-        except Exception as exc:  # a bug must show as this upload's failure, not vanish in a worker thread
-            self._record.abort_crashed(upload, exc)
-
-    # --- the activity check (core/activity.py) --------------------------------------------------------------
-
-    def _watch(self, upload: Upload) -> None:
-        """A young upload: record this look (it is never released now, whatever the look says). A fault
-        is only logged: the upload is young, and the look is taken again at the next run."""
-        if not self._may_call():
-            return
-        try:
-            self._look(upload, self._glacier.upload_progress(upload.vault, upload.upload_id))
-        except GlacierUnavailableError as exc:
-            self._mark_unavailable(exc)
-            return
-        except (GlacierError, StoreError) as exc:
-            logger.debug("could not look at a young upload", vault=upload.vault, error=str(exc))
-            return
-        self._record.watched(upload)
-
-    def _look(self, upload: Upload, progress: Progress) -> ActivityDecision:
-        """Judge this look against the stored one and store it. Dated by Glacier's clock when the answer
-        carried one, else by the run's clock at this moment (never the run's start)."""
-        assert self._observations is not None
-        now = (progress.as_of or self._clock()).astimezone(UTC)
-        key = UploadKey(*self._where, upload.vault, upload.upload_id)
-        previous = self._observations.get(key)
-        created = parse_creation_date(upload.creation_date)
-        decision = judge_activity(previous, progress, now, self._plan.idle, created=created)
-        # Written before any abort: a write that fails keeps the upload too.
-        self._observations.put(key, decision.record, expires_at=now + retention(self._plan.idle))
-        return decision
-
-    def _examine(self, upload: Upload, age_hours: float) -> None:
-        """Look at an old upload's parts, compare with the last look, keep or release it; a fault keeps it."""
-        assert self._observations is not None
-        if not self._may_call():
-            self._record.not_reached(upload, age_hours)
-            return
-        try:
-            progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
-        except ResourceGoneError:
-            # Completed, aborted or expired since it was listed: nothing left to judge or to clean.
-            self._record.stale(upload)
-            self._record.already_gone(upload, age_hours)
-            return
-        except GlacierUnavailableError as exc:
-            self._mark_unavailable(exc)
-            return
-        except GlacierError as exc:
-            self._record.activity_unknown(upload, age_hours, f"ListParts failed: {exc}")
-            return
-        try:
-            decision = self._look(upload, progress)
-        except StoreError as exc:
-            self._record.activity_unknown(upload, age_hours, f"observation store: {exc}")
-            return
-        if decision.activity is Activity.DISTRUSTED:
-            self._record.activity_unknown(upload, age_hours, f"observation store: {decision.reason}")
-        elif decision.activity is Activity.FIRST_SEEN:
-            self._record.first_seen(upload, age_hours, Measured(progress))
-        elif decision.activity is Activity.ACTIVE:
-            self._record.active(upload, age_hours, Measured(progress, 0.0))
-        elif decision.activity is Activity.WAITING:
-            self._record.waiting(upload, age_hours, Measured(progress, decision.unchanged_hours))
+                self._work.submit(self._work.watch, upload)
+        elif decision.verdict is Verdict.PROTECT:
+            self._record.protected(upload, age_hours)
+        elif self._plan.activity_check:
+            self._work.submit(self._work.examine, upload, age_hours)
         else:
-            self._stale(upload, age_hours, Measured(progress, decision.unchanged_hours))
-
-    # --- one stale upload ----------------------------------------------------------------------------------
-
-    def _release_upload(self, upload: Upload, age_hours: float, measured: Measured | None) -> None:
-        try:
-            if measured is None and self._plan.report_bytes:
-                if not self._may_call():
-                    self._record.not_reached(upload, age_hours)
-                    return
-                measured = self._measure(upload)
-            if self._plan.dry_run:
-                self._record.would_abort(upload, age_hours, measured)
-                return
-            if not self._may_call():
-                self._record.not_reached(upload, age_hours)
-                return
-            self._glacier.abort_upload(upload.vault, upload.upload_id)
-        except ResourceGoneError:
-            # Aborted, completed or expired since it was listed: the goal is reached, not a failure.
-            self._record.already_gone(upload, age_hours)
-        except GlacierUnavailableError as exc:
-            self._mark_unavailable(exc)
-        except GlacierError as exc:
-            self._record.abort_failed(upload, age_hours, exc)
-        else:
-            self._record.aborted(upload, age_hours, measured)
-
-    def _measure(self, upload: Upload) -> Measured | None:
-        """What the upload holds (report_bytes); None when ListParts fails (the abort still goes ahead)."""
-        try:
-            progress = self._glacier.upload_progress(upload.vault, upload.upload_id)
-        except (ResourceGoneError, GlacierUnavailableError):
-            raise
-        except GlacierError as exc:
-            self._record.not_measured(upload, exc)
-            return None
-        self._record.summary.add_stale_bytes(progress.bytes)
-        return Measured(progress)
+            self._work.stale(upload, age_hours, None)
 
     # --- stopping ------------------------------------------------------------------------------------------
 
@@ -451,3 +287,16 @@ class _CleanupRun:
             self._unavailable.set()
         if not already_stopped:
             logger.warning("Glacier is not available to this account: nothing to clean", error=str(exc))
+
+
+def _empty_summary(plan: CleanupPlan, cutoff: datetime) -> RunSummary:
+    return RunSummary(
+        dry_run=plan.dry_run,
+        older_than_hours=plan.older_than.total_seconds() / 3600,
+        cutoff=cutoff,
+        bytes_released=0 if plan.measures else None,
+        bytes_stale=0 if plan.measures else None,
+        price_per_gb_month=plan.price_per_gb_month,
+        idle_hours=plan.idle.total_seconds() / 3600 if plan.activity_check else None,
+        vaults_configured=bool(plan.vaults),
+    )

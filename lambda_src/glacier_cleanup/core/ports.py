@@ -1,0 +1,29 @@
+"""The Glacier calls the engine makes, as a port: the adapter in aws/glacier.py implements it, tests fake
+it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from glacier_cleanup.core.activity import Progress
+from glacier_cleanup.core.models import Upload
+
+
+class GlacierPort(Protocol):
+    """The Glacier calls the engine needs. Every method raises only `GlacierError` subclasses."""
+
+    def iter_vault_pages(self) -> Iterator[list[str]]:
+        """Vault names, one list per ListVaults page; each `next()` is one call."""
+        ...
+
+    def iter_upload_pages(self, vault: str) -> Iterator[list[Upload]]:
+        """A vault's in-progress uploads, one list per ListMultipartUploads page; `next()` is one call."""
+        ...
+
+    def abort_upload(self, vault: str, upload_id: str) -> None: ...
+
+    def upload_progress(self, vault: str, upload_id: str) -> Progress:
+        """Parts and bytes uploaded so far, over every ListParts page; `as_of` the service's time of the
+        answer when it gave one."""
+        ...
