@@ -73,6 +73,7 @@ class Drill:
         self.table = table
         # With the activity check: the uploads the schedule looked at a week ago (only those can be idle).
         self.looked_at: set[str] = set()
+        self._store: DynamoObservationStore | None = None
         self.ledger = ledger
         self.report = report
         self.external = External()
@@ -125,7 +126,10 @@ class Drill:
             return
         upload_ids = list(upload_ids)
         self.looked_at.update(upload_ids)
-        store = DynamoObservationStore(boto3.session.Session(region_name=FUNCTION_REGION), self.table)
+        if self._store is None:  # one client for the drill (a new one costs tens of milliseconds)
+            session = boto3.session.Session(region_name=FUNCTION_REGION)
+            self._store = DynamoObservationStore(session, self.table)
+        store = self._store
         then = datetime.now(UTC) - EARLIER_LOOK
         for upload_id in upload_ids:
             store.put(

@@ -262,7 +262,7 @@ def test_no_connection_is_discarded_at_full_concurrency(
 ) -> None:
     """The workers and the thread paging through ListVaults all hold connections at once: a pool smaller
     than that makes urllib3 discard connections (new TCP handshakes on every call)."""
-    server_drill.seed_account(vaults=25, big=100, stale=20)
+    server_drill.seed_account(vaults=25, big=40, stale=8)  # 232 stale: long enough at full concurrency
     server_drill.handle.configure(latency_ms=2)
 
     with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):

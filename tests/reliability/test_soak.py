@@ -28,7 +28,7 @@ def _arrivals(drill: Drill, rng: random.Random, vaults: list[str], counter: iter
     now = datetime.now(UTC)
     for vault in rng.sample(vaults, k=min(4, len(vaults))):
         kinds: list[tuple[int, datetime, str | None]] = [
-            (rng.randint(0, 30), now - OLD, STALE_DESCRIPTION),
+            (rng.randint(0, 15), now - OLD, STALE_DESCRIPTION),
             (rng.randint(0, 5), now - FRESH, None),
             (
                 rng.randint(0, 3),
