@@ -150,12 +150,11 @@ def sweep(
         "cpus": os.cpu_count(),
         "rows": rows,
         "median_import_s": statistics.median(row["import_s"] for row in rows),
-        "chart": f"bench/results/{stamp}-lambda-share.png",
+        "chart": "bench/results/latest-lambda-share.png",
     }
-    (results / f"{stamp}-lambda-share.json").write_text(
-        json.dumps(document, indent=2) + "\n", encoding="utf-8"
-    )
-    chart(rows, results / f"{stamp}-lambda-share.png")
+    # Only the latest result is kept: the earlier ones are in git's history.
+    (results / "latest-lambda-share.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    chart(rows, results / "latest-lambda-share.png")
     return document
 
 

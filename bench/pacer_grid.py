@@ -303,11 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         shipped_concurrency=args.shipped_concurrency,
     )
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     RESULTS_DIR.mkdir(exist_ok=True)
-    chart(result, RESULTS_DIR / f"{stamp}-pacer-grid.png")
+    chart(result, RESULTS_DIR / "latest-pacer-grid.png")  # only the latest: earlier ones are in git's history
     text = json.dumps(result, indent=2)
-    (RESULTS_DIR / f"{stamp}-pacer-grid.json").write_text(text + "\n", encoding="utf-8")
+    (RESULTS_DIR / "latest-pacer-grid.json").write_text(text + "\n", encoding="utf-8")
     print(text)
     return 0
 

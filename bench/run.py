@@ -1,8 +1,9 @@
 """``make bench``: throughput, calls, scaling and memory, cold start. One JSON document on stdout.
 
-Progress goes to stderr; the JSON is also saved as bench/results/latest.json and a dated copy.
-Every emulator and handler process started here is stopped before it returns (try/finally), also on
-Ctrl-C and SIGTERM. Network: loopback only. Run ``python bench/run.py --help`` for the knobs.
+Progress goes to stderr; the JSON is also saved as bench/results/latest.json, and docs/performance.md is
+rendered from it. Every emulator and handler process started here is stopped before it returns
+(try/finally), also on Ctrl-C and SIGTERM. Network: loopback only. Run ``python bench/run.py --help`` for
+the knobs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from pacer_grid import chart as pacer_grid_chart
 from pacer_grid import grid as pacer_grid
 from processes import HandlerWorker, emulator
 from ratelimit import rate_limited
+from render import main as render_page
 from sequential import estimate_seconds, run_sequential
+from targets import TARGETS
 
 from glacier_emulator.handles import ServerHandle
 
@@ -43,20 +46,6 @@ SCHEDULE_EVENT = {
 }
 # A small run in every handler process before anything is measured: imports, client, pool, connections.
 WARMUP = Scenario(vaults=1, stale=150, fresh=0, prefix="warmup")
-TARGETS = {
-    "efficiency_min": 0.85,
-    "neighbour_rise_max_points": 2.0,
-    "speedup_min": 20.0,
-    "calls_ratio": 1.0,
-    "rss_growth_max_mib": 10.0,
-    "import_ratio_max": 1.5,
-    "rate_limit_useful_min": 0.90,
-    "rate_limit_throttled_max": 0.05,
-    "cli_start_max_s": 0.15,
-    # At the shipped memory size's CPU share (bench/lambda_share.py), 20 ms per call, no rate limit.
-    "shipped_memory_aborts_per_s_min": 100.0,
-    "shipped_memory_import_max_s": 1.0,
-}
 # The function's shipped defaults (glacier_cleanup.inputs.settings): what the rate-limited scenario must meet.
 DEFAULT_RETRY_MODE = str(Settings.model_fields["retry_mode"].default)
 DEFAULT_CONCURRENCY = int(Settings.model_fields["concurrency"].default)
@@ -558,12 +547,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     document["targets"] = targets(document)
     if not args.no_save:
-        pacer["chart"] = f"bench/results/{_stamp(document['date'])}-pacer-grid.png"
+        pacer["chart"] = "bench/results/latest-pacer-grid.png"
     document["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     document["bench_seconds"] = round(time.monotonic() - started, 1)
     text = json.dumps(document, indent=2)
     if not args.no_save:
-        save(text, document["date"])
+        save(text)
         pacer_grid_chart(pacer, REPO_ROOT / pacer["chart"])
     print(text)
     log(
@@ -575,18 +564,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _stamp(date: str) -> str:
-    return date.replace(":", "").replace("-", "").replace("+0000", "Z")
-
-
-def save(text: str, date: str) -> None:
+def save(text: str) -> None:
+    """bench/results/latest.json, and docs/performance.md rendered from it. Only the latest result is kept
+    (with `baseline.json`, the one a change is compared against): earlier ones are in git's history."""
     RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = _stamp(date)
-    for path in (RESULTS_DIR / "latest.json", RESULTS_DIR / f"{stamp}.json"):
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(text + "\n", encoding="utf-8")
-        temporary.replace(path)
-    log(f"saved {RESULTS_DIR / 'latest.json'} and {stamp}.json")
+    path = RESULTS_DIR / "latest.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(text + "\n", encoding="utf-8")
+    temporary.replace(path)
+    render_page([str(path)])
+    log(f"saved {path}; docs/performance.md rendered from it")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ relative links. A move or a rename that forgets the docs fails here, not in a re
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,15 @@ def test_the_check_reads_paths_and_links() -> None:
     assert "core/recorder.py" in named
     assert "docs/design.md" in links
     assert not _exists("core/outcome_recorder.py", ROOT / "CONTRIBUTING.md")
+
+
+def test_the_performance_page_shows_the_latest_bench_result() -> None:
+    """docs/performance.md's tables are rendered from bench/results/latest.json (bench/render.py): no
+    figure on it is typed by hand."""
+    checked = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "render.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
