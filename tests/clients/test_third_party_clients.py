@@ -32,7 +32,7 @@ from capo_glacier.errors.resource_not_found_exception import ResourceNotFoundExc
 from glacier_cleanup.aws.glacier import GlacierAdapter
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan
-from unit.support import MemoryStore
+from support.handler_env import MemoryStore
 
 from glacier_emulator.handles import ServerHandle
 

@@ -119,7 +119,7 @@ def wrong_texts(name: str) -> list[str]:
     if allowed & {json_types.INTEGER, json_types.NUMBER}:
         texts = ["true", "abc"]
         return [*texts, "1.5"] if json_types.NUMBER not in allowed else texts
-    return []  # text fields: their patterns are tested with their limits (tests/unit/test_limits.py)
+    return []  # text fields: their patterns are tested with their limits (tests/unit/inputs/test_limits.py)
 
 
 SETTINGS_CASES = [

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
-from unit.support import (  # sets the POWERTOOLS_* variables before glacier_cleanup loads
+from support.handler_env import (  # sets the POWERTOOLS_* variables before glacier_cleanup loads
     clear_cleanup_settings,
     fresh_powertools,
 )

@@ -11,7 +11,7 @@ from glacier_cleanup.core.activity import Observation, Progress, UploadKey
 from glacier_cleanup.handler import lambda_handler
 from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.settings import SettingsError
-from unit.support import FakeLambdaContext, emitted
+from support.handler_env import FakeLambdaContext, emitted
 
 from glacier_emulator.client_helpers import create_observation_table
 from glacier_emulator.handles import EmulatorHandle

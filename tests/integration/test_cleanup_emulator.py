@@ -16,7 +16,7 @@ from glacier_cleanup.aws.glacier import GlacierAdapter
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.handler import lambda_handler
-from unit.support import FakeLambdaContext, emitted, metric_values
+from support.handler_env import FakeLambdaContext, emitted, metric_values
 
 from glacier_emulator import CONTROL
 from glacier_emulator.handles import EmulatorHandle, InProcessHandle

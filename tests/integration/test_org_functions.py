@@ -11,7 +11,7 @@ import boto3
 import pytest
 from glacier_cleanup import org_handler
 from glacier_cleanup.inputs.events import InvalidEventError
-from unit.support import FakeLambdaContext, emitted
+from support.handler_env import FakeLambdaContext, emitted
 
 from glacier_emulator.handles import InProcessHandle
 from glacier_emulator.organization import build_organization

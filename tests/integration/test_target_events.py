@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from glacier_cleanup.handler import lambda_handler
 from glacier_cleanup.inputs.events import InvalidEventError
-from unit.support import FakeLambdaContext, emitted, metric_values
+from support.handler_env import FakeLambdaContext, emitted, metric_values
 
 from glacier_emulator.handles import EmulatorHandle
 from glacier_emulator.organization import LocalOrganization

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from unit.support import fresh_powertools
+from support.handler_env import fresh_powertools
 
 from glacier_emulator import CONTROL
 from glacier_emulator.handles import InProcessHandle

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
-from unit.support import fresh_powertools
+from support.handler_env import fresh_powertools
 
 from glacier_emulator.handles import InProcessHandle
 from glacier_emulator.lambda_runtime import RUNTIME, GlacierCallClock

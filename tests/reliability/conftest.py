@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 from glacier_cleanup import handler
-from unit.support import clear_cleanup_settings, fresh_powertools
+from support.handler_env import clear_cleanup_settings, fresh_powertools
 
 from glacier_emulator.client_helpers import create_observation_table
 from glacier_emulator.handles import EmulatorHandle, InProcessHandle, ServerHandle

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from unit.support import FakeLambdaContext
+from support.handler_env import FakeLambdaContext
 
 from glacier_emulator import CONTROL
 from glacier_emulator.handles import EmulatorHandle

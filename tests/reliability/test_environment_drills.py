@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from glacier_cleanup.aws.deadline import FINISH_SECONDS
-from unit.support import emitted, metric_values
+from support.handler_env import emitted, metric_values
 
 from glacier_emulator.handles import ServerHandle
 

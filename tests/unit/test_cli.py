@@ -18,9 +18,8 @@ import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.core.models import GlacierError
 from glacier_cleanup.terminal import run as terminal_run
-
-from .conftest import FakeGlacier
-from .support import FakeTerminal
+from support.fakes import FakeGlacier
+from support.handler_env import FakeTerminal
 
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 

@@ -19,8 +19,7 @@ from glacier_cleanup.terminal.output import (
     shown,
     totals,
 )
-
-from .support import outcome
+from support.handler_env import outcome
 
 ACCOUNT = "123456789012"
 

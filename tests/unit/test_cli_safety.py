@@ -13,8 +13,8 @@ import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import neutralized
+from support.fakes import FakeGlacier
 
-from .conftest import FakeGlacier
 from .test_cli import patched_cli_glacier, run_on_a_terminal
 
 

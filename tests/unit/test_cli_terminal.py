@@ -13,9 +13,8 @@ from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.terminal import interaction
 from glacier_cleanup.terminal.interaction import CountingGlacier, Interrupts, Progress, Tally, confirm
-
-from .conftest import FakeGlacier
-from .support import FakeTerminal, outcome
+from support.fakes import FakeGlacier
+from support.handler_env import FakeTerminal, outcome
 
 
 def test_progress_line_counts_calls_vaults_uploads_stale_and_aborted() -> None:

@@ -14,9 +14,8 @@ from glacier_cleanup.core.models import GlacierError, NoAccessError, ResourceGon
 from glacier_cleanup.handler import Runtime, lambda_handler
 from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.settings import Settings, SettingsError
-
-from .conftest import FakeGlacier
-from .support import FakeLambdaContext, emitted, fake_runtime, metric_values
+from support.fakes import FakeGlacier
+from support.handler_env import FakeLambdaContext, emitted, fake_runtime, metric_values
 
 SCHEDULE_EVENT = {
     "trigger": "schedule",

@@ -15,9 +15,8 @@ from glacier_cleanup.handler import Runtime, lambda_handler
 from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import render_summary_table
-
-from .conftest import NOW, FakeGlacier
-from .support import FakeLambdaContext, emitted, fake_runtime, metric_values
+from support.fakes import NOW, FakeGlacier
+from support.handler_env import FakeLambdaContext, emitted, fake_runtime, metric_values
 
 SCHEDULE = {"trigger": "schedule", "schedule_arn": "arn", "scheduled_time": "2026-11-26T00:00:00Z"}
 

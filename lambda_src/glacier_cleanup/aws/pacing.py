@@ -26,7 +26,7 @@ for minutes (docs/performance.md). `RateControl` decides, `Pacer` makes the thre
   its throttles make that verdict certain;
 - **cap**: `max_rate` (setting `max_requests_per_second`) paces from the first request and is never exceeded.
 
-Tuned on tests/unit/pacer_model.py (a simulated bucket over the grid of limits, latencies and concurrency)
+Tuned on tests/unit/aws/pacer_model.py (a simulated bucket over the grid of limits, latencies and concurrency)
 and measured against the local AWS by `make bench` (bench/pacer_grid.py). Plain Python: the adapter
 (glacier.py) calls `before_send` and `after_response` from botocore's per-attempt events; botocore's own
 retries and backoff stay as they are.

@@ -1,7 +1,7 @@
 """The run's counters, listed once. The result, the function's metrics, the organization's totals and its
 per-target metrics, the continuation rounds' carry-over (core/coverage.py) and the terminal tool's summary
 are all derived from `COUNTS`; adding a counter here adds it everywhere it belongs
-(tests/unit/test_counters.py).
+(tests/unit/core/test_counters.py).
 
 The statuses that need someone's attention are here too, for the same reason: the function, the
 organization summary and the terminal tool's exit status read them from one place.

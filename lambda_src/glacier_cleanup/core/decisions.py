@@ -1,7 +1,7 @@
 """The decision about one upload, apart from any I/O: an upload, the plan and one instant -> what to do.
 
 Plain functions on plain values, so the rule that matters most ("a young upload is never aborted") can be
-read in one place and property-tested alone (tests/unit/test_decisions.py). The engine applies the
+read in one place and property-tested alone (tests/unit/core/test_decisions.py). The engine applies the
 decision: the per-run abort cap, the calls and the stopping rules stay there.
 """
 

@@ -16,9 +16,9 @@ from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.inputs.settings import Settings, SettingsError
+from support.fakes import NOW, FakeGlacier, hours_ago
 
-from .conftest import NOW, FakeGlacier, hours_ago
-from .test_cli import patched_cli_glacier
+from unit.test_cli import patched_cli_glacier
 
 PATH = "mt2 /home/alice/tax-returns/2024.pdf"
 

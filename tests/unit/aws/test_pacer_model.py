@@ -1,4 +1,4 @@
-"""The pacer's targets (issue 23) in the simulated model (tests/unit/pacer_model.py), in simulated time: at a
+"""The pacer's targets (issue 23) in the simulated model (pacer_model.py beside it), in simulated time: at a
 token bucket of 10-100 requests/s, 5-200 ms per call, 1-64 threads, a 30-second run uses at least 0.90 of
 what it can get with at most 5 % throttled and no failed call; random throttling never makes it slower than
 a sequential client; a neighbour sharing the bucket sees its throttled fraction rise by at most 2 points.

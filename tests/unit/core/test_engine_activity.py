@@ -17,9 +17,8 @@ from glacier_cleanup.core.models import (
     RunSummary,
 )
 from glacier_cleanup.core.outcomes import Action, Measured, UploadOutcome
-
-from .conftest import NOW, FakeGlacier, hours_ago
-from .support import MemoryStore, emitted
+from support.fakes import NOW, FakeGlacier, hours_ago
+from support.handler_env import MemoryStore, emitted
 
 MIB = 1048576
 

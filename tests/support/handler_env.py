@@ -1,15 +1,12 @@
-"""Test support shared by tests/unit and tests/integration: a fake Lambda context and Powertools resets."""
+"""The handler's test environment, shared by every test folder: settings from a clean environment, a fake
+Lambda context and runtime, Powertools resets, the EMF metrics a run printed, and an in-memory observation
+store."""
 
 from __future__ import annotations
 
-import os
-
-# Before glacier_cleanup is imported anywhere: Logger and Metrics read these once.
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "glacier-multipart-cleanup")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GlacierMultipartCleanup")
-
 import io
 import json
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -90,7 +87,7 @@ def clear_cleanup_settings(monkeypatch: pytest.MonkeyPatch, *, activity_check: b
     stopping and reporting, where a first look that only records would hide what they check; the activity
     check has its own tests (tests/*/test_activity*.py), which turn it on with an observation table. These
     age-rule variants send `{"dry_run": false}` to a dry-run deployment, so events may loosen there too; the
-    guardrail has its own tests (tests/unit/test_guardrails.py).
+    guardrail has its own tests (tests/unit/inputs/test_guardrails.py).
     """
     for variable in [name for name in os.environ if name.startswith(SETTINGS_PREFIX)]:
         monkeypatch.delenv(variable)
@@ -133,7 +130,7 @@ def metric_values(blobs: list[dict[str, Any]]) -> dict[str, float]:
 
 def outcome(upload: Upload, age_hours: float | None, label: str) -> UploadOutcome:
     """The outcome the listing shows as `label` ("aborted", "abort failed: <code>", ...), with the
-    description in full (the output's own tests; tests/unit/test_descriptions.py covers the modes)."""
+    description in full (the output's own tests; tests/unit/core/test_descriptions.py covers the modes)."""
     for action in Action:
         if label == action.value:
             return UploadOutcome(upload, age_hours, action, description_mode="full")

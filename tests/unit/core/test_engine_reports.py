@@ -26,9 +26,8 @@ from glacier_cleanup.core.models import (
 )
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.observability import logger
-
-from .conftest import NOW, FakeGlacier, hours_ago
-from .support import emitted
+from support.fakes import NOW, FakeGlacier, hours_ago
+from support.handler_env import emitted
 
 
 def run(glacier: FakeGlacier, **overrides: Any) -> tuple[list[tuple[str, float | None, str]], Any]:

@@ -16,9 +16,8 @@ from glacier_cleanup.core.counters import COUNT_KEYS
 from glacier_cleanup.core.coverage import CARRY_KEYS, Coverage, resumed
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, RunSummary
-
-from .conftest import NOW, FakeGlacier, hours_ago
-from .support import MemoryStore
+from support.fakes import NOW, FakeGlacier, hours_ago
+from support.handler_env import MemoryStore
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 LIVE_VAULTS = [f"a-live-{n:02d}" for n in range(12)]
@@ -77,12 +76,15 @@ def run_round(glacier: FakeGlacier, store: MemoryStore, calls: int, **overrides:
 
 def continued_run(
     glacier: FakeGlacier, store: MemoryStore, *, rounds: int, calls: int, resume: bool = True
-) -> tuple[list[RunSummary], dict[str, int]]:
-    """Rounds chained as ContinuationLoop chains them: `aborts_before`, `resume_after` and `earlier`."""
+) -> tuple[list[RunSummary], dict[str, int], list[list[str]]]:
+    """Rounds chained as ContinuationLoop chains them: `aborts_before`, `resume_after` and `earlier`. Returns
+    each round's summary, the counts of the whole run, and the vaults each round listed."""
     earlier = dict.fromkeys(CARRY_KEYS, 0)
     resume_after: str | None = None
     summaries: list[RunSummary] = []
+    listed: list[list[str]] = []
     for _ in range(rounds):
+        calls_before = len(glacier.call_log)
         summary = run_round(
             glacier,
             store,
@@ -91,6 +93,8 @@ def continued_run(
             max_aborts=plan().max_aborts,
         )
         summaries.append(summary)
+        this_round = glacier.call_log[calls_before:]
+        listed.append([vault for operation, vault in this_round if operation == "ListMultipartUploads"])
         if not summary.more_to_do:
             break
         result = summary.to_result()
@@ -98,22 +102,22 @@ def continued_run(
         resume_after = result["resume_after"]
     last = summaries[-1].to_result()
     totals = {key: last[key] + earlier[key] for key in COUNT_KEYS}
-    return summaries, totals
+    return summaries, totals, listed
 
 
 def test_rounds_resume_after_the_last_vault_finished_and_reach_the_stale_uploads_in_the_last_vault() -> None:
     glacier, store, stale = backlog()
 
-    summaries, totals = continued_run(glacier, store, rounds=8, calls=80)
+    summaries, totals, listed = continued_run(glacier, store, rounds=8, calls=80)
 
     assert len(summaries) > 1, "the backlog should take more than one round"
     assert glacier.remaining(STALE_VAULT) == set()
     assert sorted(upload for _, upload in glacier.aborted) == sorted(stale)
     assert summaries[-1].status == "ok"
-    # Each round began after the last vault the one before it finished: those were listed once.
-    finished_first = next(summary.resume_after for summary in summaries if summary.resume_after)
-    looked_at = [target for operation, target in glacier.call_log if operation == "ListMultipartUploads"]
-    assert all(looked_at.count(vault) == 1 for vault in LIVE_VAULTS if vault <= finished_first)
+    # Each round began after the last vault the rounds before it finished: no round listed one of those.
+    for before, listed_next in zip(summaries, listed[1:], strict=False):
+        assert before.resume_after is None or all(vault > before.resume_after for vault in listed_next)
+    assert any(summary.resume_after for summary in summaries[:-1])  # and some round did resume
     # The rounds' counts add up to what one run without a time budget counts.
     assert totals["uploads_found"] == 10 * len(LIVE_VAULTS) + 5
     # Kept, each counted once: first seen, or looked at again by a round that redid a vault it was stopped in.
@@ -127,7 +131,7 @@ def test_without_resuming_the_first_vaults_starve_the_last_one() -> None:
     """What resuming fixes: every round spends its budget on the same kept uploads."""
     glacier, store, stale = backlog()
 
-    summaries, _ = continued_run(glacier, store, rounds=8, calls=80, resume=False)
+    summaries, _, _ = continued_run(glacier, store, rounds=8, calls=80, resume=False)
 
     assert len(summaries) == 8
     assert glacier.remaining(STALE_VAULT) == set(stale)

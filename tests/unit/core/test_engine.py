@@ -26,8 +26,7 @@ from glacier_cleanup.core.models import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from .conftest import NOW, FakeGlacier, hours_ago, iso
+from support.fakes import NOW, FakeGlacier, hours_ago, iso
 
 
 def plan(**overrides: object) -> CleanupPlan:

@@ -11,9 +11,8 @@ from glacier_cleanup import handler
 from glacier_cleanup.handler import Runtime, lambda_handler
 from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.settings import Settings
-
-from .conftest import FakeGlacier
-from .support import FakeLambdaContext, FakeRuntime, MemoryStore
+from support.fakes import FakeGlacier
+from support.handler_env import FakeLambdaContext, FakeRuntime, MemoryStore
 
 # A deployment as shipped (a dry run, the activity check on) with a cap and two vaults.
 DEPLOYMENT = {

@@ -10,8 +10,7 @@ from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, RegionNotEnabledError
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
-
-from .conftest import NOW, FakeGlacier
+from support.fakes import NOW, FakeGlacier
 
 
 def plan(**overrides: object) -> CleanupPlan:

@@ -22,8 +22,7 @@ from glacier_cleanup.core.models import CleanupPlan, ResourceGoneError, Upload
 from glacier_cleanup.inputs.settings import Settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from .support import MemoryStore
+from support.handler_env import MemoryStore
 
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, 00:00 UTC
 DAYS = 30

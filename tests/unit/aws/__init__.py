@@ -1,0 +1,1 @@
+"""Tests of glacier_cleanup/aws/: one file per module."""

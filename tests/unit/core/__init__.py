@@ -1,0 +1,1 @@
+"""Tests of glacier_cleanup/core/: one file per module."""

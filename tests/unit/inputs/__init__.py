@@ -1,0 +1,1 @@
+"""Tests of glacier_cleanup/inputs/: one file per module."""
