@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The repository's own READMEs (a glob would also find the ones tools write, e.g. .pytest_cache's).
+OWN_READMES = ("glacier_emulator", "bench", "examples", "scripts")
 DOCS = sorted(
-    [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *ROOT.glob("docs/*.md"), *ROOT.glob("*/README.md")]
+    [
+        ROOT / "README.md",
+        ROOT / "CONTRIBUTING.md",
+        *ROOT.glob("docs/*.md"),
+        *(ROOT / name / "README.md" for name in OWN_READMES if (ROOT / name / "README.md").exists()),
+    ]
 )
 # Where a short path (`core/engine.py`, `glacier_cleanup/handler.py`) is read from.
 BASES = [
