@@ -1,5 +1,6 @@
 """The limits of every input, in one place: the settings, the on-demand events, the CLI and the CDK config
-(infra/glacier_cleanup_cdk/config) all read them from here; tests/unit/inputs/test_limits.py proves the four agree.
+(infra/glacier_cleanup_cdk/config) all read them from here; tests/unit/inputs/test_limits.py proves the four
+agree.
 
 A limit is a fact about the product (a cleanup younger than an hour would abort uploads in progress) or
 about AWS (Glacier's vault names), not about one entry point. Plain Python, no pydantic: the terminal
