@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glacier_cleanup.aws.glacier import AwsSession, GlacierAdapter, create_client, create_session
+from glacier_cleanup.aws.glacier import (
+    AwsSession,
+    GlacierAdapter,
+    create_client,
+    create_session,
+    sdk_description,
+)
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.aws.results_bucket import PlannedTargetsError, RunStore
 from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
@@ -38,6 +45,8 @@ class Runtime:
 
     settings: Settings
     session: AwsSession
+    # The SDK, Powertools and retry configuration this environment runs (logged once, in every result).
+    sdk: dict[str, Any] = field(default_factory=dict)
 
     def open_glacier(
         self,
@@ -120,7 +129,12 @@ def get_runtime() -> Runtime:
             "invalid settings: CLEANUP_OBSERVATION_TABLE is required while CLEANUP_ACTIVITY_CHECK is true "
             "(allowed: a DynamoDB table name; or CLEANUP_ACTIVITY_CHECK=false for age-only cleanup)"
         )
-    return Runtime(settings=settings, session=create_session())
+    sdk = {
+        **sdk_description(max_attempts=settings.max_attempts, retry_mode=settings.retry_mode),
+        "powertools": POWERTOOLS_VERSION,
+    }
+    logger.info("cold start: the SDK and retry configuration of this environment", sdk=sdk)
+    return Runtime(settings=settings, session=create_session(), sdk=sdk)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -166,7 +180,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "-",
         )
     publish_metrics(summary)
-    return summary.to_result()
+    return {**summary.to_result(), "sdk": runtime.sdk}
 
 
 def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsRemaining) -> RunSummary:

@@ -6,6 +6,9 @@ import json
 import os
 from datetime import UTC, datetime
 
+import aws_lambda_powertools
+import boto3
+import botocore
 import pytest
 from glacier_cleanup import handler
 from glacier_cleanup.aws.roles import TemporaryCredentials
@@ -454,3 +457,49 @@ def test_the_table_client_is_sized_for_the_runs_concurrency(monkeypatch: pytest.
         "activity_check: this function has no CLEANUP_OBSERVATION_TABLE to keep its looks at uploads in "
         "(allowed here: false)"
     )
+
+
+def test_each_result_says_which_sdk_and_retry_configuration_ran_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In AWS the runtime's botocore may not be the one tested: the cold start logs the SDK, Powertools and
+    the retry configuration once, and every result carries them."""
+    handler.get_runtime.cache_clear()
+    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
+    monkeypatch.setenv("CLEANUP_RETRY_MODE", "adaptive")
+    capsys.readouterr()
+
+    runtime = handler.get_runtime()
+    assert handler.get_runtime() is runtime
+
+    assert runtime.sdk == {
+        "boto3": boto3.__version__,
+        "botocore": botocore.__version__,
+        "powertools": aws_lambda_powertools.__version__,
+        "retry_mode": "adaptive",
+        "max_attempts": 10,
+        "connect_timeout_s": 5.0,
+        "read_timeout_s": 15.0,
+        "no_retry_below_s": 45.0,
+    }
+    _, logs = emitted(capsys.readouterr().out)
+    cold = [line for line in logs if line["message"].startswith("cold start: the SDK")]
+    assert [line["sdk"] for line in cold] == [runtime.sdk]  # once, though asked for twice
+    handler.get_runtime.cache_clear()
+
+
+def test_the_result_carries_the_runtimes_sdk(glacier: FakeGlacier, monkeypatch: pytest.MonkeyPatch) -> None:
+    def runtime() -> Runtime:
+        return Runtime(
+            settings=Settings.from_environ(os.environ),
+            session=None,
+            sdk={"botocore": "9.9.9"},  # type: ignore[arg-type]
+        )
+
+    monkeypatch.setattr(handler, "get_runtime", runtime)
+    monkeypatch.setattr(Runtime, "open_glacier", lambda self, **_: glacier)
+
+    result = lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+
+    assert result["sdk"] == {"botocore": "9.9.9"}
+    assert result["status"] == "ok"

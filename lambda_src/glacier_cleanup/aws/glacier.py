@@ -13,11 +13,18 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from glacier_cleanup import __version__
-from glacier_cleanup.aws.deadline import attempt_timeouts, stop_retries_near_deadline
+from glacier_cleanup.aws.deadline import (
+    CONNECT_SECONDS,
+    READ_SECONDS,
+    RETRY_CUTOFF_SECONDS,
+    attempt_timeouts,
+    stop_retries_near_deadline,
+)
 from glacier_cleanup.aws.pacing import Pacer
 from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
@@ -68,6 +75,20 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
         max_pool_connections=max(concurrency + 1, 10),
         user_agent_extra=USER_AGENT,
     ).merge(attempt_timeouts())
+
+
+def sdk_description(*, max_attempts: int, retry_mode: RetryMode) -> dict[str, Any]:
+    """The SDK this process runs and the retry configuration its clients get. In AWS the runtime's botocore
+    may not be the one tested here: the function logs this once per cold start and every result carries it."""
+    return {
+        "boto3": boto3.__version__,
+        "botocore": botocore.__version__,
+        "retry_mode": retry_mode,
+        "max_attempts": max_attempts,
+        "connect_timeout_s": CONNECT_SECONDS,
+        "read_timeout_s": READ_SECONDS,
+        "no_retry_below_s": RETRY_CUTOFF_SECONDS,
+    }
 
 
 def create_session(*, region: str | None = None, profile: str | None = None) -> AwsSession:
