@@ -69,6 +69,18 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_written_as_text(
     assert row["description"] == cell
 
 
+def test_identifiers_are_written_exactly_in_csv(
+    glacier: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An upload id or a vault name may start with "-" (found by an id that did): a script reads it back."""
+    [upload_id] = glacier.add_uploads("-minus", 1, age_hours=400, description="-cmd")
+    assert upload_id.startswith("-")
+    cli.main(["--output", "csv", "--descriptions", "full"])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    [row] = [row for row in rows if row["upload_id"] == upload_id]
+    assert (row["vault"], row["description"]) == ("-minus", "'-cmd")
+
+
 def test_numbers_stay_numbers_in_csv() -> None:
     assert neutralized(-3) == -3
     assert neutralized(None) is None

@@ -96,6 +96,10 @@ def render_json(account: str, arn: str, results: dict[str, dict[str, Any]], rows
 # A spreadsheet reads a cell that starts with one of these as a formula (`=HYPERLINK(...)` is a valid archive
 # description): such a cell is written with a leading apostrophe, the OWASP advice for CSV injection.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Only free text is neutralized: the description is whatever the uploader wrote. Identifiers are written
+# exactly, for scripts that read them back (an upload id or a vault name may start with "-", and their
+# characters, letters, digits, "_", "-" and ".", cannot make a formula that calls anything).
+_FREE_TEXT = frozenset({"description"})
 
 
 def neutralized(value: object) -> object:
@@ -109,7 +113,10 @@ def render_csv(rows: Sequence[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ROW_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: neutralized(value) for key, value in row.as_dict().items()} for row in rows)
+    writer.writerows(
+        {key: neutralized(value) if key in _FREE_TEXT else value for key, value in row.as_dict().items()}
+        for row in rows
+    )
     return buffer.getvalue()
 
 
