@@ -167,9 +167,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             overrides = request.overrides()
         plan = runtime.settings.to_plan(**overrides)
         if isinstance(request, ScheduleEvent):
-            plan = plan.continued(
-                aborts_before=request.aborts_before, resume_after=request.resume_after or None
-            )
+            plan = plan.continued(aborts_before=request.aborts_before, resume_after=request.resume_after)
         summary = run_cleanup(
             runtime.open_glacier(seconds_remaining=seconds_remaining),
             plan,
@@ -196,7 +194,7 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
     )
     runtime.check_planned(event)
     plan = runtime.settings.to_plan(**event.settings.overrides()).continued(
-        aborts_before=event.aborts_before, resume_after=event.resume_after or None
+        aborts_before=event.aborts_before, resume_after=event.resume_after
     )
     try:
         credentials = assume_member_role(

@@ -71,15 +71,22 @@ def configuration(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _configured(handle: EmulatorHandle, configuration: str, monkeypatch: pytest.MonkeyPatch) -> str | None:
-    """The observation table of the shipped configuration (None for the age-alone variant)."""
+def _drill(
+    handle: EmulatorHandle,
+    ledger: Ledger,
+    report: DrillReport,
+    configuration: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Drill:
+    """A drill in the shipped configuration (its observation table on the emulator's DynamoDB), or in the
+    age-alone variant (the activity check off)."""
     if configuration == "age_alone":
         monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
         monkeypatch.setenv("CLEANUP_EVENT_MAY_LOOSEN", "true")
-        return None
+        return Drill(handle, ledger, report)
     table = create_observation_table(handle.aws_client("dynamodb"), OBSERVATION_TABLE)
     monkeypatch.setenv("CLEANUP_OBSERVATION_TABLE", table)
-    return table
+    return Drill(handle, ledger, report, table=table)
 
 
 @pytest.fixture
@@ -91,8 +98,7 @@ def drill(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Drill:
     """A drill on the in-process emulator (hooks available)."""
-    table = _configured(glacier_in_process, configuration, monkeypatch)
-    return Drill(glacier_in_process, ledger, drill_report, table=table)
+    return _drill(glacier_in_process, ledger, drill_report, configuration, monkeypatch)
 
 
 @pytest.fixture
@@ -104,8 +110,7 @@ def server_drill(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Drill:
     """A drill on the emulator server process (real HTTP, no hooks)."""
-    table = _configured(glacier_server, configuration, monkeypatch)
-    return Drill(glacier_server, ledger, drill_report, table=table)
+    return _drill(glacier_server, ledger, drill_report, configuration, monkeypatch)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

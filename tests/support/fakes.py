@@ -10,17 +10,19 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import (
     AccessDeniedError,
+    CleanupPlan,
     GlacierError,
     GlacierUnavailableError,
     ResourceGoneError,
     Upload,
 )
 
-__all__ = ["NOW", "FakeGlacier", "hours_ago", "iso"]
+__all__ = ["NOW", "FakeGlacier", "cleanup_plan", "hours_ago", "iso"]
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -151,3 +153,11 @@ class FakeGlacier:
             first, last = part.split("-")
             total += int(last) - int(first) + 1
         return Progress(len(self.parts[upload_id]), total)
+
+
+def cleanup_plan(**overrides: Any) -> CleanupPlan:
+    """A plan for the engine's tests: a real run (not dry) of uploads older than 168 h, 4 threads, the
+    activity check off unless asked for; `overrides` sets any other field."""
+    values: dict[str, Any] = {"dry_run": False, "older_than": timedelta(hours=168), "concurrency": 4}
+    values.update(overrides)
+    return CleanupPlan(**values)

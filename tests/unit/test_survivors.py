@@ -15,16 +15,14 @@ from glacier_cleanup.handler import Runtime, lambda_handler
 from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import render_summary_table
-from support.fakes import NOW, FakeGlacier
+from support.fakes import NOW, FakeGlacier, cleanup_plan
 from support.handler_env import FakeLambdaContext, emitted, fake_runtime, metric_values
 
 SCHEDULE = {"trigger": "schedule", "schedule_arn": "arn", "scheduled_time": "2026-11-26T00:00:00Z"}
 
 
 def plan(**overrides: object) -> CleanupPlan:
-    values: dict[str, object] = {"dry_run": False, "older_than": timedelta(hours=168), "concurrency": 4}
-    values.update(overrides)
-    return CleanupPlan(**values)  # type: ignore[arg-type]
+    return cleanup_plan(**overrides)
 
 
 def test_every_published_metric_value_equals_the_result(

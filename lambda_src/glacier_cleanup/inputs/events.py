@@ -16,10 +16,10 @@ A bad event raises `InvalidEventError` naming the field, before any Glacier call
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.parser import parse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from glacier_cleanup.inputs.limits import (
     ACCOUNT_ID_PATTERN,
@@ -34,6 +34,15 @@ from glacier_cleanup.inputs.types import VaultName
 MAX_VAULTS_PER_REQUEST = 1000
 # Continuation rounds of one scheduled run (the state machines' bound is configured lower).
 MAX_ROUNDS = 100
+
+
+def _from_the_first_vault(value: str | None) -> str | None:
+    return value or None
+
+
+# "" is read as None, from the first vault: a state machine's first round sends "" (a Pass state's parameters
+# cannot hold a JSON null: CloudFormation drops it).
+ResumeAfter = Annotated[VaultName | Literal[""] | None, AfterValidator(_from_the_first_vault)]
 
 
 class InvalidEventError(ValueError):
@@ -53,9 +62,8 @@ class ScheduleEvent(BaseModel):
     round: int = Field(default=1, ge=1, le=MAX_ROUNDS)
     # Aborts the earlier rounds of this run attempted: `max_aborts` caps the run, not each round.
     aborts_before: int = Field(default=0, ge=0)
-    # The vault after which this round resumes: the earlier rounds finished every vault up to it. "" as
-    # None: from the first vault (a state machine's first round, since CloudFormation has no null).
-    resume_after: VaultName | Literal[""] | None = None
+    # The vault after which this round resumes: the earlier rounds finished every vault up to it.
+    resume_after: ResumeAfter = None
 
 
 class OnDemandRequest(BaseModel):
@@ -90,7 +98,7 @@ class TargetEvent(BaseModel):
     # As for a schedule event: `max_aborts` caps the target's run across its rounds, which resume after
     # the last vault the earlier ones finished.
     aborts_before: int = Field(default=0, ge=0)
-    resume_after: VaultName | Literal[""] | None = None
+    resume_after: ResumeAfter = None
     settings: OnDemandRequest = Field(default_factory=OnDemandRequest)
 
 

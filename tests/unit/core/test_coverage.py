@@ -16,7 +16,7 @@ from glacier_cleanup.core.counters import COUNT_KEYS
 from glacier_cleanup.core.coverage import CARRY_KEYS, Coverage, resumed
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, RunSummary
-from support.fakes import NOW, FakeGlacier, hours_ago
+from support.fakes import NOW, FakeGlacier, cleanup_plan, hours_ago
 from support.handler_env import MemoryStore
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
@@ -26,15 +26,7 @@ MARGIN = 30.0
 
 
 def plan(**overrides: Any) -> CleanupPlan:
-    values: dict[str, Any] = {
-        "dry_run": False,
-        "older_than": timedelta(hours=168),
-        "concurrency": 4,
-        "activity_check": True,
-        "time_margin": timedelta(seconds=MARGIN),
-    }
-    values.update(overrides)
-    return CleanupPlan(**values)
+    return cleanup_plan(**{"activity_check": True, "time_margin": timedelta(seconds=MARGIN), **overrides})
 
 
 def backlog() -> tuple[FakeGlacier, MemoryStore, list[str]]:

@@ -26,13 +26,11 @@ from glacier_cleanup.core.models import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.fakes import NOW, FakeGlacier, hours_ago, iso
+from support.fakes import NOW, FakeGlacier, cleanup_plan, hours_ago, iso
 
 
 def plan(**overrides: object) -> CleanupPlan:
-    values: dict[str, object] = {"dry_run": False, "older_than": timedelta(hours=168), "concurrency": 8}
-    values.update(overrides)
-    return CleanupPlan(**values)  # type: ignore[arg-type]
+    return cleanup_plan(**{"concurrency": 8, **overrides})
 
 
 def run(glacier: FakeGlacier, **overrides: object):

@@ -17,22 +17,14 @@ from glacier_cleanup.core.models import (
     RunSummary,
 )
 from glacier_cleanup.core.outcomes import Action, Measured, UploadOutcome
-from support.fakes import NOW, FakeGlacier, hours_ago
+from support.fakes import NOW, FakeGlacier, cleanup_plan, hours_ago
 from support.handler_env import MemoryStore, emitted
 
 MIB = 1048576
 
 
 def plan(**overrides: Any) -> CleanupPlan:
-    values: dict[str, Any] = {
-        "dry_run": False,
-        "older_than": timedelta(hours=168),
-        "concurrency": 4,
-        "activity_check": True,
-        "idle": timedelta(hours=48),
-    }
-    values.update(overrides)
-    return CleanupPlan(**values)
+    return cleanup_plan(**{"activity_check": True, "idle": timedelta(hours=48), **overrides})
 
 
 def run(

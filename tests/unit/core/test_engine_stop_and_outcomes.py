@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
 
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, RegionNotEnabledError
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
-from support.fakes import NOW, FakeGlacier
+from support.fakes import NOW, FakeGlacier, cleanup_plan
 
 
 def plan(**overrides: object) -> CleanupPlan:
-    values: dict[str, object] = {"dry_run": False, "older_than": timedelta(hours=168), "concurrency": 4}
-    values.update(overrides)
-    return CleanupPlan(**values)  # type: ignore[arg-type]
+    return cleanup_plan(**overrides)
 
 
 def test_a_stop_requested_mid_run_starts_no_new_call_and_accounts_for_everything() -> None:
