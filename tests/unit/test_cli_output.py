@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from glacier_cleanup import cli
 from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.outcomes import Action, Measured, UploadOutcome
+from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import (
     Row,
     human_bytes,
@@ -19,6 +21,7 @@ from glacier_cleanup.terminal.output import (
     shown,
     totals,
 )
+from support.fakes import FakeGlacier
 from support.handler_env import outcome
 
 ACCOUNT = "123456789012"
@@ -303,3 +306,71 @@ def test_the_measured_summary_keeps_every_count_and_a_zero_cost_is_zero() -> Non
     text = render_summary_table(ACCOUNT, {"eu-west-1": nothing})
     assert "  uploads found" in text
     assert text.splitlines()[-1].split()[4:6] == ["0.00", "USD"]
+
+
+def test_the_terminal_table_shows_each_count_in_its_row() -> None:
+    result = {
+        "status": "ok",
+        "dry_run": False,
+        "complete": True,
+        "duration_ms": 5,
+        "cutoff": "2026-11-19T00:00:00.000Z",
+        "older_than_hours": 168,
+        "failures": [],
+    }
+    names = [
+        "vaults_scanned", "uploads_found", "uploads_stale", "uploads_aborted", "uploads_already_gone",
+        "uploads_protected", "uploads_skipped", "uploads_capped", "uploads_left", "uploads_not_reached",
+        "vaults_gone", "vaults_not_reached", "abort_failures", "vault_failures",
+    ]  # fmt: skip
+    result.update({name: 101 + index for index, name in enumerate(names)})
+    table = render_summary_table("123456789012", {"eu-west-1": result})
+    labels = {
+        "vaults scanned": "vaults_scanned",
+        "uploads found": "uploads_found",
+        "uploads stale": "uploads_stale",
+        "uploads aborted": "uploads_aborted",
+        "uploads already gone": "uploads_already_gone",
+        "uploads protected": "uploads_protected",
+        "uploads skipped (bad date)": "uploads_skipped",
+        "uploads over max_aborts": "uploads_capped",
+        "uploads left (next run)": "uploads_left",
+        "uploads not reached": "uploads_not_reached",
+        "vaults not found": "vaults_gone",
+        "vaults not reached": "vaults_not_reached",
+        "abort failures": "abort_failures",
+        "vault failures": "vault_failures",
+    }
+    rows = {line.strip().rsplit(None, 1)[0].strip(): int(line.split()[-1]) for line in table.splitlines()[4:]}
+    assert rows == {label: result[key] for label, key in labels.items()}
+
+
+def test_cli_json_document_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    glacier = FakeGlacier()
+    glacier.add_uploads("a", 2, age_hours=300)
+    monkeypatch.setattr(
+        terminal_run, "create_session", lambda **_: type("S", (), {"region_name": "eu-west-1"})()
+    )
+    monkeypatch.setattr(terminal_run, "create_client", lambda **_: object())
+    monkeypatch.setattr(terminal_run, "GlacierAdapter", lambda client, account_id: glacier)
+    monkeypatch.setattr(
+        terminal_run, "caller_identity", lambda session: ("111111111111", "arn:aws:iam::111111111111:user/o")
+    )
+    status = cli.main(
+        ["--output", "json", "--region", "eu-west-1", "--region", "us-east-1", "--no-activity-check"]
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert (document["account"], document["caller_arn"]) == (
+        "111111111111",
+        "arn:aws:iam::111111111111:user/o",
+    )
+    assert list(document["regions"]) == ["eu-west-1", "us-east-1"]
+    # The fake answers in both regions: the totals add them up.
+    assert document["uploads_stale"] == 4
+    assert [row["region"] for row in document["uploads"]] == [
+        "eu-west-1",
+        "eu-west-1",
+        "us-east-1",
+        "us-east-1",
+    ]

@@ -503,3 +503,37 @@ def test_the_result_carries_the_runtimes_sdk(glacier: FakeGlacier, monkeypatch: 
 
     assert result["sdk"] == {"botocore": "9.9.9"}
     assert result["status"] == "ok"
+
+
+def test_every_published_metric_value_equals_the_result(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    glacier = FakeGlacier()
+    now = datetime.now(UTC)  # the handler judges ages against the real clock
+    glacier.add_uploads("a", 6, age_hours=300, now=now)
+    glacier.add_uploads("b", 3, age_hours=300, now=now)
+    glacier.add_uploads("b", 2, age_hours=1, now=now)
+    gone = glacier.add_uploads("c", 2, age_hours=300, now=now)
+    glacier.abort_errors[gone[0]] = ResourceGoneError("ResourceNotFoundException", "gone")  # already gone
+
+    def runtime() -> Runtime:
+        return fake_runtime(
+            Settings.from_environ({"CLEANUP_DRY_RUN": "false", "CLEANUP_ACTIVITY_CHECK": "false"}), glacier
+        )
+
+    monkeypatch.setattr(handler, "get_runtime", runtime)
+    result = lambda_handler(SCHEDULE_EVENT, FakeLambdaContext())
+    values = metric_values(emitted(capsys.readouterr().out)[0])
+    expected = {
+        "VaultsScanned": result["vaults_scanned"],
+        "UploadsFound": result["uploads_found"],
+        "UploadsStale": result["uploads_stale"],
+        "UploadsAborted": result["uploads_aborted"],
+        "UploadsAlreadyGone": result["uploads_already_gone"],
+        "AbortFailures": result["abort_failures"],
+        "VaultFailures": result["vault_failures"],
+    }
+    assert {name: values[name] for name in expected} == expected
+    # Distinct values, so a metric that publishes another's count cannot pass.
+    assert (result["vaults_scanned"], result["uploads_found"], result["uploads_stale"]) == (3, 13, 11)
+    assert (result["uploads_aborted"], result["uploads_already_gone"]) == (10, 1)

@@ -376,3 +376,20 @@ def test_the_price_setting_reaches_the_plan() -> None:
 
     settings = Settings.from_environ({"CLEANUP_STORAGE_PRICE_PER_GB_MONTH": "0.0125"})
     assert settings.to_plan().price_per_gb_month == 0.0125
+
+
+def test_list_parts_404_means_already_gone_and_no_abort_is_sent() -> None:
+    glacier = FakeGlacier()
+    [upload_id] = glacier.add_uploads("v", 1, age_hours=300)
+    original = glacier.upload_progress
+
+    def gone(vault: str, upload: str) -> Progress:
+        if upload == upload_id:
+            raise ResourceGoneError("ResourceNotFoundException", "The upload ID was not found")
+        return original(vault, upload)
+
+    glacier.upload_progress = gone  # type: ignore[method-assign]
+    summary = run_cleanup(glacier, cleanup_plan(report_bytes=True), clock=lambda: NOW)
+    assert (summary.uploads_already_gone, summary.uploads_aborted) == (1, 0)
+    assert glacier.calls["AbortMultipartUpload"] == 0
+    assert summary.status == "ok"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
+import pytest
 from glacier_cleanup.core.engine import run_cleanup
-from glacier_cleanup.core.models import CleanupPlan, RegionNotEnabledError
+from glacier_cleanup.core.models import CleanupPlan, GlacierUnavailableError, RegionNotEnabledError
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.stopping import Stop
 from support.fakes import NOW, FakeGlacier, cleanup_plan
@@ -97,3 +99,46 @@ def test_a_region_not_enabled_is_its_own_status_not_a_failure() -> None:
     result = run_cleanup(DisabledRegion(), plan(), clock=lambda: NOW).to_result()
     assert result["status"] == "region_not_enabled"
     assert (result["vault_failures"], result["failures"]) == (0, [])
+
+
+def test_vaults_left_after_the_time_budget_are_counted_not_reached() -> None:
+    glacier = FakeGlacier()
+    for number in range(25):  # three ListVaults pages
+        glacier.add_uploads(f"v{number:02d}", 1, age_hours=300)
+    left = iter([100.0] * 3 + [0.0] * 10_000)  # the budget runs out after the first calls
+    summary = run_cleanup(
+        glacier, plan(concurrency=1), clock=lambda: NOW, seconds_remaining=lambda: next(left)
+    )
+    result = summary.to_result()
+    assert result["complete"] is False
+    assert result["vaults_scanned"] + result["vaults_not_reached"] == 10  # the first ListVaults page
+    assert result["vaults_not_reached"] >= 1
+    assert result["status"] == "incomplete"
+
+
+def test_dispatch_stops_at_no_longer_supported() -> None:
+    glacier = FakeGlacier()
+    for number in range(12):
+        glacier.add_uploads(f"v{number:02d}", 1, age_hours=300)
+    glacier.list_errors["v00"] = GlacierUnavailableError("NoLongerSupportedException", "gone")
+    summary = run_cleanup(glacier, plan(concurrency=1), clock=lambda: NOW)
+    assert summary.status == "glacier_unavailable"
+    # With one worker, v00 fails first; nothing after it is listed or aborted.
+    assert glacier.calls["ListMultipartUploads"] <= 2
+    assert glacier.aborted == []
+
+
+@pytest.mark.parametrize(("remaining", "stops"), [(30.0, False), (29.999, True)])
+def test_the_time_margin_is_inclusive(remaining: float, stops: bool) -> None:
+    glacier = FakeGlacier()
+    glacier.add_uploads("v", 2, age_hours=300)
+    stop = Stop()
+    run_cleanup(
+        glacier,
+        plan(time_margin=timedelta(seconds=30)),
+        clock=lambda: NOW,
+        seconds_remaining=lambda: remaining,
+        stop=stop,
+    )
+    assert (stop.reason == "time_budget") is stops
+    assert len(glacier.aborted) == (0 if stops else 2)
