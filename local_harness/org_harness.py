@@ -31,7 +31,7 @@ from glacier_emulator import RUNTIME
 from glacier_emulator.handles import EmulatorHandle
 from glacier_emulator.lambda_runtime import GlacierCallClock
 from glacier_emulator.organization import LocalOrganization, deploy_stack
-from scripts.synth_app import synthesize_in_process
+from local_harness.synth_app import synthesize_in_process
 
 LOCAL_DIFFERENCES = (
     "moto's Step Functions parser rejects an integer ToleratedFailurePercentage (CDK writes 10): the "

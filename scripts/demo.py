@@ -39,7 +39,7 @@ from glacier_cleanup_cdk.config import CleanupSettings
 
 from glacier_emulator.client_helpers import initiate_with_creation_date
 from glacier_emulator.handles import Credentials, ServerHandle, ServerProcess
-from scripts import org_harness
+from local_harness import org_harness
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -142,8 +142,8 @@ def record_earlier_looks(table: str, old: dict[str, list[tuple[str, str | None]]
 
 def function_role(handle: ServerHandle) -> tuple[Credentials, str]:
     """The per-target stack for the demo's settings, synthesized; its function, role, table and policies
-    deployed into the local AWS (scripts/org_harness.deploy_hub). The role's trust policy names Lambda; the
-    demo runs the handler in its own process, so it adds this account to the trust and assumes the role:
+    deployed into the local AWS (local_harness/org_harness.deploy_hub). The role's trust policy names Lambda;
+    the demo runs the handler in its own process, so it adds this account to the trust and assumes the role:
     every call the handler makes is then checked against the template's identity policies."""
     block = {
         "targets": [

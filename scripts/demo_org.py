@@ -1,9 +1,10 @@
-"""`make demo-org`: the organization mode end to end on the local multi-account AWS (scripts/org_scenario.py).
+"""`make demo-org`: the organization mode end to end on the local multi-account AWS
+(local_harness/org_scenario.py).
 
 1. An organization of 6 member accounts in nested OUs, 2 regions, seeded through the Glacier API.
 2. `cdk synth` of the organization config, in-process: the member role is deployed into the members (not
    beta) and the management account from the synthesized member template; the hub's functions and state
-   machine are created from the synthesized hub template (scripts/org_harness.py).
+   machine are created from the synthesized hub template (local_harness/org_harness.py).
 3. The schedule's earlier looks at the old uploads (two days ago) are written into the hub's observation
    table; since then one old upload in alpha received a part (active: kept) and one was never looked at
    (first seen: recorded, kept); the rest stayed the same (idle: stale).
@@ -31,7 +32,7 @@ from glacier_cleanup.observability import set_log_stream
 
 from glacier_emulator import CONTROL, install
 from glacier_emulator.handles import InProcessHandle
-from scripts import org_harness, org_scenario
+from local_harness import org_harness, org_scenario
 
 ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_cdk import Stack, cx_api
 
-from scripts.synth_app import synthesize_in_process
+from local_harness.synth_app import synthesize_in_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ from infra_helpers import (
     resources_of_type,
 )
 
-from scripts.synth_app import synthesize_in_process
+from local_harness.synth_app import synthesize_in_process
 
 SHIPPED_ENVIRONMENT = {
     "CLEANUP_OLDER_THAN_HOURS": "168",

@@ -18,7 +18,7 @@ import pytest
 from support.handler_env import fresh_powertools
 
 from glacier_emulator.handles import InProcessHandle
-from scripts import org_harness, org_scenario
+from local_harness import org_harness, org_scenario
 
 from .permissions_support import (
     NOT_USED_LOCALLY,

@@ -1,4 +1,4 @@
-"""The organization mode end to end on the local multi-account AWS (scripts/org_harness.py): the member
+"""The organization mode end to end on the local multi-account AWS (local_harness/org_harness.py): the member
 role from the synthesized member template, the hub's state machine from the synthesized hub template, run
 by moto's Step Functions interpreter with the real functions in-process. Asserts per-target results and the
 reliability drills' invariants in every account."""
@@ -14,7 +14,7 @@ from support.handler_env import fresh_powertools
 
 from glacier_emulator import CONTROL
 from glacier_emulator.handles import InProcessHandle
-from scripts import org_harness, org_scenario
+from local_harness import org_harness, org_scenario
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """A target stack's permissions, checked by use on the local AWS: the synthesized per-target template's
 function, alias, observation table, roles and run state machine (the one the schedule starts), deployed
-locally with scripts/org_harness.deploy_hub; every call the function and the state machine make is evaluated
-against the policies the template deploys (docs/permissions.md).
+locally with local_harness/org_harness.deploy_hub; every call the function and the state machine make is
+evaluated against the policies the template deploys (docs/permissions.md).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from glacier_cleanup.core.activity import Observation, Progress, UploadKey, rete
 from support.handler_env import fresh_powertools
 
 from glacier_emulator.handles import InProcessHandle
-from scripts import org_harness
-from scripts.org_scenario import _HandleSession
+from local_harness import org_harness
+from local_harness.org_scenario import _HandleSession
 
 from .permissions_support import (
     Deployed,

@@ -18,8 +18,8 @@ from support.handler_env import fresh_powertools
 
 from glacier_emulator.handles import InProcessHandle
 from glacier_emulator.lambda_runtime import RUNTIME, GlacierCallClock
-from scripts import org_harness
-from scripts.org_scenario import _HandleSession
+from local_harness import org_harness
+from local_harness.org_scenario import _HandleSession
 
 pytestmark = pytest.mark.slow
 ACCOUNT, REGION = "123456789012", "us-east-1"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from scripts.synth_app import synthesize_in_process
+from local_harness.synth_app import synthesize_in_process
 
 from .conftest import EXAMPLES, REPO, Library
 
