@@ -106,18 +106,24 @@ _THROTTLING_CODES = frozenset(
 
 
 def pace(client: GlacierClient, pacer: Pacer) -> None:
-    """Make every attempt of `client` wait for `pacer`, and tell it each attempt's outcome."""
+    """Make every attempt of `client` wait for `pacer`, and tell it how each attempt ended."""
 
     def before_send(**_: object) -> None:
         pacer.before_send()
 
-    def response_received(parsed_response: dict[str, Any] | None = None, **_: object) -> None:
-        code = ((parsed_response or {}).get("Error") or {}).get("Code")
+    def attempt_ended(response: tuple[Any, dict[str, Any]] | None = None, **_: object) -> None:
+        # botocore asks whether to retry after every attempt, answered or not. An attempt without an answer
+        # (a connection lost or refused, a timeout) must free its request too: counted in flight for good,
+        # such attempts would hold the slow start's window shut and every thread waiting on it.
+        if response is None:
+            pacer.after_no_answer()
+            return
+        code = ((response[1] or {}).get("Error") or {}).get("Code")
         pacer.after_response(throttled=code in _THROTTLING_CODES)
 
     # First: an in-process stub (moto) answers in before-send too, and must see the paced request.
     client.meta.events.register_first("before-send.glacier", before_send)
-    client.meta.events.register("response-received.glacier", response_received)
+    client.meta.events.register_first("needs-retry.glacier", attempt_ended)
 
 
 def create_client(
