@@ -40,7 +40,7 @@ WHEEL_PACKAGES = {"glacier_cleanup", "glacier_cleanup_cdk"}
 # The terminal tool's tests: the CLI in-process and as a command, against fakes and the emulator.
 CLI_TESTS = (
     "tests/unit/test_cli.py",
-    "tests/unit/test_cli_activity.py",
+    "tests/unit/terminal/test_state_file.py",
     "tests/integration/test_cli_emulator.py",
     "tests/integration/test_cli_terminal.py",
 )

@@ -1,4 +1,5 @@
-"""What the tests share: fakes and builders (fakes.py), the handler's test environment (handler_env.py).
+"""What the tests share: fakes and builders (fakes.py), the handler's test environment (handler_env.py), the
+terminal tool in-process (cli_env.py).
 
 Imported as `support` (pytest puts tests/ on the path); nothing is imported from a conftest.py.
 """

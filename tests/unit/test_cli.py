@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.core.models import GlacierError
 from glacier_cleanup.terminal import run as terminal_run
+from support.cli_env import patched_cli_glacier, run_on_a_terminal
 from support.fakes import FakeGlacier
 from support.handler_env import FakeTerminal
 
@@ -27,49 +26,6 @@ LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 @pytest.fixture
 def glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
     return patched_cli_glacier(monkeypatch)
-
-
-def patched_cli_glacier(monkeypatch: pytest.MonkeyPatch) -> FakeGlacier:
-    """The CLI on an in-memory Glacier: its sessions, clients, identity and adapter recorded."""
-    now = datetime.now(UTC)
-    fake = FakeGlacier()
-    fake.add_uploads("backups", 3, age_hours=300, now=now)
-    fake.add_uploads("backups", 1, age_hours=2, now=now)
-    fake.add_uploads("prod-db", 2, age_hours=300, now=now)
-    built: dict[str, object] = {}
-
-    def create_client(**kwargs: object) -> object:
-        built.update(kwargs)
-        return object()
-
-    monkeypatch.setattr(terminal_run, "create_client", create_client)
-    sessions: list[tuple[object, object, object]] = []
-
-    def create_session(*, region: object = None, profile: object = None) -> object:
-        session = type("Session", (), {"region_name": region or "eu-west-1"})()
-        sessions.append((region, profile, session))
-        return session
-
-    monkeypatch.setattr(terminal_run, "create_session", create_session)
-    fake.sessions = sessions  # type: ignore[attr-defined]
-    monkeypatch.setattr(
-        terminal_run, "caller_identity", lambda session: ("123456789012", "arn:aws:iam::123456789012:user/op")
-    )
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    adapters: list[str] = []
-
-    def adapter(client: object, account_id: str) -> FakeGlacier:
-        adapters.append(account_id)
-        return fake
-
-    monkeypatch.setattr(terminal_run, "GlacierAdapter", adapter)
-    fake.adapter_accounts = adapters  # type: ignore[attr-defined]
-    fake.client_kwargs = built  # type: ignore[attr-defined]
-    for variable in ("CLEANUP_DRY_RUN", "CLEANUP_VAULTS", "CLEANUP_EXCLUDE_VAULTS", "CLEANUP_CONCURRENCY"):
-        monkeypatch.delenv(variable, raising=False)
-    # About the age rule, flags and output; the activity check has its own tests (test_cli_activity).
-    monkeypatch.setenv("CLEANUP_ACTIVITY_CHECK", "false")
-    return fake
 
 
 def test_dry_run_by_default_even_if_the_environment_says_otherwise(
@@ -250,24 +206,6 @@ def test_help_text_is_the_documented_one(monkeypatch: pytest.MonkeyPatch) -> Non
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         HELP_TEXT.write_text(text, encoding="utf-8")
     assert text == HELP_TEXT.read_text(encoding="utf-8"), "--help changed: review, then UPDATE_SNAPSHOTS=1"
-
-
-def run_on_a_terminal(
-    monkeypatch: pytest.MonkeyPatch, answer: str, *argv: str, log_level: str | None = None
-) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), FakeTerminal()
-    monkeypatch.setattr(sys, "stdin", FakeTerminal(answer))
-    monkeypatch.setattr(sys, "stderr", stderr)
-    monkeypatch.setattr(sys, "stdout", stdout)
-    if log_level is None:
-        monkeypatch.delenv("POWERTOOLS_LOG_LEVEL", raising=False)
-    else:
-        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", log_level)
-    try:
-        status = cli.main(list(argv))
-    finally:
-        terminal_run.logger.setLevel("INFO")
-    return status, stdout.getvalue(), stderr.getvalue()
 
 
 def test_on_a_terminal_apply_shows_the_stale_uploads_then_asks(

@@ -13,9 +13,8 @@ import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.output import neutralized
+from support.cli_env import patched_cli_glacier, run_on_a_terminal
 from support.fakes import FakeGlacier
-
-from .test_cli import patched_cli_glacier, run_on_a_terminal
 
 
 @pytest.fixture

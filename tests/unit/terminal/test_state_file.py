@@ -14,10 +14,9 @@ from glacier_cleanup import cli
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey
 from glacier_cleanup.terminal import run as terminal_run
 from glacier_cleanup.terminal.state_file import LocalObservationFile, default_path
+from support.cli_env import patched_cli_glacier, run_on_a_terminal
 from support.fakes import FakeGlacier
 from support.handler_env import MemoryStore
-
-from .test_cli import patched_cli_glacier, run_on_a_terminal
 
 MIB = 1048576
 

@@ -1,0 +1,1 @@
+"""Tests of glacier_cleanup/terminal/: one file per module."""
