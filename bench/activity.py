@@ -1,8 +1,8 @@
 """What the activity check costs: a backlog of stale uploads of 1 to 10,000 parts each (log-uniform, fixed
-seed), every one idle since a look three days earlier, cleaned by the real handler in its own process twice
-on identical seeds: once judging by age alone (the baseline, no ListParts), once with the activity check
-(every page of ListParts per upload, a read and a write of the observation table). Both in the same
-emulator process, at the same latency.
+seed), every one idle since a look a day longer ago than the idle time, cleaned by the real handler in its own
+process twice on identical seeds: once judging by age alone (the baseline, no ListParts), once with the
+activity check (every page of ListParts per upload, a read and a write of the observation table). Both in the
+same emulator process, at the same latency.
 
 Reported: ListParts calls per stale upload (mean, median, largest; Glacier answers at most 50 parts a page, so
 an upload of n parts costs ceil(n / 50) calls, at least one), the observation table's calls, and the run
@@ -22,6 +22,7 @@ import boto3
 from common import ABORT, STALE_DATE, log
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey
+from glacier_cleanup.inputs.limits import DEFAULT_IDLE_HOURS
 from processes import HandlerWorker, emulator
 
 from glacier_emulator.client_helpers import create_observation_table
@@ -69,15 +70,16 @@ class _Endpoint:
 
 
 def earlier_looks(endpoint_url: str, where: dict[str, str], counts: list[int]) -> None:
-    """The looks of a run three days before: the same parts as now, so every upload is idle."""
+    """The looks of a run a day longer ago than the shipped idle time: the same parts as now, so every upload
+    is idle."""
     store = DynamoObservationStore(_Endpoint(_table(endpoint_url), endpoint_url), TABLE)  # type: ignore[arg-type]
-    then = datetime.now(UTC) - timedelta(days=3)
+    then = datetime.now(UTC) - timedelta(hours=DEFAULT_IDLE_HOURS + 24)
     for (upload_id, vault), parts in zip(where.items(), counts, strict=True):
         progress = Progress(parts, parts * 1048576)
         store.put(
             UploadKey(ACCOUNT, REGION, vault, upload_id),
             Observation(progress, then, then),
-            expires_at=then + timedelta(days=30),
+            expires_at=then + timedelta(days=60),
         )
 
 
