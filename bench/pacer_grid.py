@@ -5,8 +5,8 @@
   the useful requests per second over that rate, the throttled fraction, failed aborts and runs to converge.
   Targets: >= 0.90, <= 5 %, 0, 1.
 - **random throttling** (the drills' coin flip, no bucket): the shipped concurrency paced against the same
-  concurrency unpaced on the same uploads, runs taken in turn; target: the paced median at most
-  RANDOM_SLOWDOWN_MAX times the unpaced one, nothing failed.
+  concurrency unpaced on the same uploads, runs taken in turn; target (bench/targets.py): the paced median at
+  most `random_paced_over_unpaced_max` times the unpaced one, nothing failed.
 - **good neighbour**: a second client (a backup uploader: DescribeVault at a fifth of the limit, no retries)
   shares the bucket; its throttled fraction alone and while the cleanup runs; target: at most 2 points more.
 
@@ -36,7 +36,6 @@ MAX_RUNS = 3
 # Runs each of the paced and the unpaced engine under random throttling (medians), per throttled fraction: a
 # run lasts as long as its unluckiest request's retries, so one run is a draw from a wide distribution.
 RANDOM_REPEATS = {0.2: 7, 0.5: 5}
-RANDOM_SLOWDOWN_MAX = 1.5
 NEIGHBOUR_OPERATION = "DescribeVault"  # the cleanup never calls it: its counts are the neighbour's alone
 NEIGHBOUR_SHARE = 0.2
 RESULTS_DIR = BENCH_DIR / "results"
