@@ -1,8 +1,10 @@
 """A few corners of the pacer's grid (issue 23) with the real handler against the emulator server's token
-bucket: the shipped pacer cleans everything in one run with no failed abort and, beyond finding the limit,
-at most 5 % of its requests throttled; a configured cap is never exceeded. How close to the limit it runs
-is a speed, measured by `make bench` (bench/pacer_grid.py), not asserted here: a busy machine makes any
-client slower.
+bucket: the shipped pacer cleans everything in one run with no failed abort; a configured cap is never
+exceeded. How close to the limit it runs and what share of its requests are throttled are measured and
+gated by `make bench` (bench/pacer_grid.py, on a quiet machine at the function's CPU share), not asserted
+here: both depend on timing. On a busy machine the client and the emulator's bucket see time differently
+(one run of the suite on two loaded cores had 134 of 647 requests throttled where a quiet run has about 10
+of 520), and a test never depends on the machine's load.
 
 The bucket corners keep botocore's own backoff (the other drills shrink it to 2 ms for speed). With 64
 threads retrying every 2 ms, botocore's retry quota (100 throttled retries) can be spent within milliseconds
@@ -24,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 def _requests_and_throttled(drill: Drill) -> tuple[int, int]:
     delta = drill.records[-1].stats_delta
     requests = sum(counts["total"] for counts in delta.values())
-    throttled = sum(counts["ThrottlingException"] for counts in delta.values())
+    throttled = sum(counts.get("ThrottlingException", 0) for counts in delta.values())
     return requests, throttled
 
 
@@ -35,7 +37,7 @@ def _requests_and_throttled(drill: Drill) -> tuple[int, int]:
     ids=["20-per-s-16-threads", "100-per-s-64-threads"],
 )
 @pytest.mark.usefixtures("botocore_backoff")
-def test_at_a_token_bucket_one_run_cleans_everything_and_few_requests_are_throttled(
+def test_at_a_token_bucket_one_run_cleans_everything_with_no_failed_abort(
     server_drill: Drill, monkeypatch: pytest.MonkeyPatch, limit: int, concurrency: int, stale: int
 ) -> None:
     # Given a bucket whose limit a sequential client alone would exceed 20 times (5 ms per call)
@@ -47,13 +49,12 @@ def test_at_a_token_bucket_one_run_cleans_everything_and_few_requests_are_thrott
     # When the schedule runs once
     run = server_drill.run()
 
-    # Then every stale upload is gone, no abort failed, and beyond finding the limit (the requests in flight
-    # when the bucket's burst runs out: at most a second of the limit) at most 5 % of the requests were
-    # throttled. bench/pacer_grid.py measures 30-second runs, where finding the limit is part of the 5 %.
+    # Then every stale upload is gone, each once, no abort failed and the run is complete: whatever was
+    # throttled was absorbed. The throttled share is bench/pacer_grid.py's gate.
     assert run.result["abort_failures"] == 0
-    assert {entry["upload_id"] for entry in run.aborts} == population.stale
-    requests, throttled = _requests_and_throttled(server_drill)
-    assert throttled <= 0.05 * requests + limit, f"{throttled} of {requests} requests throttled"
+    assert run.result["status"] == "ok"
+    assert run.result["complete"] is True
+    assert sorted(entry["upload_id"] for entry in run.aborts) == sorted(population.stale)
 
 
 def test_a_configured_cap_is_never_exceeded(server_drill: Drill, monkeypatch: pytest.MonkeyPatch) -> None:
