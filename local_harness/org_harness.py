@@ -53,7 +53,7 @@ LOCAL_DIFFERENCES = (
     "fast or busy this machine is.",
 )
 # One Glacier call costs this much of a function's time budget locally (LOCAL_DIFFERENCES): the scenario's
-# 0.5 s rounds then hold about 1,650 calls, enough for a dry run to look at the whole backlog once (1,500
+# 0.2 s rounds then hold about 660 calls, enough for a dry run to look at the whole backlog once (600
 # ListParts) and too few for the real run (a ListParts and an abort each), which takes several rounds.
 SECONDS_PER_GLACIER_CALL = 0.0003
 _INTEGER_TOLERANCE = re.compile(r'("ToleratedFailurePercentage":)(\d+)([,}])')

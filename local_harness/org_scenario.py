@@ -44,7 +44,7 @@ IDLE_HOURS = DEFAULT_IDLE_HOURS  # the shipped default: the config below does no
 # How long before the demo's runs the schedule last looked at the old uploads (record_earlier_looks).
 EARLIER_LOOK_HOURS = IDLE_HOURS + 2
 ACTIVE, FIRST_SEEN = "still uploading", "never looked at"
-BACKLOG_VAULTS, BACKLOG_PER_VAULT = 30, 50
+BACKLOG_VAULTS, BACKLOG_PER_VAULT = 12, 50
 
 # account name -> region -> vault -> [(age hours, description, count)]
 UPLOADS: dict[str, dict[str, dict[str, list[tuple[float, str | None, int]]]]] = {
@@ -83,9 +83,9 @@ def config_block(org: LocalOrganization, hub_account: str) -> dict[str, Any]:
             "dry_run": False,
             "older_than_hours": OLDER_THAN_HOURS,
             "protect_description_regex": PROTECT,
-            # A short time budget per round (timeout - margin = 0.5 s): the backlog needs several rounds.
+            # A short time budget per round (timeout - margin = 0.2 s): the backlog needs several rounds.
             "timeout_seconds": 10,
-            "time_margin_seconds": 9.5,
+            "time_margin_seconds": 9.8,
             "continuation_rounds": 25,
             "max_concurrency": 4,
         }
