@@ -49,3 +49,20 @@ class StackKey(Construct):
                 },
             )
         )
+        # Grants on the key only for AWS resources (Lambda's environment, DynamoDB, SQS use grants that
+        # way): no principal can hand the key's use on to another (Control Tower's CT.KMS.PR.3).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="GrantsOnlyForAwsResources",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {
+                        "kms:GrantIsForAWSResource": "false",
+                        "aws:PrincipalIsAWSService": "false",
+                    }
+                },
+            )
+        )
