@@ -66,6 +66,36 @@ def memory_table(result: dict[str, Any], _: Path) -> str:
     return "\n".join(header + rows)
 
 
+def sdk_layer_table(result: dict[str, Any], _: Path) -> str:
+    sdk = result.get("sdk_layer")
+    if not sdk:
+        return "The SDK layer was not measured for this result (`python bench/sdk_layer.py` measures it)."
+    layer, code = sdk["layer"], sdk["code_asset"]
+    lines = [
+        f"The SDK layer holds boto3 {sdk['boto3']} and botocore {sdk['botocore']}: {layer['files']} files, "
+        f"{layer['unzipped_bytes'] / 1e6:.1f} MB unpacked, {layer['zip_bytes'] / 1e6:.1f} MB zipped (the "
+        f"function's own code: {code['zip_bytes'] / 1e3:.0f} kB zipped).",
+    ]
+    cold = sdk["cold_start"]
+    if "skipped" in cold:
+        return "\n".join([*lines, "", f"Cold start not measured: {cold['skipped']}."])
+    return "\n".join(
+        [
+            *lines,
+            "",
+            f"| handler import at {cold['memory_mb']} MB ({cold['cpu_share']:g} of a vCPU), medians of "
+            f"{cold['runs']} | seconds | against the runtime's SDK |",
+            "|---|---:|---:|",
+            "| the runtime's SDK (compiled, as the runtime ships it) "
+            f"| {cold['runtime_sdk_import_s']:g} | 1 |",
+            f"| the SDK layer, as the stack deploys it (compiled) | {cold['layer_import_s']:g} "
+            f"| {cold['layer_over_runtime_sdk']:g} |",
+            f"| a layer of the SDK's sources only | {cold['layer_without_pyc_import_s']:g} "
+            f"| {cold['without_pyc_over_runtime_sdk']:g} |",
+        ]
+    )
+
+
 def source_line(result: dict[str, Any], path: Path) -> str:
     machine = result.get("machine", {})
     minutes = round(float(result.get("bench_seconds", 0)) / 60)
@@ -79,6 +109,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any], Path], str]] = {
     "source": source_line,
     "targets": targets_table,
     "memory": memory_table,
+    "sdk_layer": sdk_layer_table,
 }
 
 

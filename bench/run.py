@@ -33,6 +33,7 @@ from pacer_grid import grid as pacer_grid
 from processes import HandlerWorker, emulator
 from ratelimit import rate_limited
 from render import main as render_page
+from sdk_layer import measure as sdk_layer_measure
 from sequential import estimate_seconds, run_sequential
 from targets import TARGETS
 
@@ -532,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.pacer_concurrency,
         shipped_concurrency=DEFAULT_CONCURRENCY,
     )
+    log("sdk layer: its size, and the cold start with it against the runtime's SDK")
+    sdk = sdk_layer_measure(args.import_runs)
     log("lambda share: the handler at each memory size's CPU share")
     share = lambda_share_sweep(vaults=20, stale=100, latency_ms=20.0, rate_limit=args.rate_limit)
     log(f"cold start: handler {cold['handler_import_ms']} ms, boto3 {cold['boto3_import_ms']} ms")
@@ -554,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
             "organization": organization,
             "cold_start": cold,
             "lambda_share": share,
+            "sdk_layer": sdk,
             "pacer_grid": pacer,
             "asset": asset_size(),
         }

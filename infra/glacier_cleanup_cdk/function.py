@@ -19,7 +19,7 @@ from .lambda_defaults import (
     APPLICATION_LOG_LEVEL,
     ARCHITECTURE,
     RUNTIME,
-    attach_layer,
+    attach_layers,
     function_code,
     log_retention,
     powertools_layer_for,
@@ -28,6 +28,7 @@ from .nag import iam5_resource_finding
 from .observations import ObservationTable
 from .permissions import GlacierCleanupPermissions
 from .powertools import resolve_layer_source
+from .sdk_layer import sdk_layer
 
 # Shared by every function of the app: glacier_cleanup_cdk/lambda_defaults.py. Still importable from here.
 __all__ = [
@@ -247,7 +248,7 @@ class CleanupFunction(Construct):
             # A deploy replaces the version resource: keep the old version, it is what a rollback runs.
             current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.RETAIN),
         )
-        attach_layer(self.function, powertools_layer)
+        attach_layers(self.function, [powertools_layer, sdk_layer(self)])
         # Every deploy that changes code or settings publishes a version; older ones stay (rollback).
         self.alias = lambda_.Alias(
             self,

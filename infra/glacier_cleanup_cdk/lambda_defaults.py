@@ -7,6 +7,7 @@ import atexit
 import functools
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import glacier_cleanup
@@ -94,23 +95,26 @@ def function_source() -> Path:
     return staging
 
 
-def attach_layer(function: lambda_.Function, layer: lambda_.ILayerVersion) -> None:
-    """Adds `layer` to `function` so that the function's version id depends on nothing else in the app.
+def attach_layers(function: lambda_.Function, layers: Sequence[lambda_.ILayerVersion]) -> None:
+    """Adds `layers`, in order, to `function` so that the function's version id depends on nothing else in
+    the app.
 
     The CDK's version hash (currentVersion's logical id) keys an imported layer by its ARN as an unresolved
     token, `${Token[TOKEN.<n>]}`, and n counts the tokens made before it in the whole app (aws-cdk issue
     #35514). With the public parameter's ARN (a token), adding a target ahead of another one in the config
     would change that one's version id with its function unchanged, and its next deploy would fail ("A
-    version for this Lambda function exists"). So an imported layer goes into the Layers property
-    directly, which the hash reads resolved ({"Ref": <the parameter>}); a layer of this stack's own (the
-    bundled one) is hashed by its content and goes through the CDK as usual. The template is the same.
+    version for this Lambda function exists"). So with an imported layer the Layers property is written
+    directly, which the hash reads resolved ({"Ref": <the parameter>}); the layers of this stack's own (the
+    SDK, the bundled Powertools) also go through the CDK, which hashes them by their content. The template
+    is the same.
     """
-    if isinstance(layer, lambda_.LayerVersion):
-        function.add_layers(layer)
+    own = [layer for layer in layers if isinstance(layer, lambda_.LayerVersion)]
+    function.add_layers(*own)
+    if len(own) == len(layers):
         return
     cfn_function = function.node.default_child
     assert isinstance(cfn_function, lambda_.CfnFunction)
-    cfn_function.add_property_override("Layers", [layer.layer_version_arn])
+    cfn_function.add_property_override("Layers", [layer.layer_version_arn for layer in layers])
 
 
 def powertools_layer_for(scope: Construct, source: str, version: str) -> lambda_.ILayerVersion:

@@ -167,7 +167,7 @@ def test_powertools_layer_is_the_public_parameter_at_the_pinned_version(
     assert len(pins) == 1
     # Then the layer is the deploy-time SSM parameter for that exact version (a drift fails here)
     layers = only_resource(shipped_template, "AWS::Lambda::Function")["Properties"]["Layers"]
-    assert len(layers) == 1
+    assert len(layers) == 2  # then the SDK layer (tests/infra/test_infra_sdk_layer.py)
     parameter = shipped_template["Parameters"][layers[0]["Ref"]]
     assert parameter == {
         "Type": "AWS::SSM::Parameter::Value<String>",

@@ -8,13 +8,21 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint
 from glacier_cleanup_cdk.powertools import partition_of, resolve_layer_source
-from infra_helpers import Synthesized, cfn_lint_findings, logical_id_of, only_resource, resources_of_type
+from infra_helpers import Synthesized, cfn_lint_findings, logical_id_of, resources_of_type
 
 
 def layers(template: dict[str, Any]) -> list[Any]:
+    """The function's Powertools layers: the ones before the stack's SDK layer, which comes last."""
     function = template["Resources"][logical_id_of(template, "AWS::Lambda::Function")]
-    layer_refs: list[Any] = function["Properties"]["Layers"]
-    return layer_refs
+    *powertools, sdk = function["Properties"]["Layers"]
+    assert sdk == {"Ref": sdk_layer_id(template)}
+    return powertools
+
+
+def sdk_layer_id(template: dict[str, Any]) -> str:
+    layer_versions = resources_of_type(template, "AWS::Lambda::LayerVersion")
+    [layer_id] = [name for name in layer_versions if "SdkLayer" in name]
+    return layer_id
 
 
 @pytest.mark.parametrize("stack", ["commercial", "govcloud"])
@@ -24,7 +32,7 @@ def test_public_parameter_where_powertools_publishes_it(partitions: Synthesized,
     parameter = template["Parameters"][layer["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
     assert parameter["Default"].startswith("/aws/service/powertools/python/arm64/python3.13/")
-    assert resources_of_type(template, "AWS::Lambda::LayerVersion") == {}
+    assert list(resources_of_type(template, "AWS::Lambda::LayerVersion")) == [sdk_layer_id(template)]
 
 
 @pytest.mark.parametrize("stack", ["china", "bundled"])
@@ -33,9 +41,9 @@ def test_bundled_layer_where_there_is_no_public_one_or_when_chosen(
 ) -> None:
     template = partitions.templates[f"GlacierCleanup-{stack}"]
     [layer] = layers(template)
-    layer_id = logical_id_of(template, "AWS::Lambda::LayerVersion")
+    [layer_id] = set(resources_of_type(template, "AWS::Lambda::LayerVersion")) - {sdk_layer_id(template)}
     assert layer == {"Ref": layer_id}
-    properties = only_resource(template, "AWS::Lambda::LayerVersion")["Properties"]
+    properties = template["Resources"][layer_id]["Properties"]
     assert properties["CompatibleRuntimes"] == ["python3.13"]
     assert properties["CompatibleArchitectures"] == ["arm64"]
     assert "S3Bucket" in properties["Content"]

@@ -13,13 +13,14 @@ from ..config import OrganizationConfig
 from ..lambda_defaults import (
     ARCHITECTURE,
     RUNTIME,
-    attach_layer,
+    attach_layers,
     function_code,
     log_retention,
     powertools_layer_for,
 )
 from ..nag import iam5_resource_finding
 from ..powertools import resolve_layer_source
+from ..sdk_layer import sdk_layer
 from .results_bucket import RESULTS_PREFIX, TARGETS_PREFIX
 
 PLANNER_HANDLER = "glacier_cleanup.org_handler.plan_handler"
@@ -128,7 +129,7 @@ class OrganizationFunctions(Construct):
             # Invoked only by the state machine, one execution at a time per run.
             reserved_concurrent_executions=2,
         )
-        attach_layer(function, self._layer)
+        attach_layers(function, [self._layer, sdk_layer(self)])
         Validations.of(function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",

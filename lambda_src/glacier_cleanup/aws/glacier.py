@@ -78,8 +78,8 @@ def client_config(*, max_attempts: int, retry_mode: RetryMode, concurrency: int)
 
 
 def sdk_description(*, max_attempts: int, retry_mode: RetryMode) -> dict[str, Any]:
-    """The SDK this process runs and the retry configuration its clients get. In AWS the runtime's botocore
-    may not be the one tested here: the function logs this once per cold start and every result carries it."""
+    """The SDK this process runs and the retry configuration its clients get. In AWS, the stack's SDK layer's
+    (the version tested here): the function logs this once per cold start and every result carries it."""
     return {
         "boto3": boto3.__version__,
         "botocore": botocore.__version__,
