@@ -164,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default CLEANUP_LOG_DESCRIPTIONS or hashed)",
     )
     parser.add_argument("--yes", action="store_true", help="with --apply: do not ask before aborting")
+    parser.add_argument(
+        "--record",
+        metavar="PATH",
+        help="write a record of every upload the run judged (aborted, kept and why) to PATH as JSON Lines, "
+        "gzip-compressed if PATH ends in .gz (docs/records.md)",
+    )
     activity = parser.add_argument_group(
         "activity check",
         "An old upload is aborted only once its parts stayed unchanged for the idle time: each run records "

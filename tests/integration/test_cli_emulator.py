@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from glacier_cleanup import cli
 from glacier_cleanup.aws.glacier import create_session
 from glacier_cleanup.aws.roles import refreshing_session
 from glacier_cleanup.cli import DEFAULT_OPERATOR_ROLE
+from glacier_cleanup.core.records import FIELDS
 
 from glacier_emulator.handles import EmulatorHandle
 from glacier_emulator.organization import LocalOrganization
@@ -123,3 +126,45 @@ def test_member_account_credentials_renew_themselves_for_a_run_of_any_length(
     assert renewed != first
     client = session.client("glacier")
     assert [vault["VaultName"] for vault in client.list_vaults()["VaultList"]] == ["backups"]
+
+
+def test_cli_records_every_judged_upload(
+    glacier: EmulatorHandle,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given stale uploads, young ones and a protected one
+    monkeypatch.setenv("CLEANUP_PROTECT_DESCRIPTION_REGEX", "^keep:")
+    glacier.seed("backups", 4, creation_date=ago(200))
+    glacier.seed("backups", 2, creation_date=ago(1))
+    glacier.seed("backups", 1, creation_date=ago(200), archive_description="keep: tape")
+    path = tmp_path / "records.jsonl.gz"
+
+    # When the operator applies with --record
+    status = cli.main(["--apply", "--json", "--older-than-hours", "100", "--record", str(path)])
+    result = json.loads(capsys.readouterr().out)
+
+    # Then the file holds one record per judged upload (not the young ones), of one run, in the schema
+    assert status == 0
+    records = [json.loads(line) for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()]
+    assert all(list(record) == [column.name for column in FIELDS] for record in records)
+    aborted = {entry["upload_id"] for entry in glacier.aborts()}
+    assert len(aborted) == result["uploads_aborted"] == 4
+    assert {r["upload_id"] for r in records if r["decision"] == "aborted"} == aborted
+    assert sorted(r["decision"] for r in records) == ["aborted"] * 4 + ["protected"]
+    assert {(r["run_id"], r["source"], r["account"], r["region"]) for r in records} == {
+        (records[0]["run_id"], "terminal", "123456789012", "us-east-1")
+    }
+
+
+def test_cli_refuses_a_record_path_it_cannot_write_before_any_call(
+    glacier: EmulatorHandle, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    glacier.seed("backups", 2, creation_date=ago(200))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--apply", "--yes", "--record", str(tmp_path / "missing" / "records.jsonl")])
+    assert exit_.value.code == 2
+    assert "--record: no directory" in capsys.readouterr().err
+    assert glacier.aborts() == []
+    assert glacier.stats() == {} or all(not ops for ops in glacier.stats().values())

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import threading
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from glacier_cleanup.core.decisions import cutoff_for
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, Failure, NoAccessError, RunSummary
 from glacier_cleanup.core.outcomes import UploadOutcome
+from glacier_cleanup.core.records import RunContext, decision_record
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
 from glacier_cleanup.inputs.limits import REGION_PATTERN
@@ -52,6 +54,7 @@ from glacier_cleanup.terminal.output import (
     shown,
     totals,
 )
+from glacier_cleanup.terminal.records_file import checked_path, write_records
 
 # Per region, the (vault, upload id) of the stale uploads the operator was shown and confirmed.
 Confirmed = dict[str, frozenset[tuple[str, str]]]
@@ -64,9 +67,15 @@ AGE_ONLY_WARNING = (
 
 class _Prepared:
     def __init__(
-        self, settings: Settings, plan: CleanupPlan, session: AwsSession, store: ObservationStore | None
+        self,
+        settings: Settings,
+        plan: CleanupPlan,
+        session: AwsSession,
+        store: ObservationStore | None,
+        record: Path | None = None,
     ) -> None:
         self.settings, self.plan, self.session, self.store = settings, plan, session, store
+        self.record = record
 
 
 def _check_regions(regions: Sequence[str] | None) -> None:
@@ -98,6 +107,7 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
         concurrency=args.concurrency,
         log_descriptions=args.descriptions,
     )
+    record = checked_path(args.record) if args.record else None
     session = create_session(region=(args.regions or [None])[0], profile=args.profile)
     # The looks are the operator's (or the stack's table): kept with the operator's own credentials.
     store = _observation_store(args, plan, session)
@@ -110,7 +120,7 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
             role_name=args.role_name,
             session_name=session_name("glacier-cleanup-cli", str(os.getpid())),
         )
-    return _Prepared(settings, plan, session, store)
+    return _Prepared(settings, plan, session, store, record)
 
 
 def _observation_store(
@@ -209,6 +219,7 @@ class _Runner:
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """The run the parsed flags ask for; its exit status (glacier_cleanup.cli's docstring)."""
     set_log_stream(sys.stderr)
+    started = datetime.now(UTC)
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     if interactive and "POWERTOOLS_LOG_LEVEL" not in os.environ:
         logger.setLevel("WARNING")  # the progress line and the listing say what INFO lines would
@@ -234,10 +245,27 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         results, rows = runner.run(regions, plan, confirmed)
     finally:
         _save_looks(prepared.store)
+    if prepared.record is not None:
+        _write_record(prepared.record, plan, started, rows)
     _write(args, account, arn, results, shown(rows, show_all=args.show_all))
     if stop.reason == "interrupted":
         return EXIT_INTERRUPTED
     return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
+
+
+def _write_record(path: Path, plan: CleanupPlan, started: datetime, rows: Sequence[Row]) -> None:
+    """Every upload the run judged, in the records' schema (docs/records.md)."""
+    context = RunContext(
+        run_id=str(uuid.uuid4()),
+        run_time=started,
+        source="terminal",
+        idle=plan.idle if plan.activity_check else None,
+    )
+    records = (
+        decision_record(row.outcome, account=row.account, region=row.region, run=context)
+        for row in shown(rows, show_all=True)  # all of them, in the listing's order
+    )
+    sys.stderr.write(f"record: {write_records(path, records)} decisions in {path}\n")
 
 
 def _failed_region(plan: CleanupPlan, error: str) -> RunSummary:
