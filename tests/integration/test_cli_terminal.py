@@ -111,6 +111,7 @@ def test_json_and_csv_rows_and_show_all(environment: dict[str, str], account: di
         "bytes",
         "unchanged_hours",
         "uploader",
+        "abortable_after",
     }
     assert "uploads stale" in result.stderr  # the summary stays off the CSV
 

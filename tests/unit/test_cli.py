@@ -319,12 +319,13 @@ def test_csv_rows_on_stdout_and_the_summary_on_stderr(
     lines = captured.out.splitlines()
     assert status == 0
     assert lines[0] == (
-        "account,region,vault,upload_id,created,age_hours,description,action,parts,bytes,unchanged_hours,uploader"
+        "account,region,vault,upload_id,created,age_hours,description,action,parts,bytes,unchanged_hours,uploader,"
+        "abortable_after"
     )
     assert len(lines) == 6
-    # Age alone decided (these tests' setting): nothing measured, so the last four columns are empty.
+    # Age alone decided (these tests' setting): nothing measured, so the last five columns are empty.
     assert all(
-        line.startswith("123456789012,eu-west-1,") and line.endswith(",aborted,,,,") for line in lines[1:]
+        line.startswith("123456789012,eu-west-1,") and line.endswith(",aborted,,,,,") for line in lines[1:]
     )
     assert "Glacier multipart cleanup: APPLIED\n  account 123456789012\n" in captured.err
 

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNT_KEYS, COUNTS, NOT_DONE_STATUSES
@@ -25,6 +26,7 @@ ROW_FIELDS = (
     "bytes",
     "unchanged_hours",
     "uploader",
+    "abortable_after",
 )
 
 
@@ -33,6 +35,8 @@ class Row:
     account: str
     region: str
     outcome: UploadOutcome
+    # Kept by the activity check: from when a run may abort it if its parts stay the same (core/records.py).
+    abortable_after: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         upload, measured = self.outcome.upload, self.outcome.measured
@@ -50,6 +54,7 @@ class Row:
             "bytes": None if measured is None else measured.progress.bytes,
             "unchanged_hours": None if measured is None else measured.unchanged_hours,
             "uploader": self.outcome.uploader,
+            "abortable_after": None if self.abortable_after is None else _utc(self.abortable_after),
         }
 
     @property
@@ -120,13 +125,19 @@ def render_csv(rows: Sequence[Row]) -> str:
     return buffer.getvalue()
 
 
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def render_rows_table(rows: Sequence[Row]) -> str:
     """One line per upload. When the run looked at parts: PARTS, SIZE and SAME (H), how long the parts
-    have stayed the same ("new" at a first look, 0 after a change); UPLOADER when a description names one."""
+    have stayed the same ("new" at a first look, 0 after a change); UPLOADER when a description names one;
+    ABORTABLE FROM, for an upload the activity check kept, when a run may abort it if it stays unchanged."""
     if not rows:
         return "No stale uploads.\n"
     measured = any(row.outcome.measured is not None for row in rows)
     named = any(row.outcome.uploader for row in rows)
+    waiting = any(row.abortable_after is not None for row in rows)
     header = (
         "REGION",
         "VAULT",
@@ -135,6 +146,7 @@ def render_rows_table(rows: Sequence[Row]) -> str:
         "AGE (H)",
         *(("PARTS", "SIZE", "SAME (H)") if measured else ()),
         "ACTION",
+        *(("ABORTABLE FROM",) if waiting else ()),
         *(("UPLOADER",) if named else ()),
         "DESCRIPTION",
     )
@@ -147,6 +159,7 @@ def render_rows_table(rows: Sequence[Row]) -> str:
             "-" if row.outcome.age_hours is None else f"{row.outcome.age_hours:.1f}",
             *(_measured_cells(row) if measured else ()),
             row.outcome.label,
+            *((_utc(row.abortable_after) if row.abortable_after else "-",) if waiting else ()),
             *((row.outcome.uploader or "-",) if named else ()),
             row.outcome.description or "",
         )

@@ -30,7 +30,7 @@ from glacier_cleanup.core.decisions import cutoff_for
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, Failure, NoAccessError, RunSummary
 from glacier_cleanup.core.outcomes import UploadOutcome
-from glacier_cleanup.core.records import RunContext, decision_record
+from glacier_cleanup.core.records import RunContext, abortable_after, decision_record
 from glacier_cleanup.core.stopping import Stop
 from glacier_cleanup.inputs.events import InvalidEventError, parse_request
 from glacier_cleanup.inputs.limits import REGION_PATTERN
@@ -156,6 +156,14 @@ class _Runner:
         self._account = account
         self._stop = stop
         self._lock = threading.Lock()
+        plan = prepared.plan
+        # What every record of this invocation shares; also when a kept upload may be aborted.
+        self.context = RunContext(
+            run_id=str(uuid.uuid4()),
+            run_time=datetime.now(UTC),
+            source="terminal",
+            idle=plan.idle if plan.activity_check else None,
+        )
 
     def run(
         self, regions: Sequence[str], plan: CleanupPlan, confirmed: Confirmed | None = None
@@ -200,8 +208,9 @@ class _Runner:
 
         def observe(outcome: UploadOutcome) -> None:
             tally.see(outcome)
+            row = Row(self._account, region, outcome, abortable_after(outcome, self.context))
             with self._lock:
-                rows.append(Row(self._account, region, outcome))
+                rows.append(row)
 
         with Progress(sys.stderr, glacier, tally, region):
             summary = run_cleanup(
@@ -219,7 +228,6 @@ class _Runner:
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """The run the parsed flags ask for; its exit status (glacier_cleanup.cli's docstring)."""
     set_log_stream(sys.stderr)
-    started = datetime.now(UTC)
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     if interactive and "POWERTOOLS_LOG_LEVEL" not in os.environ:
         logger.setLevel("WARNING")  # the progress line and the listing say what INFO lines would
@@ -246,21 +254,15 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     finally:
         _save_looks(prepared.store)
     if prepared.record is not None:
-        _write_record(prepared.record, plan, started, rows)
+        _write_record(prepared.record, runner.context, rows)
     _write(args, account, arn, results, shown(rows, show_all=args.show_all))
     if stop.reason == "interrupted":
         return EXIT_INTERRUPTED
     return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
 
 
-def _write_record(path: Path, plan: CleanupPlan, started: datetime, rows: Sequence[Row]) -> None:
+def _write_record(path: Path, context: RunContext, rows: Sequence[Row]) -> None:
     """Every upload the run judged, in the records' schema (docs/records.md)."""
-    context = RunContext(
-        run_id=str(uuid.uuid4()),
-        run_time=started,
-        source="terminal",
-        idle=plan.idle if plan.activity_check else None,
-    )
     records = (
         decision_record(row.outcome, account=row.account, region=row.region, run=context)
         for row in shown(rows, show_all=True)  # all of them, in the listing's order

@@ -74,9 +74,9 @@ def test_the_upload_table_aligns_columns_and_leaves_the_description_unpadded() -
 def test_csv_and_json_carry_every_field_of_each_row() -> None:
     assert render_csv(ROWS[:1] + ROWS[2:]) == (
         "account,region,vault,upload_id,created,age_hours,description,action,parts,bytes,unchanged_hours,"
-        "uploader\n"
-        "123456789012,eu-west-1,backups,id-1,2026-11-01T00:00:00.000Z,400.0,nightly 2026-10-30,aborted,,,,\n"
-        "123456789012,us-east-1,b,id-3,,,,skipped: unusable CreationDate,,,,\n"
+        "uploader,abortable_after\n"
+        "123456789012,eu-west-1,backups,id-1,2026-11-01T00:00:00.000Z,400.0,nightly 2026-10-30,aborted,,,,,\n"
+        "123456789012,us-east-1,b,id-3,,,,skipped: unusable CreationDate,,,,,\n"
     )
     results = {"eu-west-1": region_result(uploads_aborted=1)}
     document = json.loads(render_json(ACCOUNT, "arn:aws:iam::123456789012:user/op", results, ROWS[:1]))
@@ -94,6 +94,7 @@ def test_csv_and_json_carry_every_field_of_each_row() -> None:
             "bytes": None,
             "unchanged_hours": None,
             "uploader": None,
+            "abortable_after": None,
         }
     ]
     assert (document["account"], document["caller_arn"], document["regions"]) == (
@@ -374,3 +375,26 @@ def test_cli_json_document_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest
         "us-east-1",
         "us-east-1",
     ]
+
+
+def test_a_kept_upload_shows_from_when_a_run_may_abort_it() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415 - only this test dates a row
+
+    waiting = Upload("backups", "id-w", "2026-11-01T00:00:00.000Z")
+    kept = Row(
+        ACCOUNT,
+        "eu-west-1",
+        UploadOutcome(
+            waiting, 400.0, Action.WAITING, measured=Measured(Progress(parts=2, bytes=2048), 100.0)
+        ),
+        abortable_after=datetime(2026, 12, 9, 6, 0, tzinfo=UTC),
+    )
+    table = render_rows_table([kept, ROWS[0]])
+    header, first, second = table.splitlines()
+    assert "ABORTABLE FROM" in header
+    assert "kept: idle, waiting  2026-12-09T06:00:00Z" in first
+    assert "aborted              -" in second
+    assert json.loads(render_json(ACCOUNT, "arn", {}, [kept]))["uploads"][0]["abortable_after"] == (
+        "2026-12-09T06:00:00Z"
+    )
+    assert "ABORTABLE FROM" not in render_rows_table(ROWS)
