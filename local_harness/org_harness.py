@@ -116,8 +116,8 @@ def _code_zip() -> bytes:
 
 
 def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: str, region: str) -> LocalHub:
-    """Create the runtime resources of the hub's template (or a target's: the same kinds, without the
-    results bucket) from its properties; returns the state machine."""
+    """Create the runtime resources of the hub's template (or a target's: the same kinds, with its records
+    bucket in place of the results bucket) from its properties; returns the state machine."""
     iam, lambdas = glacier.aws_client("iam"), glacier.aws_client("lambda")
     values: dict[str, Any] = {"AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": account}
     bucket = ""
@@ -250,7 +250,7 @@ def run_execution(
             f"execution {described['status']}: {described.get('error')} {described.get('cause')}"
         )
     output: dict[str, Any] = json.loads(described["output"])
-    if not hub.bucket:
+    if "summary_key" not in output:  # a target's run: its output is the last round's result
         return output
     summary = glacier.aws_client("s3").get_object(Bucket=hub.bucket, Key=output["summary_key"])
     document: dict[str, Any] = json.loads(summary["Body"].read())

@@ -20,10 +20,12 @@ The server is always stopped at the end, whatever happens.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,7 +176,21 @@ def function_role(handle: ServerHandle) -> tuple[Credentials, str]:
     iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
     assert stack.observation_table is not None
     os.environ["CLEANUP_OBSERVATION_TABLE"] = stack.observation_table
+    # The stack's decision-records bucket (docs/records.md), as the template names it to the function.
+    os.environ["CLEANUP_RECORDS_BUCKET"] = stack.bucket
     return handle.assume_role(f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}"), role_name
+
+
+def show_records(handle: ServerHandle, bucket: str) -> None:
+    """The decision records the runs put in the stack's bucket: one object per run, what each decided."""
+    banner(f"Decision records in the stack's bucket {bucket} (docs/records.md)")
+    s3 = handle.aws_client("s3")
+    for listed in s3.list_objects_v2(Bucket=bucket, Prefix="records/").get("Contents", []):
+        body = s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
+        records = [json.loads(line) for line in gzip.decompress(body).decode("utf-8").splitlines()]
+        decisions = Counter(record["decision"] for record in records)
+        say(f"  {listed['Key']}")
+        say("    " + ", ".join(f"{name} {count}" for name, count in sorted(decisions.items())))
 
 
 @contextmanager
@@ -226,8 +242,9 @@ def main() -> int:
         os.environ.update(
             {
                 "AWS_ENDPOINT_URL_GLACIER": server.url,
-                # The observation table lives on the same local endpoint (moto's DynamoDB).
+                # The observation table and the records bucket live on the same local endpoint (moto's).
                 "AWS_ENDPOINT_URL_DYNAMODB": server.url,
+                "AWS_ENDPOINT_URL_S3": server.url,
                 "AWS_ACCESS_KEY_ID": "demo",
                 "AWS_SECRET_ACCESS_KEY": "demo",
                 "AWS_DEFAULT_REGION": REGION,
@@ -282,6 +299,7 @@ def main() -> int:
             sys.stdout.write(render_summary_table("123456789012", {REGION: result}))
             say(f"  Glacier calls made by this run: {handle.stats()['total'] - calls_before}")
 
+        show_records(handle, os.environ["CLEANUP_RECORDS_BUCKET"])
         denied = [d for d in handle.iam_ledger()["denials"] if d["role_arn"].endswith(f"/{role_name}")]
         say(f"\n  Calls of the function's role refused by its policies: {len(denied)}")
         banner("Emulator call counts (all runs, plus the seeding)")

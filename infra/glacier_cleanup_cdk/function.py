@@ -28,6 +28,7 @@ from .nag import iam5_resource_finding
 from .observations import ObservationTable
 from .permissions import GlacierCleanupPermissions
 from .powertools import resolve_layer_source
+from .records_bucket import DecisionRecordsBucket
 from .sdk_layer import sdk_layer
 
 # Shared by every function of the app: glacier_cleanup_cdk/lambda_defaults.py. Still importable from here.
@@ -65,6 +66,7 @@ def lambda_environment(
     member_role_name: str | None = None,
     observation_table: str | None = None,
     run_targets_bucket: str | None = None,
+    records_bucket: str | None = None,
 ) -> dict[str, str]:
     """Environment variables, named as in docs/design.md."""
     member_role = (
@@ -108,6 +110,8 @@ def lambda_environment(
         "CLEANUP_EVENT_MAY_LOOSEN": _flag(settings.on_demand_may_loosen),
         # glacier_cleanup observation store: the stack's (or the hub's) table of looks at old uploads
         "CLEANUP_OBSERVATION_TABLE": observation_table or "",
+        # glacier_cleanup decision records: the stack's (or the hub's) bucket of them (docs/records.md)
+        "CLEANUP_RECORDS_BUCKET": records_bucket or "",
         # glacier_cleanup Settings: for the estimated monthly cost of what stale uploads hold
         "CLEANUP_STORAGE_PRICE_PER_GB_MONTH": _number(settings.storage_price_per_gb_month),
         # glacier_cleanup Glacier adapter: botocore total attempts per call
@@ -163,6 +167,7 @@ class CleanupFunction(Construct):
         target_name: str,
         member_access: MemberAccess | None = None,
         observations: ObservationTable | None = None,
+        records: DecisionRecordsBucket | None = None,
     ) -> None:
         """`member_access` makes this the organization hub's function: a fixed role name (member roles
         trust it by ARN), no Glacier permission of its own, and room for the map's concurrency."""
@@ -187,6 +192,8 @@ class CleanupFunction(Construct):
         self.log_group.grant_write(self.role)
         if observations is not None:
             observations.grant_observations(self.role)
+        if records is not None:
+            records.grant_write(self.role)
         if member_access is None:
             GlacierCleanupPermissions(self, "GlacierAccess", role=self.role, settings=settings)
             reserved = 1 if settings.prevent_overlap else None
@@ -231,6 +238,7 @@ class CleanupFunction(Construct):
                 member_role_name=member_access.member_role_name if member_access else None,
                 run_targets_bucket=member_access.results_bucket.bucket_name if member_access else None,
                 observation_table=observations.table.table_name if observations else None,
+                records_bucket=records.bucket.bucket_name if records else None,
             ),
             environment_encryption=key,
             role=self.role,

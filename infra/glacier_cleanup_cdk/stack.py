@@ -19,6 +19,7 @@ from .notifications import alarm_destinations
 from .observations import ObservationTable
 from .powertools import pinned_powertools_version
 from .queries import SavedQueries
+from .records_bucket import DecisionRecordsBucket
 from .schedule import CleanupSchedule
 from .tags import tag_project
 from .test_events import ConsoleTestEvents
@@ -79,6 +80,9 @@ class GlacierCleanupStack(Stack):
             if settings.activity_check
             else None
         )
+        records = DecisionRecordsBucket(
+            self, "Records", key=key, retention_days=settings.records_retention_days
+        )
         cleanup = CleanupFunction(
             self,
             "Cleanup",
@@ -90,6 +94,7 @@ class GlacierCleanupStack(Stack):
             key=key,
             target_name=name,
             observations=observations,
+            records=records,
         )
         # The schedule starts a run that invokes the live alias and continues while the run is incomplete.
         run = TargetRunStateMachine(

@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from glacier_cleanup.aws.decision_records import RecordsBucket, RecordsNotWrittenError
 from glacier_cleanup.aws.glacier import (
     AwsSession,
     GlacierAdapter,
@@ -33,6 +35,7 @@ from glacier_cleanup.core.activity import ObservationStore
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNTS
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
+from glacier_cleanup.core.records import Collected, RunContext, decision_record, object_key
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
 from glacier_cleanup.inputs.guardrails import refuse_loosening
 from glacier_cleanup.inputs.settings import Settings, SettingsError
@@ -156,8 +159,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     def seconds_remaining() -> float:
         return context.get_remaining_time_in_millis() / 1000
 
+    collected = Collected()
     if isinstance(request, TargetEvent):
-        summary = run_target(runtime, request, seconds_remaining)
+        summary = run_target(runtime, request, seconds_remaining, collected)
+        run = RunContext(request.run_id, datetime.now(UTC), "organization", _idle(runtime.settings))
+        where = {"account": request.account, "region": request.region}
+        round_ = request.round
     else:
         if isinstance(request, ScheduleEvent):
             logger.append_keys(trigger="schedule", scheduled_time=request.scheduled_time, round=request.round)
@@ -168,20 +175,69 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         plan = runtime.settings.to_plan(**overrides)
         if isinstance(request, ScheduleEvent):
             plan = plan.continued(aborts_before=request.aborts_before, resume_after=request.resume_after)
+        account = _account_of(context)
+        # Lambda sets AWS_REGION: the region this function (and its Glacier client) runs in.
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "-"
         summary = run_cleanup(
             runtime.open_glacier(seconds_remaining=seconds_remaining),
             plan,
             seconds_remaining=seconds_remaining,
             observations=runtime.observations_for(plan, seconds_remaining),
-            account=_account_of(context),
-            # Lambda sets AWS_REGION: the region this function (and its Glacier client) runs in.
-            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "-",
+            account=account,
+            region=region,
+            on_upload=collected,
         )
+        run = _run_context(request, context, plan)
+        where, round_ = {"account": account, "region": region}, getattr(request, "round", 1)
     publish_metrics(summary)
-    return {**summary.to_result(), "sdk": runtime.sdk}
+    records = write_records(runtime, collected, run, round_=round_, **where)
+    return {**summary.to_result(), "sdk": runtime.sdk, **records}
 
 
-def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsRemaining) -> RunSummary:
+def _idle(settings: Settings) -> timedelta | None:
+    return timedelta(hours=settings.idle_hours) if settings.activity_check else None
+
+
+def _run_context(request: Any, context: LambdaContext, plan: CleanupPlan) -> RunContext:
+    """A scheduled run's rounds share its id and time (the schedule's); an on-demand run is its request."""
+    idle = plan.idle if plan.activity_check else None
+    scheduled = getattr(request, "scheduled_time", None)
+    if isinstance(request, ScheduleEvent) and scheduled is not None:
+        moment = scheduled.astimezone(UTC)
+        return RunContext(f"schedule-{moment:%Y%m%dT%H%M%SZ}", moment, "schedule", idle)
+    source = "schedule" if isinstance(request, ScheduleEvent) else "on_demand"
+    return RunContext(str(getattr(context, "aws_request_id", "-")), datetime.now(UTC), source, idle)
+
+
+def write_records(
+    runtime: Runtime, collected: Collected, run: RunContext, *, round_: int, account: str, region: str
+) -> dict[str, Any]:
+    """The run's decision records into the stack's bucket, when it has one; what was written, for the
+    result. A failure is logged with its reason and does not change what the run did."""
+    bucket = runtime.settings.records_bucket
+    if bucket is None or not collected.outcomes:
+        return {}
+    records = [decision_record(o, account=account, region=region, run=run) for o in collected.outcomes]
+    organization = run.source == "organization"
+    place = {"account": account, "region": region} if organization else {}
+    key = object_key(run, round_=round_, **place)
+    try:
+        RecordsBucket(runtime.session, bucket).put(key, records)
+    except RecordsNotWrittenError as exc:
+        logger.error(
+            "decision records not written: the log lines of this run say what it did", error=str(exc)
+        )
+        return {"records": {"written": 0, "error": str(exc)}}
+    logger.info("decision records written", records_key=key, records=len(records))
+    return {"records": {"written": len(records), "key": key}}
+
+
+def run_target(
+    runtime: Runtime,
+    event: TargetEvent,
+    seconds_remaining: SecondsRemaining,
+    on_upload: Collected | None = None,
+) -> RunSummary:
     """One account and region of an organization run, through the member role of that account."""
     role_name = runtime.settings.member_role_name
     if role_name is None:
@@ -219,6 +275,7 @@ def run_target(runtime: Runtime, event: TargetEvent, seconds_remaining: SecondsR
             observations=runtime.observations_for(plan, seconds_remaining),
             account=event.account,
             region=event.region,
+            on_upload=on_upload,
         )
     summary.account, summary.region = event.account, event.region
     return summary

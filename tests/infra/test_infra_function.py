@@ -43,6 +43,7 @@ SHIPPED_ENVIRONMENT = {
     "CLEANUP_IDLE_HOURS": "168",
     "CLEANUP_EVENT_MAY_LOOSEN": "false",
     "CLEANUP_OBSERVATION_TABLE": {"Ref": "ObservationsTableA2C238FE"},
+    "CLEANUP_RECORDS_BUCKET": {"Ref": "RecordsBucket600C9C86"},
     "CLEANUP_STORAGE_PRICE_PER_GB_MONTH": "0.0036",
     "CLEANUP_LOG_DESCRIPTIONS": "hashed",
     "POWERTOOLS_SERVICE_NAME": "glacier-multipart-cleanup",

@@ -21,8 +21,8 @@ def _get_att(template: dict[str, Any], resource_type: str, attribute: str = "Arn
 
 
 def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool) -> list[dict[str, Any]]:
-    """Logs to its own group, reading and writing its observation table, X-Ray when tracing, and sending
-    failed-run records to the queue."""
+    """Logs to its own group, reading and writing its observation table, writing its decision records, X-Ray
+    when tracing, and sending failed-run records to the queue."""
     return [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -47,6 +47,13 @@ def _function_policy_without_glacier(template: dict[str, Any], *, tracing: bool)
             ],
             "Effect": "Allow",
             "Resource": _get_att(template, "AWS::KMS::Key"),
+        },
+        # The decision records: PutObject under records/ of the stack's records bucket, nothing else.
+        {
+            "Action": "s3:PutObject",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [_get_att(template, "AWS::S3::Bucket"), "/records/*"]]},
+            "Sid": "WriteDecisionRecords",
         },
         *(
             [

@@ -15,8 +15,8 @@ from glacier_cleanup_cdk.config.schema import CleanupSettings
 from glacier_cleanup_cdk.function import lambda_environment
 
 ROOT = Path(__file__).resolve().parents[2]
-# Set by the stack, not by a config key: the target's name, its table, the hub's role and bucket.
-STACK_SET = {"target", "observation_table", "member_role_name", "run_targets_bucket"}
+# Set by the stack, not by a config key: the target's name, its table, the hub's role and buckets.
+STACK_SET = {"target", "observation_table", "member_role_name", "run_targets_bucket", "records_bucket"}
 SETTINGS = list(Settings.model_fields)
 
 
@@ -28,6 +28,7 @@ def deployed_environment() -> dict[str, str]:
         member_role_name="GlacierCleanupMember",
         observation_table="observations",
         run_targets_bucket="results",
+        records_bucket="records",
     )
 
 

@@ -13,7 +13,7 @@ from support.handler_env import clear_cleanup_settings, fresh_powertools
 from glacier_emulator.client_helpers import create_observation_table
 from glacier_emulator.handles import EmulatorHandle, InProcessHandle, ServerHandle
 
-from .harness import OBSERVATION_TABLE, PROTECT_REGEX, Drill
+from .harness import OBSERVATION_TABLE, PROTECT_REGEX, RECORDS_BUCKET, Drill
 from .report import REPORT, DrillReport
 from .support import Ledger
 
@@ -86,6 +86,11 @@ def _drill(
         return Drill(handle, ledger, report)
     table = create_observation_table(handle.aws_client("dynamodb"), OBSERVATION_TABLE)
     monkeypatch.setenv("CLEANUP_OBSERVATION_TABLE", table)
+    # The stack's decision-records bucket: every shipped-configuration drill writes its records too.
+    s3 = handle.aws_client("s3")
+    if RECORDS_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=RECORDS_BUCKET)
+    monkeypatch.setenv("CLEANUP_RECORDS_BUCKET", RECORDS_BUCKET)
     return Drill(handle, ledger, report, table=table)
 
 

@@ -32,6 +32,7 @@ FRESH = timedelta(hours=2)
 STALE_DESCRIPTION = "nightly backup"
 PROTECTED_DESCRIPTION = "keep: tape import"
 OBSERVATION_TABLE = "drill-observations"
+RECORDS_BUCKET = "drill-decision-records"
 # The schedule's look at the old uploads: more than the default idle time (168 h) ago.
 EARLIER_LOOK = timedelta(hours=170)
 # The function's own account and region, as the handler keys its looks (FakeLambdaContext's ARN).

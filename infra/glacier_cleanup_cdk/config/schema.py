@@ -127,6 +127,8 @@ class CleanupSettings(BaseModel):
     schedule_retry_attempts: int = Field(default=3, ge=0, le=185)
     schedule_max_event_age_minutes: int = Field(default=60, ge=1, le=1440)
     dead_letter_retention_days: int = Field(default=14, ge=1, le=14)
+    # Decision records (docs/records.md): a year and a month, so a year's months can be compared.
+    records_retention_days: int = Field(default=400, ge=1, le=3650)
 
     # --- alarms ---
     alarm_emails: EmailAddresses = ()  # non-empty: a KMS-encrypted SNS topic receives every alarm

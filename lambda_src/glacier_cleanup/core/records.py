@@ -9,6 +9,10 @@ time a run may abort it if it stays unchanged.
 from __future__ import annotations
 
 import enum
+import gzip
+import json
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -146,3 +150,34 @@ def decision_record(outcome: UploadOutcome, *, account: str, region: str, run: R
         "next_run": None if run.next_run is None else _iso(run.next_run),
     }  # fmt: skip
     return {column.name: values[column.name] for column in FIELDS}
+
+
+def json_lines(records: Iterable[dict[str, Any]], *, compress: bool) -> bytes:
+    """Records as JSON Lines, one object a line; gzip-compressed (with no timestamp, so the same records
+    make the same bytes) when `compress`."""
+    text = "".join(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n" for record in records)
+    data = text.encode("utf-8")
+    return gzip.compress(data, mtime=0) if compress else data
+
+
+def object_key(run: RunContext, *, round_: int, account: str | None = None, region: str | None = None) -> str:
+    """Where a run's records go in a bucket: date partitions (account and region too in the organization
+    mode), then the run's time and id, one object per round."""
+    day = run.run_time
+    place = f"account={account}/region={region}/" if account and region else ""
+    return (
+        f"records/{place}year={day:%Y}/month={day:%m}/day={day:%d}/"
+        f"{day:%H%M%S}-{run.run_id}-round{round_}.jsonl.gz"
+    )
+
+
+class Collected:
+    """An `UploadObserver` that keeps every outcome of a run (called from worker threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.outcomes: list[UploadOutcome] = []
+
+    def __call__(self, outcome: UploadOutcome) -> None:
+        with self._lock:
+            self.outcomes.append(outcome)

@@ -181,6 +181,13 @@ class Settings(BaseModel):
         description="the organization's results bucket: a target event is refused unless the planner "
         "listed its account and region for its run (the hub sets it)",
     )
+    records_bucket: str | None = Field(
+        default=None,
+        alias="CLEANUP_RECORDS_BUCKET",
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="the bucket of the decision records (docs/records.md; the stack sets it); empty: none "
+        "written",
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",

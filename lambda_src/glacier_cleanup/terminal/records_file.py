@@ -3,15 +3,13 @@ ends in `.gz`, the shape the stacks write to S3 (docs/records.md)."""
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from glacier_cleanup.aws.glacier import ClientSetupError
+from glacier_cleanup.core.records import json_lines
 
 
 def checked_path(value: str) -> Path:
@@ -29,14 +27,8 @@ def checked_path(value: str) -> Path:
 def write_records(path: Path, records: Iterable[dict[str, Any]]) -> int:
     """Writes every record, one JSON object a line, to a file beside `path` that then replaces it: a
     partial file never takes the place of a whole one. Returns how many were written."""
+    listed = list(records)
     partial = path.with_name(f".{path.name}.partial")
-    count = 0
-    raw: io.BufferedWriter
-    with open(partial, "wb") as raw:
-        stream: Any = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if path.suffix == ".gz" else raw
-        with io.TextIOWrapper(stream, encoding="utf-8", newline="\n") as text:
-            for record in records:
-                text.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
-                count += 1
+    partial.write_bytes(json_lines(listed, compress=path.suffix == ".gz"))
     partial.replace(path)
-    return count
+    return len(listed)
