@@ -205,7 +205,10 @@ def test_help_text_is_the_documented_one(monkeypatch: pytest.MonkeyPatch) -> Non
     text = cli.build_parser().format_help()
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         HELP_TEXT.write_text(text, encoding="utf-8")
-    assert text == HELP_TEXT.read_text(encoding="utf-8"), "--help changed: review, then UPDATE_SNAPSHOTS=1"
+    # Compared word for word: argparse wraps the usage lines differently from one Python to the next (the
+    # install-check runs this on 3.11 to 3.13), and a line break says nothing to the operator.
+    documented = HELP_TEXT.read_text(encoding="utf-8")
+    assert text.split() == documented.split(), "--help changed: review, then UPDATE_SNAPSHOTS=1"
 
 
 def test_on_a_terminal_apply_shows_the_stale_uploads_then_asks(
