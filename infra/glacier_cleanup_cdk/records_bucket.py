@@ -1,14 +1,13 @@
 """The decision records' bucket of a target stack (docs/records.md): one object per run round under
 `records/`, private, encrypted with the stack key, TLS-only, expired after `records_retention_days`."""
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from .checkov import acknowledge
 from .nag import iam5_resource_finding
+from .private_bucket import private_expiring_bucket
 
 RECORDS_PREFIX = "records/"
 
@@ -17,37 +16,14 @@ class DecisionRecordsBucket(Construct):
     def __init__(self, scope: Construct, id_: str, *, key: kms.IKey, retention_days: int) -> None:
         super().__init__(scope, id_)
         self._key = key
-        self.bucket = s3.Bucket(
+        self.bucket = private_expiring_bucket(
             self,
-            "Bucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireRecords",
-                    expiration=Duration.days(retention_days),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
-            # The record of what was aborted outlives the stack; its objects still expire.
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        reason_logs = (
-            "The bucket holds only the function's decision records, written by its role; who read them is in "
-            "CloudTrail (data events, where the organization enables them). An access-log bucket would need "
-            "its own bucket and lifecycle for no extra question answered."
-        )
-        Validations.of(self.bucket).acknowledge(Acknowledgment(id="AwsSolutions-S1", reason=reason_logs))
-        acknowledge(self.bucket, "CKV_AWS_18", reason_logs)
-        acknowledge(
-            self.bucket,
-            "CKV_AWS_21",
-            "Each record object is written once under a new key and expires; versions would only keep "
-            "expired records longer.",
+            key=key,
+            retention_days=retention_days,
+            expiry_rule="ExpireRecords",
+            holds="the function's decision records, written by its role",
+            why_no_versions="Each record object is written once under a new key and expires; versions would "
+            "only keep expired records longer.",
         )
 
     def grant_write(self, role: iam.IRole) -> None:
