@@ -67,6 +67,8 @@ STORAGE_PRICE = Bounds(0, 1)
 DEFAULT_STORAGE_PRICE_PER_GB_MONTH = 0.0036
 # DynamoDB table names: 3-255 of a-z, A-Z, 0-9, '_', '-', '.'.
 TABLE_NAME_PATTERN = r"^[A-Za-z0-9_.-]{3,255}$"
+# An S3 bucket name (3-63 lowercase letters, digits, dots and hyphens; a letter or digit at each end).
+BUCKET_NAME_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 RetryMode = Literal["standard", "adaptive"]
 RETRY_MODES: tuple[RetryMode, ...] = ("standard", "adaptive")

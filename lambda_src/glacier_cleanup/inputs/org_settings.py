@@ -8,7 +8,12 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from glacier_cleanup.inputs.limits import ACCOUNT_ID_PATTERN, PARENT_ID_PATTERN, REGION_PATTERN
+from glacier_cleanup.inputs.limits import (
+    ACCOUNT_ID_PATTERN,
+    BUCKET_NAME_PATTERN,
+    PARENT_ID_PATTERN,
+    REGION_PATTERN,
+)
 from glacier_cleanup.inputs.settings import split_list, validate_environ
 
 ORG_SETTINGS_PREFIX = "CLEANUP_ORG_"
@@ -50,7 +55,7 @@ class OrganizationSettings(BaseModel):
     )
     results_bucket: str = Field(
         alias="CLEANUP_ORG_RESULTS_BUCKET",
-        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        pattern=BUCKET_NAME_PATTERN,
         description="the results bucket's name",
     )
     name: str = Field(

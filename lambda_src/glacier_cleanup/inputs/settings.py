@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from glacier_cleanup.core.descriptions import DEFAULT_DESCRIPTION_MODE, DescriptionMode
 from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.inputs.limits import (
+    BUCKET_NAME_PATTERN,
     CONCURRENCY,
     DEFAULT_CONCURRENCY,
     DEFAULT_IDLE_HOURS,
@@ -177,14 +178,14 @@ class Settings(BaseModel):
     run_targets_bucket: str | None = Field(
         default=None,
         alias="CLEANUP_RUN_TARGETS_BUCKET",
-        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        pattern=BUCKET_NAME_PATTERN,
         description="the organization's results bucket: a target event is refused unless the planner "
         "listed its account and region for its run (the hub sets it)",
     )
     records_bucket: str | None = Field(
         default=None,
         alias="CLEANUP_RECORDS_BUCKET",
-        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        pattern=BUCKET_NAME_PATTERN,
         description="the bucket of the decision records (docs/records.md; the stack sets it); empty: none "
         "written",
     )
