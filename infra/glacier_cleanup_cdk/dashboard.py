@@ -8,7 +8,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from .alarms import CleanupAlarms
-from .queries import LAST_RUNS
+from .queries import LAST_RUNS, NEXT_RUN_NOTICE
 
 PERIOD = Duration.hours(1)
 
@@ -24,7 +24,9 @@ class CleanupDashboard(Construct):
         function: lambda_.IFunction,
         failed_runs_queue: sqs.IQueue,
         log_group: logs.ILogGroup,
+        run_interval: Duration = PERIOD,
     ) -> None:
+        """`run_interval`: the schedule's time between runs (one run's rounds add up within it)."""
         super().__init__(scope, id_)
 
         def graph(title: str, *metric_names: str) -> cloudwatch.GraphWidget:
@@ -70,6 +72,22 @@ class CleanupDashboard(Construct):
                     function.metric_duration(period=PERIOD, statistic="Average"),
                 ],
                 width=12,
+                height=6,
+            ),
+        )
+        # Notice before abort (docs/records.md): the count from the latest run, and what the runs named.
+        self.dashboard.add_widgets(
+            cloudwatch.SingleValueWidget(
+                title="Will be aborted at the next run unless it changes",
+                metrics=[alarms.metric("UploadsToAbortAtNextRun", run_interval)],
+                width=6,
+                height=6,
+            ),
+            cloudwatch.LogQueryWidget(
+                title="Named by the last runs: aborted at the next run unless it changes",
+                log_group_names=[log_group.log_group_name],
+                query_lines=NEXT_RUN_NOTICE,
+                width=18,
                 height=6,
             ),
         )

@@ -124,6 +124,10 @@ def lambda_environment(
         "CLEANUP_MAX_REQUESTS_PER_SECOND": (
             "" if settings.max_requests_per_second is None else _number(settings.max_requests_per_second)
         ),
+        # glacier_cleanup notice: the schedule that starts the runs (none when it is disabled)
+        "CLEANUP_SCHEDULE_EXPRESSION": settings.schedule_expression if settings.schedule_enabled else "",
+        "CLEANUP_SCHEDULE_TIME_ZONE": settings.schedule_time_zone,
+        "CLEANUP_SCHEDULE_WINDOW_MINUTES": str(settings.flexible_window_minutes),
         # glacier_cleanup Settings: archive descriptions in logs and results: full, hashed or none
         "CLEANUP_LOG_DESCRIPTIONS": settings.log_descriptions,
         # Powertools Logger and Metrics: service name (the `service` metric dimension the alarms use)

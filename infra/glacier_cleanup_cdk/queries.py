@@ -17,6 +17,14 @@ LAST_RUNS = [
     "limit 20",
 ]
 
+# The runs' notice of what the schedule's next run will abort unless it changes (the dashboard).
+NEXT_RUN_NOTICE = [
+    "fields @timestamp, next_run, uploads, bytes, first.0.vault, first.0.upload_id, first.0.abortable_after",
+    'filter message = "will be aborted at the next run unless it changes"',
+    "sort @timestamp desc",
+    "limit 20",
+]
+
 QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
     "LastRuns": (
         "last runs (one line per run: status and counts)",

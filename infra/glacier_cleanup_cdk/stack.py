@@ -20,6 +20,7 @@ from .observations import ObservationTable
 from .powertools import pinned_powertools_version
 from .queries import SavedQueries
 from .records_bucket import DecisionRecordsBucket
+from .records_catalog import DecisionRecordsCatalog
 from .schedule import CleanupSchedule
 from .tags import tag_project
 from .test_events import ConsoleTestEvents
@@ -83,6 +84,7 @@ class GlacierCleanupStack(Stack):
         records = DecisionRecordsBucket(
             self, "Records", key=key, retention_days=settings.records_retention_days
         )
+        DecisionRecordsCatalog(self, "RecordsCatalog", bucket=records.bucket, key=key)
         cleanup = CleanupFunction(
             self,
             "Cleanup",
@@ -135,6 +137,7 @@ class GlacierCleanupStack(Stack):
             function=cleanup.function,
             failed_runs_queue=failed_runs.queue,
             log_group=cleanup.log_group,
+            run_interval=Duration.minutes(settings.alarm_period_minutes),
         )
         SavedQueries(self, "Queries", prefix=self.stack_name, log_group=cleanup.log_group)
         if settings.test_events:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from glacier_cleanup.aws.decision_records import RecordsBucket, RecordsNotWrittenError
 from glacier_cleanup.aws.glacier import (
     AwsSession,
     GlacierAdapter,
@@ -35,11 +34,13 @@ from glacier_cleanup.core.activity import ObservationStore
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNTS
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
-from glacier_cleanup.core.records import Collected, RunContext, decision_record, object_key
+from glacier_cleanup.core.notice import Notice
+from glacier_cleanup.core.records import Collected
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
 from glacier_cleanup.inputs.guardrails import refuse_loosening
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
+from glacier_cleanup.recording import left_behind, run_context
 
 
 @dataclass(frozen=True)
@@ -161,14 +162,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     collected = Collected()
     if isinstance(request, TargetEvent):
-        summary = run_target(runtime, request, seconds_remaining, collected)
-        run = RunContext(request.run_id, datetime.now(UTC), "organization", _idle(runtime.settings))
-        where = {"account": request.account, "region": request.region}
-        round_ = request.round
+        plan = target_plan(runtime.settings, request)
+        summary = run_target(runtime, request, plan, seconds_remaining, collected)
+        run = run_context(runtime.settings, plan, source="organization", run_id=request.run_id)
+        account, region, round_ = request.account, request.region, request.round
     else:
+        scheduled: datetime | None = None
         if isinstance(request, ScheduleEvent):
             logger.append_keys(trigger="schedule", scheduled_time=request.scheduled_time, round=request.round)
             overrides: dict[str, Any] = {}
+            scheduled = request.scheduled_time
         else:
             logger.append_keys(trigger="on_demand")
             overrides = request.overrides()
@@ -187,54 +190,29 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             region=region,
             on_upload=collected,
         )
-        run = _run_context(request, context, plan)
-        where, round_ = {"account": account, "region": region}, getattr(request, "round", 1)
-    publish_metrics(summary)
-    records = write_records(runtime, collected, run, round_=round_, **where)
-    return {**summary.to_result(), "sdk": runtime.sdk, **records}
+        source = "schedule" if isinstance(request, ScheduleEvent) else "on_demand"
+        request_id = str(getattr(context, "aws_request_id", "-"))
+        run = run_context(runtime.settings, plan, source=source, run_id=request_id, scheduled=scheduled)
+        round_ = getattr(request, "round", 1)
+    notice, left = left_behind(
+        runtime.session, runtime.settings, collected, run, round_=round_, account=account, region=region
+    )
+    publish_metrics(summary, notice)
+    return {**summary.to_result(), "sdk": runtime.sdk, **left}
 
 
-def _idle(settings: Settings) -> timedelta | None:
-    return timedelta(hours=settings.idle_hours) if settings.activity_check else None
-
-
-def _run_context(request: Any, context: LambdaContext, plan: CleanupPlan) -> RunContext:
-    """A scheduled run's rounds share its id and time (the schedule's); an on-demand run is its request."""
-    idle = plan.idle if plan.activity_check else None
-    scheduled = getattr(request, "scheduled_time", None)
-    if isinstance(request, ScheduleEvent) and scheduled is not None:
-        moment = scheduled.astimezone(UTC)
-        return RunContext(f"schedule-{moment:%Y%m%dT%H%M%SZ}", moment, "schedule", idle)
-    source = "schedule" if isinstance(request, ScheduleEvent) else "on_demand"
-    return RunContext(str(getattr(context, "aws_request_id", "-")), datetime.now(UTC), source, idle)
-
-
-def write_records(
-    runtime: Runtime, collected: Collected, run: RunContext, *, round_: int, account: str, region: str
-) -> dict[str, Any]:
-    """The run's decision records into the stack's bucket, when it has one; what was written, for the
-    result. A failure is logged with its reason and does not change what the run did."""
-    bucket = runtime.settings.records_bucket
-    if bucket is None or not collected.outcomes:
-        return {}
-    records = [decision_record(o, account=account, region=region, run=run) for o in collected.outcomes]
-    organization = run.source == "organization"
-    place = {"account": account, "region": region} if organization else {}
-    key = object_key(run, round_=round_, **place)
-    try:
-        RecordsBucket(runtime.session, bucket).put(key, records)
-    except RecordsNotWrittenError as exc:
-        logger.error(
-            "decision records not written: the log lines of this run say what it did", error=str(exc)
-        )
-        return {"records": {"written": 0, "error": str(exc)}}
-    logger.info("decision records written", records_key=key, records=len(records))
-    return {"records": {"written": len(records), "key": key}}
+def target_plan(settings: Settings, event: TargetEvent) -> CleanupPlan:
+    """The plan of one account and region of an organization run: the settings, the event's overrides (as
+    the guardrails allowed them), and where the earlier rounds stopped."""
+    return settings.to_plan(**event.settings.overrides()).continued(
+        aborts_before=event.aborts_before, resume_after=event.resume_after
+    )
 
 
 def run_target(
     runtime: Runtime,
     event: TargetEvent,
+    plan: CleanupPlan,
     seconds_remaining: SecondsRemaining,
     on_upload: Collected | None = None,
 ) -> RunSummary:
@@ -249,9 +227,6 @@ def run_target(
         trigger="target", account=event.account, region=event.region, run_id=event.run_id, round=event.round
     )
     runtime.check_planned(event)
-    plan = runtime.settings.to_plan(**event.settings.overrides()).continued(
-        aborts_before=event.aborts_before, resume_after=event.resume_after
-    )
     try:
         credentials = assume_member_role(
             runtime.session,
@@ -287,7 +262,7 @@ def _account_of(context: LambdaContext) -> str:
     return parts[4] if len(parts) > 4 and parts[4] else "-"
 
 
-def publish_metrics(summary: RunSummary) -> None:
+def publish_metrics(summary: RunSummary, notice: Notice | None = None) -> None:
     """The run's counters as EMF metrics, named as the stack's alarms expect (docs/design.md)."""
     counts = {
         **{count.metric: getattr(summary, count.key) for count in COUNTS if count.metric},
@@ -298,6 +273,8 @@ def publish_metrics(summary: RunSummary) -> None:
         "Runs": 1,
         # A target event whose member role could not be assumed (organization mode).
         "NoAccess": 1 if summary.no_access else 0,
+        # Notice before abort: what the schedule's next run will abort unless it changes (the dashboard).
+        "UploadsToAbortAtNextRun": 0 if notice is None else notice.uploads,
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -30,6 +30,8 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
         "Bytes held by stale uploads, and released",
         "Failures",
         "Run duration (ms)",
+        "Will be aborted at the next run unless it changes",
+        "Named by the last runs: aborted at the next run unless it changes",
         "Alarms",
         "Last runs (status, counts)",
     ]
@@ -49,6 +51,14 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
         "NumberOfMessagesSent",
     ]
     assert metric_names("Run duration (ms)") == ["Duration", "Duration"]
+    # The notice: one run's rounds add up within the schedule's period (a day by default)
+    assert metric_names("Will be aborted at the next run unless it changes") == ["UploadsToAbortAtNextRun"]
+    notice = by_title["Will be aborted at the next run unless it changes"]["properties"]
+    assert notice["metrics"][0][-1] == {"period": 86400, "stat": "Sum"}
+    named = by_title["Named by the last runs: aborted at the next run unless it changes"]
+    assert (
+        'filter message = "will be aborted at the next run unless it changes"' in named["properties"]["query"]
+    )
     # Custom metrics are the target's own series.
     uploads = by_title["Uploads"]["properties"]["metrics"][0]
     assert uploads[:2] == ["GlacierMultipartCleanup", "UploadsFound"]

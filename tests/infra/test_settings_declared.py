@@ -17,6 +17,9 @@ from glacier_cleanup_cdk.function import lambda_environment
 ROOT = Path(__file__).resolve().parents[2]
 # Set by the stack, not by a config key: the target's name, its table, the hub's role and buckets.
 STACK_SET = {"target", "observation_table", "member_role_name", "run_targets_bucket", "records_bucket"}
+# Set from the config's schedule keys (schedule_expression, schedule_time_zone, flexible_window_minutes):
+# unset, the function knows no schedule and gives no notice of the next run.
+SCHEDULE_SET = {"schedule_expression", "schedule_time_zone", "schedule_window_minutes"}
 SETTINGS = list(Settings.model_fields)
 
 
@@ -64,9 +67,26 @@ def test_the_configs_defaults_are_the_functions_defaults() -> None:
     differ = {
         name: (getattr(deployed, name), getattr(unset, name))
         for name in SETTINGS
-        if name not in STACK_SET and getattr(deployed, name) != getattr(unset, name)
+        if name not in STACK_SET | SCHEDULE_SET and getattr(deployed, name) != getattr(unset, name)
     }
     assert differ == {}
+
+
+def test_the_function_knows_the_schedule_it_is_deployed_on_and_none_when_it_is_disabled() -> None:
+    config = CleanupSettings(
+        schedule_expression="cron(0 3 ? * MON-FRI *)",
+        schedule_time_zone="Europe/Berlin",
+        flexible_window_minutes=30,
+        run_interval_minutes=1440,
+    )
+    deployed = Settings.from_environ(lambda_environment(config, "target"))
+    assert (deployed.schedule_expression, deployed.schedule_time_zone) == (
+        "cron(0 3 ? * MON-FRI *)",
+        "Europe/Berlin",
+    )
+    assert deployed.schedule_window_minutes == 30
+    disabled = CleanupSettings(schedule_enabled=False)
+    assert Settings.from_environ(lambda_environment(disabled, "target")).schedule_expression is None
 
 
 @pytest.mark.parametrize("name", SETTINGS)

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 from glacier_cleanup import handler
+from glacier_cleanup_cdk.config.schema import CleanupSettings
+from glacier_cleanup_cdk.function import lambda_environment
 from support.handler_env import clear_cleanup_settings, fresh_powertools
 
 from glacier_emulator.client_helpers import create_observation_table
@@ -91,6 +93,10 @@ def _drill(
     if RECORDS_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=RECORDS_BUCKET)
     monkeypatch.setenv("CLEANUP_RECORDS_BUCKET", RECORDS_BUCKET)
+    # The schedule the stack deploys by default, as its environment tells the function (for the notice).
+    for name, value in lambda_environment(CleanupSettings(), "drill").items():
+        if name.startswith("CLEANUP_SCHEDULE_"):
+            monkeypatch.setenv(name, value)
     return Drill(handle, ledger, report, table=table)
 
 

@@ -120,9 +120,11 @@ class Drill:
         self.population |= added
         return added
 
-    def record_earlier_looks(self, vault: str, upload_ids: Iterable[str]) -> None:
-        """The schedule's look of `EARLIER_LOOK` ago at these uploads (no parts), with the function's own
-        adapter, in the shipped configuration's table."""
+    def record_earlier_looks(
+        self, vault: str, upload_ids: Iterable[str], *, since: timedelta = EARLIER_LOOK
+    ) -> None:
+        """The schedule's look of `since` ago at these uploads (no parts, nor since), with the function's
+        own adapter, in the shipped configuration's table."""
         if self.table is None:
             return
         upload_ids = list(upload_ids)
@@ -131,7 +133,7 @@ class Drill:
             session = boto3.session.Session(region_name=FUNCTION_REGION)
             self._store = DynamoObservationStore(session, self.table)
         store = self._store
-        then = datetime.now(UTC) - EARLIER_LOOK
+        then = datetime.now(UTC) - since
         for upload_id in upload_ids:
             store.put(
                 UploadKey(FUNCTION_ACCOUNT, FUNCTION_REGION, vault, upload_id),

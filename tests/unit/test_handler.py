@@ -56,6 +56,7 @@ METRIC_NAMES = {
     "UploadsFirstSeen",
     "UploadsActive",
     "ActivityCheckFailures",
+    "UploadsToAbortAtNextRun",
 }
 
 

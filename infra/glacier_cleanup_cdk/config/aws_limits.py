@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from glacier_cleanup.core.schedule_times import ScheduleError, check_expression, next_run_by
 
 from .fields import conflict
 
@@ -31,6 +34,20 @@ def check_time_zone(name: str) -> None:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise conflict("schedule_time_zone", f"{name!r} is not an IANA time zone name") from exc
+
+
+def check_readable(expression: str, time_zone: str) -> None:
+    """The function reads the expression for its notice of the next run (core/schedule_times.py): a cron()
+    it cannot read, or one that names no time ahead, is refused here."""
+    try:
+        check_expression(expression)
+        following = next_run_by(
+            expression, time_zone=time_zone, window=timedelta(0), after=datetime.now(UTC), scheduled=None
+        )
+    except ScheduleError as exc:
+        raise conflict("schedule_expression", str(exc)) from exc
+    if following is None:
+        raise conflict("schedule_expression", "cron() names no time in the next eight years")
 
 
 def check_cron_fields(fields: Sequence[str]) -> None:

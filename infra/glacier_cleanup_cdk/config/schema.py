@@ -40,6 +40,7 @@ from .aws_limits import (
     RATE,
     UNIT_MINUTES,
     check_cron_fields,
+    check_readable,
     check_time_zone,
 )
 from .fields import (
@@ -194,6 +195,7 @@ class CleanupSettings(BaseModel):
         cron = CRON.match(self.schedule_expression)
         if cron:
             check_cron_fields(cron["fields"].split())
+            check_readable(self.schedule_expression, self.schedule_time_zone)
             return None
         raise conflict(
             "schedule_expression",

@@ -36,14 +36,13 @@ ORDER BY month, account""",
 
 ABORTED_AT_THE_NEXT_RUN = RecordQuery(
     name="aborted-at-the-next-run",
-    description="What the next scheduled run will abort unless it changes: uploads the latest run kept "
-    "waiting whose idle time ends before the schedule's next run",
+    description="What the next scheduled run will abort unless it changes: uploads of the latest run that "
+    "are abortable before the schedule's next run (their idle time ends, or only a cap held them back)",
     sql="""SELECT r.account, r.region, r.vault, r.upload_id, r.bytes, r.abortable_after, r.next_run
 FROM {table} r
 JOIN (SELECT account, region, max(run_time) AS run_time FROM {table} GROUP BY account, region) latest
   ON r.account = latest.account AND r.region = latest.region AND r.run_time = latest.run_time
-WHERE r.decision IN ('kept_first_seen', 'kept_receiving_parts', 'kept_waiting')
-  AND r.abortable_after <= r.next_run
+WHERE r.abortable_after <= r.next_run
 ORDER BY r.abortable_after, r.account, r.region, r.vault, r.upload_id""",
 )
 

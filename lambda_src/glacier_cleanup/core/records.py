@@ -57,6 +57,8 @@ DECISIONS: dict[Action, Decision] = {
 }
 # Kept by the activity check, and abortable once unchanged for the idle time.
 _WAITING_FOR_IDLE = frozenset({Action.FIRST_SEEN, Action.ACTIVE, Action.WAITING})
+# Abandoned, and abortable now: only a cap or the operator's confirmed listing held them back.
+_ABORTABLE_NOW = frozenset({Action.CAPPED, Action.LEFT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,8 @@ FIELDS: tuple[Column, ...] = (
     Column(
         "abortable_after",
         "timestamp",
-        "kept by the activity check: the earliest time a run may abort it if its parts stay the same (UTC)",
+        "the earliest time a run may abort it if its parts stay the same (UTC): for an upload the activity "
+        "check kept, when its idle time ends; for one capped or left for the next run, the run's time",
     ),
     Column(
         "next_run",
@@ -108,12 +111,15 @@ class RunContext:
     next_run: datetime | None = None  # the schedule's next run, when the run knows it
 
 
-def _iso(moment: datetime) -> str:
+def iso_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def abortable_after(outcome: UploadOutcome, run: RunContext) -> datetime | None:
-    """For an upload the activity check kept: when its idle time ends if its parts stay as they are."""
+    """For an upload the activity check kept: when its idle time ends if its parts stay as they are. For one
+    the run held back although abandoned (a cap, a confirmed listing): now. Otherwise None."""
+    if outcome.action in _ABORTABLE_NOW:
+        return run.run_time
     if run.idle is None or outcome.action not in _WAITING_FOR_IDLE:
         return None
     measured = outcome.measured
@@ -130,7 +136,7 @@ def decision_record(outcome: UploadOutcome, *, account: str, region: str, run: R
     values: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run.run_id,
-        "run_time": _iso(run.run_time),
+        "run_time": iso_time(run.run_time),
         "source": run.source,
         "account": account,
         "region": region,
@@ -146,8 +152,8 @@ def decision_record(outcome: UploadOutcome, *, account: str, region: str, run: R
         "description": outcome.description,
         "decision": str(DECISIONS[outcome.action]),
         "reason": outcome.label,
-        "abortable_after": None if after is None else _iso(after),
-        "next_run": None if run.next_run is None else _iso(run.next_run),
+        "abortable_after": None if after is None else iso_time(after),
+        "next_run": None if run.next_run is None else iso_time(run.next_run),
     }  # fmt: skip
     return {column.name: values[column.name] for column in FIELDS}
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from glacier_cleanup.core.descriptions import DEFAULT_DESCRIPTION_MODE, DescriptionMode
 from glacier_cleanup.core.models import CleanupPlan
+from glacier_cleanup.core.schedule_times import check_expression
 from glacier_cleanup.inputs.limits import (
     BUCKET_NAME_PATTERN,
     CONCURRENCY,
@@ -189,6 +190,26 @@ class Settings(BaseModel):
         description="the bucket of the decision records (docs/records.md; the stack sets it); empty: none "
         "written",
     )
+    # The schedule's own expression, for the notice of what its next run will abort (core/notice.py).
+    schedule_expression: str | None = Field(
+        default=None,
+        alias="CLEANUP_SCHEDULE_EXPRESSION",
+        description="EventBridge Scheduler's rate(<n> <unit>) or cron(<6 fields>) that starts the runs (the "
+        "stack sets it); empty: no schedule, so no notice of the next run",
+    )
+    schedule_time_zone: str = Field(
+        default="UTC",
+        alias="CLEANUP_SCHEDULE_TIME_ZONE",
+        pattern=r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$",
+        description="the IANA time zone the cron() expression is read in",
+    )
+    schedule_window_minutes: int = Field(
+        default=0,
+        alias="CLEANUP_SCHEDULE_WINDOW_MINUTES",
+        ge=0,
+        le=1440,
+        description="0-1440: the schedule's flexible window, within which Scheduler starts a run",
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
@@ -205,6 +226,13 @@ class Settings(BaseModel):
             if lowered not in ("true", "false"):
                 raise ValueError("must be true or false")
             return lowered == "true"
+        return value
+
+    @field_validator("schedule_expression")
+    @classmethod
+    def _readable_schedule(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_expression(value)  # a ScheduleError is a ValueError: the message names the problem
         return value
 
     @field_validator("vaults", "exclude_vaults", mode="before")

@@ -85,6 +85,8 @@ def test_a_record_has_every_field_in_order_and_says_what_and_why() -> None:
         (Action.ACTIVITY_UNKNOWN, None, None),  # no look could be made: no promise
         (Action.ABORTED, 200.0, None),
         (Action.PROTECTED, None, None),
+        (Action.CAPPED, 200.0, NOW),  # abandoned, held back only by max_aborts: abortable now
+        (Action.LEFT, None, NOW),
     ],
 )
 def test_an_upload_kept_by_the_activity_check_says_when_it_may_be_aborted(
@@ -95,6 +97,7 @@ def test_an_upload_kept_by_the_activity_check_says_when_it_may_be_aborted(
 
 def test_with_the_activity_check_off_no_record_promises_a_time() -> None:
     assert abortable_after(outcome(Action.WAITING, "u", unchanged=100.0), run(idle=None)) is None
+    assert abortable_after(outcome(Action.CAPPED, "u"), run(idle=None)) == NOW
 
 
 def _doc_table(heading: str) -> list[list[str]]:
