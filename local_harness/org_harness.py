@@ -65,6 +65,7 @@ class LocalHub:
     bucket: str
     definition_changes: list[str] = field(default_factory=list)
     observation_table: str | None = None  # the activity check's table (None when the check is off)
+    summary_topic: str | None = None  # the run summary's SNS topic ARN (a target's stack, the hub)
 
 
 def synthesize(block: Mapping[str, Any], outdir: Path) -> dict[str, dict[str, Any]]:
@@ -142,6 +143,12 @@ def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: st
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         values[table_id] = name
         values[f"{table_id}.Arn"] = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+    summary_topic = None
+    for topic_id in _of_type(template, "AWS::SNS::Topic"):
+        arn = glacier.aws_client("sns").create_topic(Name=f"hub-{topic_id}")["TopicArn"]
+        values[topic_id] = arn
+        if topic_id.startswith("RunSummary"):
+            summary_topic = arn
     for role_id, role in _of_type(template, "AWS::IAM::Role").items():
         name = role["Properties"].get("RoleName") or f"hub-{role_id}"[:64]
         trust = _resolve(role["Properties"]["AssumeRolePolicyDocument"], values)
@@ -191,7 +198,7 @@ def deploy_hub(glacier: EmulatorHandle, template: dict[str, Any], *, account: st
             RUNTIME.cold_start_hooks.append(clear)
     RUNTIME.clock = GlacierCallClock(SECONDS_PER_GLACIER_CALL)
     tables = [values[table_id] for table_id in _of_type(template, "AWS::DynamoDB::Table")]
-    return LocalHub(created["stateMachineArn"], bucket, changes, tables[0] if tables else None)
+    return LocalHub(created["stateMachineArn"], bucket, changes, tables[0] if tables else None, summary_topic)
 
 
 # ARNs of the hub's resources that are not created locally (log groups, the key, the queue, ...): the

@@ -11,6 +11,7 @@ from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -67,6 +68,8 @@ class ContinuationLoop(Construct):
                     "aborts_before": sfn.JsonPath.number_at(f"$.earlier.{ABORT_CALLS}"),
                     # Each round resumes after the last vault the rounds before it finished.
                     "resume_after": sfn.JsonPath.string_at("$.resume_after"),
+                    # What the earlier rounds counted: the run's totals, for its summary message.
+                    "earlier": sfn.JsonPath.object_at("$.earlier"),
                 }
             ),
             result_selector={"result.$": "$.Payload"},
@@ -97,7 +100,7 @@ class ContinuationLoop(Construct):
                 "earlier": added,
             },
         )
-        done = sfn.Pass(
+        self.done = done = sfn.Pass(
             self,
             "Done",
             parameters={**kept, "round.$": "$.round", "earlier.$": "$.earlier", "result.$": "$.last.result"},
@@ -134,9 +137,33 @@ def execution_log_group(
     )
 
 
+def publish_summary(
+    scope: Construct, *, topic: sns.ITopic, message: str, send: str, after: sfn.INextable
+) -> None:
+    """`after` -> Notify? -> PublishSummary: the run's message (its JSON paths `message`, `send`) to the
+    summary topic, per protocol; nothing when `send` is false. The state's output is left as it was."""
+    publish = tasks.SnsPublish(
+        scope,
+        "PublishSummary",
+        topic=topic,
+        message=sfn.TaskInput.from_json_path_at(f"{message}.sns"),
+        message_per_subscription_type=True,
+        subject=sfn.JsonPath.string_at(f"{message}.subject"),
+        result_path=sfn.JsonPath.DISCARD,
+        comment="The run summary for people (docs/operations.md)",
+    )
+    publish.add_retry(interval=Duration.seconds(5), max_attempts=3, backoff_rate=2)
+    notify = sfn.Choice(scope, "Notify", comment="Something happened, is due at the next run, or always")
+    notify.when(
+        sfn.Condition.and_(sfn.Condition.is_present(send), sfn.Condition.boolean_equals(send, True)), publish
+    ).otherwise(sfn.Succeed(scope, "NothingToTell"))
+    after.next(notify)
+
+
 class TargetRunStateMachine(Construct):
     """A per-target stack's scheduled run: the schedule starts this; it invokes the live alias and continues
-    an incomplete run up to `continuation_rounds` times. On-demand runs still invoke the function directly."""
+    an incomplete run up to `continuation_rounds` times, then publishes the run's summary message. On-demand
+    runs still invoke the function directly."""
 
     def __init__(
         self,
@@ -148,6 +175,7 @@ class TargetRunStateMachine(Construct):
         round_timeout: Duration,
         key: kms.IKey,
         retention: logs.RetentionDays,
+        summary_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id_)
         first_round = sfn.Pass(
@@ -165,6 +193,14 @@ class TargetRunStateMachine(Construct):
         loop = ContinuationLoop(
             self, "Rounds", function=function, max_rounds=max_rounds, carry=("trigger", "scheduled_time")
         )
+        if summary_topic is not None:
+            publish_summary(
+                self,
+                topic=summary_topic,
+                message="$.result.message",
+                send="$.result.message.send",
+                after=loop.done,
+            )
         self.log_group = execution_log_group(self, "ExecutionLog", key=key, retention=retention)
         self.state_machine = sfn.StateMachine(
             self,
@@ -180,3 +216,6 @@ class TargetRunStateMachine(Construct):
             comment="Glacier multipart cleanup: one scheduled run, continued while incomplete",
         )
         acknowledge_state_machine_role(self.state_machine)
+        if summary_topic is not None:
+            # SnsPublish grants sns:Publish; the topic is encrypted with the stack key.
+            key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")

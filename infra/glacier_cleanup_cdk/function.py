@@ -128,6 +128,8 @@ def lambda_environment(
         "CLEANUP_SCHEDULE_EXPRESSION": settings.schedule_expression if settings.schedule_enabled else "",
         "CLEANUP_SCHEDULE_TIME_ZONE": settings.schedule_time_zone,
         "CLEANUP_SCHEDULE_WINDOW_MINUTES": str(settings.flexible_window_minutes),
+        # glacier_cleanup run summary: a message after every scheduled run, or only when there is news
+        "CLEANUP_SUMMARY_ALWAYS": _flag(settings.summary_always),
         # glacier_cleanup Settings: archive descriptions in logs and results: full, hashed or none
         "CLEANUP_LOG_DESCRIPTIONS": settings.log_descriptions,
         # Powertools Logger and Metrics: service name (the `service` metric dimension the alarms use)

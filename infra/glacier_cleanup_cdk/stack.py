@@ -21,6 +21,7 @@ from .powertools import pinned_powertools_version
 from .queries import SavedQueries
 from .records_bucket import DecisionRecordsBucket
 from .records_catalog import DecisionRecordsCatalog
+from .run_summary import RunSummaryTopic
 from .schedule import CleanupSchedule
 from .tags import tag_project
 from .test_events import ConsoleTestEvents
@@ -98,7 +99,9 @@ class GlacierCleanupStack(Stack):
             observations=observations,
             records=records,
         )
-        # The schedule starts a run that invokes the live alias and continues while the run is incomplete.
+        summary = RunSummaryTopic(self, "RunSummary", settings=settings, key=key, name=self.stack_name)
+        # The schedule starts a run that invokes the live alias and continues while the run is incomplete,
+        # then publishes the run's summary.
         run = TargetRunStateMachine(
             self,
             "Run",
@@ -107,6 +110,7 @@ class GlacierCleanupStack(Stack):
             round_timeout=cleanup.function.timeout or Duration.minutes(15),
             key=key,
             retention=log_retention(settings.log_retention_days),
+            summary_topic=summary.topic,
         )
         CleanupSchedule(
             self,
@@ -155,6 +159,12 @@ class GlacierCleanupStack(Stack):
             "StateMachineArn",
             value=run.state_machine.state_machine_arn,
             description="The scheduled run (Start execution runs one now, with continuation)",
+        )
+        CfnOutput(
+            self,
+            "RunSummaryTopicArn",
+            value=summary.topic.topic_arn,
+            description="Each scheduled run's summary (subscribe here, or set summary_emails)",
         )
         CfnOutput(
             self,

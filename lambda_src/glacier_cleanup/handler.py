@@ -40,7 +40,7 @@ from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, Targ
 from glacier_cleanup.inputs.guardrails import refuse_loosening
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
-from glacier_cleanup.recording import left_behind, run_context
+from glacier_cleanup.recording import left_behind, run_context, run_summary_message
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         runtime.session, runtime.settings, collected, run, round_=round_, account=account, region=region
     )
     publish_metrics(summary, notice)
-    return {**summary.to_result(), "sdk": runtime.sdk, **left}
+    result = {**summary.to_result(), "sdk": runtime.sdk, **left}
+    if isinstance(request, ScheduleEvent):
+        earlier, rounds = request.earlier, request.round
+        result["message"] = run_summary_message(
+            runtime.settings, run, result, notice, earlier=earlier, rounds=rounds
+        )
+    return result
 
 
 def target_plan(settings: Settings, event: TargetEvent) -> CleanupPlan:

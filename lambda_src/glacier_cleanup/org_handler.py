@@ -24,7 +24,9 @@ from glacier_cleanup.aws.identity import glacier_regions
 from glacier_cleanup.aws.organizations import accounts_under
 from glacier_cleanup.aws.results_bucket import RunStore
 from glacier_cleanup.core.counters import COUNTS, FAILED, NEEDS_ATTENTION
+from glacier_cleanup.core.notice import Notice
 from glacier_cleanup.core.organization import OrganizationSummary, TargetResult, plan_targets, summarize
+from glacier_cleanup.core.run_message import RunTotals, run_message
 from glacier_cleanup.inputs.events import InvalidEventError
 from glacier_cleanup.inputs.org_events import parse_planner_event
 from glacier_cleanup.inputs.org_settings import OrganizationSettings
@@ -109,7 +111,50 @@ def summary_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, 
     logger.info("organization run finished", **document, summary_key=key)
     publish_totals(summary, missing, settings.name)
     publish_per_target(results)
-    return {**document, "summary_key": key}
+    message = organization_message(settings, request.run_id, results, summary, missing)
+    return {**document, "summary_key": key, "message": message}
+
+
+def organization_message(
+    settings: OrganizationSettings,
+    run_id: str,
+    results: list[TargetResult],
+    summary: OrganizationSummary,
+    missing: int,
+) -> dict[str, Any]:
+    """The organization run's summary for people (core/run_message.py): the totals over every target, the
+    uploads due at the next run in any of them (the first few by account, region and name)."""
+    notice = Notice(None, counted=(0, 0))
+    for target in results:
+        notice = notice.merged(
+            Notice.from_result(target.result, account=target.account, region=target.region)
+        )
+    attention = summary.attention
+    status = "ok" if not attention and not missing else f"{len(attention) + missing} targets need attention"
+    single_round = all(target.rounds == 1 for target in results)
+    released = [target.result.get("bytes_released") for target in results]
+    totals = RunTotals(
+        status=status,
+        dry_run=any(bool(target.result.get("dry_run")) for target in results),
+        aborted=summary.totals["uploads_aborted"],
+        would_abort=sum(int(t.result.get("uploads_stale") or 0) for t in results if t.result.get("dry_run")),
+        failures=summary.totals["abort_failures"] + summary.totals["vault_failures"],
+        not_reached=summary.totals["uploads_not_reached"],
+        bytes_released=sum(int(b or 0) for b in released) if single_round and any(released) else None,
+        rounds=summary.rounds,
+    )
+    bucket = settings.records_bucket
+    where = f"s3://{bucket}/records/ (run {run_id}; Athena: the hub's records workgroup)"
+    return run_message(
+        name=f"organization {settings.name}",
+        run_id=run_id,
+        totals=totals,
+        notice=notice,
+        records=where if bucket else None,
+        attention=[f"{account} {region}: {status}" for account, region, status in attention],
+        always=settings.summary_always,
+        with_place=True,
+    )
 
 
 def publish_totals(summary: OrganizationSummary, missing: int, name: str) -> None:

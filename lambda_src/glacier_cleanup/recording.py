@@ -12,6 +12,7 @@ from glacier_cleanup.aws.glacier import AwsSession
 from glacier_cleanup.core.models import CleanupPlan
 from glacier_cleanup.core.notice import Notice, notice_of
 from glacier_cleanup.core.records import Collected, RunContext, decision_record, object_key
+from glacier_cleanup.core.run_message import RunTotals, run_message
 from glacier_cleanup.core.schedule_times import next_run_by
 from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup.observability import logger
@@ -76,6 +77,36 @@ def left_behind(
         )
     written = write_records(session, settings, collected, run, round_=round_, account=account, region=region)
     return notice, {"next_run": notice.to_result(), **written}
+
+
+def run_summary_message(
+    settings: Settings,
+    run: RunContext,
+    result: dict[str, Any],
+    notice: Notice,
+    *,
+    earlier: dict[str, int],
+    rounds: int,
+) -> dict[str, Any]:
+    """The scheduled run's message for people (core/run_message.py), as of this round: the state machine
+    publishes the one its last round made."""
+    bucket = settings.records_bucket
+    day = run.run_time
+    records = (
+        f"s3://{bucket}/records/year={day:%Y}/month={day:%m}/day={day:%d}/ (run {run.run_id}; Athena: the "
+        "stack's records workgroup)"
+        if bucket
+        else None
+    )
+    return run_message(
+        name=f"target {settings.target}",
+        run_id=run.run_id,
+        totals=RunTotals.of(result, earlier, rounds=rounds),
+        notice=notice,
+        failures=result.get("failures") or (),
+        records=records,
+        always=settings.summary_always,
+    )
 
 
 def write_records(

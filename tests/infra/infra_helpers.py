@@ -53,6 +53,13 @@ MULTI_TARGET_CONFIG: dict[str, Any] = {
             "async_retry_attempts": 0,
             "async_max_event_age_minutes": 120,
             "test_event_registry": "create",
+            "summary_emails": ["storage-team@example.com"],
+            "summary_always": True,
+            "summary_slack_workspace_id": "T0123ABCD",
+            "summary_slack_channel_id": "C0123ABCD",
+            "summary_teams_tenant_id": "aaaaaaaa-1111-2222-3333-444444444444",
+            "summary_teams_team_id": "bbbbbbbb-1111-2222-3333-444444444444",
+            "summary_teams_channel_id": "19%3Aexample%40thread.tacv2",
         },
         {
             "name": "beta",

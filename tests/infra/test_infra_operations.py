@@ -108,6 +108,7 @@ def test_outputs_lead_to_the_dashboard_logs_queue_and_topic(
     url = json.dumps(outputs["DashboardUrl"]["Value"])
     assert "#dashboards/dashboard/" in url
     assert "AlarmTopicArns" not in outputs  # no destination configured
-    assert alpha_template["Outputs"]["AlarmTopicArns"]["Value"] == {
-        "Ref": logical_id_of(alpha_template, "AWS::SNS::Topic")
-    }
+    [alarm_topic] = [
+        i for i in resources_of_type(alpha_template, "AWS::SNS::Topic") if i.startswith("AlarmTopic")
+    ]
+    assert alpha_template["Outputs"]["AlarmTopicArns"]["Value"] == {"Ref": alarm_topic}

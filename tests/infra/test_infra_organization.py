@@ -157,6 +157,7 @@ def test_the_state_machine_plans_fans_out_continues_and_summarizes(hub_template:
         "round.$": "$.round",
         "aborts_before.$": "$.earlier.abort_calls",
         "resume_after.$": "$.resume_after",
+        "earlier.$": "$.earlier",
     }
     [choice] = loop["MoreToDo"]["Choices"]
     assert choice == {
@@ -185,6 +186,9 @@ def test_the_state_machine_plans_fans_out_continues_and_summarizes(hub_template:
     # A function error (a bad event) is not retried: it fails that item, counted by the summary.
     assert "Lambda.Unknown" not in retried
     assert states["Summarize"]["Parameters"]["Payload"]["manifest_key.$"] == "$.map.ResultWriterDetails.Key"
+    # Then the organization's run summary, when the summary step says there is news
+    assert states["Summarize"]["Next"] == "Notify"
+    assert states["PublishSummary"]["Parameters"]["Message.$"] == "$.message.sns"
     machine = only_resource(hub_template, "AWS::StepFunctions::StateMachine")["Properties"]
     assert machine["StateMachineType"] == "STANDARD"
     assert machine["TracingConfiguration"] == {"Enabled": True}
@@ -223,8 +227,18 @@ def test_the_stack_set_reaches_every_account_of_the_ous_now_and_later(
     assert role_id in stack_set["DependsOn"]
 
 
+def bucket_with_rule(template: dict[str, Any], rule_id: str) -> tuple[str, dict[str, Any]]:
+    """The hub's bucket whose lifecycle rule has this id: its run files' or its decision records'."""
+    [found] = [
+        (logical_id, bucket)
+        for logical_id, bucket in resources_of_type(template, "AWS::S3::Bucket").items()
+        if any(rule["Id"] == rule_id for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"])
+    ]
+    return found
+
+
 def test_the_results_bucket_is_private_encrypted_tls_only_and_expires(hub_template: dict[str, Any]) -> None:
-    bucket = only_resource(hub_template, "AWS::S3::Bucket")
+    logical_id, bucket = bucket_with_rule(hub_template, "ExpireRunFiles")
     properties = bucket["Properties"]
     encryption = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
@@ -237,9 +251,30 @@ def test_the_results_bucket_is_private_encrypted_tls_only_and_expires(hub_templa
     [rule] = properties["LifecycleConfiguration"]["Rules"]
     assert (rule["ExpirationInDays"], rule["Status"]) == (90, "Enabled")
     assert bucket["DeletionPolicy"] == "Retain"
-    policy = only_resource(hub_template, "AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]
+    [policy] = [
+        p["Properties"]["PolicyDocument"]
+        for p in resources_of_type(hub_template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logical_id}
+    ]
     [deny] = policy["Statement"]
     assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def test_the_hub_records_the_organizations_decisions_in_a_bucket_that_keeps_them_longer(
+    hub_template: dict[str, Any],
+) -> None:
+    logical_id, bucket = bucket_with_rule(hub_template, "ExpireRecords")
+    rules = {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireRecords"]["ExpirationInDays"] == 400  # records_retention_days, not the run files' 90
+    [function] = [
+        f
+        for f in resources_of_type(hub_template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "glacier_cleanup.handler.lambda_handler"
+    ]
+    assert function["Properties"]["Environment"]["Variables"]["CLEANUP_RECORDS_BUCKET"] == {"Ref": logical_id}
+    table = only_resource(hub_template, "AWS::Glue::Table")["Properties"]["TableInput"]
+    assert table["Parameters"]["storage.location.template"]["Fn::Join"][1][1] == {"Ref": logical_id}
+    assert len(resources_of_type(hub_template, "AWS::Athena::NamedQuery")) == 4
 
 
 def test_the_schedule_starts_the_organization_run(hub_template: dict[str, Any]) -> None:
@@ -272,7 +307,7 @@ def test_the_hub_alarms(hub_template: dict[str, Any]) -> None:
             "ExecutionsAborted",
         )
     )
-    topic = next(iter(resources_of_type(hub_template, "AWS::SNS::Topic")))
+    [topic] = [i for i in resources_of_type(hub_template, "AWS::SNS::Topic") if i.startswith("AlarmTopic")]
     for alarm in resources_of_type(hub_template, "AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
 
@@ -340,6 +375,7 @@ def test_a_targets_scheduled_run_continues_while_incomplete(shipped_template: di
         "round.$": "$.round",
         "aborts_before.$": "$.earlier.abort_calls",
         "resume_after.$": "$.resume_after",
+        "earlier.$": "$.earlier",
     }
     assert states["MoreToDo"]["Choices"][0]["And"][1] == {"Variable": "$.round", "NumericLessThan": 5}
     # Every round may use the function's whole timeout; plus 15 minutes for retries' waiting.

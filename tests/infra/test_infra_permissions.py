@@ -202,6 +202,10 @@ def test_state_machine_role_invokes_only_the_live_alias(shipped_template: dict[s
         "xray:GetSamplingTargets",
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
+        # The run summary: its topic, encrypted with the stack key (tests/infra/test_infra_run_summary.py)
+        "sns:Publish",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
     }
 
 

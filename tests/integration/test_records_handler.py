@@ -73,6 +73,9 @@ def test_a_scheduled_run_puts_one_record_per_judged_upload_in_the_bucket(
         ("schedule-20261207T060000Z", "schedule", "2026-12-07T06:00:00Z")
     }
     assert shipped.aborts() == []
+    # Nothing aborted, nothing due before the next run: the run's summary is made but not to be sent
+    assert result["message"]["send"] is False
+    assert f"s3://{BUCKET}/records/year=2026/month=12/day=07/" in result["message"]["text"]
 
 
 def test_a_dry_run_records_what_it_would_abort(

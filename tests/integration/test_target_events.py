@@ -3,6 +3,7 @@ role in another account through the emulator's STS (trust policies honoured) and
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -201,3 +202,31 @@ def test_a_bad_target_event_fails_naming_the_field_and_calls_nothing(
     with pytest.raises(InvalidEventError, match=rf"invalid target event: .*{field}"):
         lambda_handler(event, FakeLambdaContext())
     assert glacier.stats()["total"] == 0
+
+
+@pytest.mark.usefixtures("member_role_env")
+def test_a_target_event_records_its_decisions_in_the_hubs_bucket_under_its_account_and_region(
+    glacier: EmulatorHandle, local_organization: LocalOrganization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = local_organization
+    alpha = org.accounts["alpha"]
+    create_member_role(glacier, org, alpha)
+    there = glacier.in_region(REGION)
+    there.client(org.credentials(glacier, alpha)).create_vault(vaultName="backups")
+    aborted = set(there.seed("backups", 3, creation_date=ago(400), account_id=alpha))
+    s3 = glacier.aws_client("s3")  # the hub's own account: its records bucket
+    s3.create_bucket(Bucket="hub-decision-records")
+    monkeypatch.setenv("CLEANUP_RECORDS_BUCKET", "hub-decision-records")
+
+    result = lambda_handler(target_event(alpha, settings={"dry_run": False}, round=2), FakeLambdaContext())
+
+    key = result["records"]["key"]
+    today = datetime.now(UTC)
+    assert key.startswith(f"records/year={today:%Y}/month={today:%m}/day={today:%d}/{alpha}-{REGION}-")
+    assert key.endswith("-run-2026-11-26-round2.jsonl.gz")
+    body = s3.get_object(Bucket="hub-decision-records", Key=key)["Body"].read()
+    records = [json.loads(line) for line in gzip.decompress(body).decode("utf-8").splitlines()]
+    assert {(r["source"], r["run_id"], r["account"], r["region"]) for r in records} == {
+        ("organization", "run-2026-11-26", alpha, REGION)
+    }
+    assert {r["upload_id"] for r in records if r["decision"] == "aborted"} == aborted

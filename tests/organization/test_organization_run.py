@@ -42,6 +42,21 @@ class Run:
         )
         assert self.hub.observation_table is not None
         org_scenario.record_earlier_looks(glacier, self.org, self.seeded, self.hub.observation_table)
+        # Whoever reads the run summaries: a queue subscribed to the hub's topic (as an e-mail would be)
+        assert self.hub.summary_topic is not None
+        self.sqs = glacier.aws_client("sqs")
+        self.queue = self.sqs.create_queue(QueueName="org-summaries")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]
+        glacier.aws_client("sns").subscribe(
+            TopicArn=self.hub.summary_topic, Protocol="sqs", Endpoint=arn["QueueArn"]
+        )
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """The run summaries delivered since the last call: subject and text."""
+        delivered = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
+        for message in delivered:
+            self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        return [json.loads(message["Body"]) for message in delivered]
 
     def execute(self, execution_input: dict[str, Any]) -> dict[str, Any]:
         with fresh_powertools():
@@ -70,6 +85,10 @@ def test_dry_run_then_run_then_nothing_left_across_the_organization(run: Run) ->
     dry = run.execute({"dry_run": True})
     assert aborted() == set()
     assert dry["uploads_stale"] == 614
+    [dry_summary] = run.summaries()
+    assert (
+        "Dry run: 614 stale uploads would have been aborted; nothing was aborted." in dry_summary["Message"]
+    )
     assert dry["targets"] == dry["targets_planned"] == 12  # 5 accounts + management (delta excluded) x 2
 
     real = run.execute({})
@@ -97,6 +116,11 @@ def test_dry_run_then_run_then_nothing_left_across_the_organization(run: Run) ->
     assert [(a["status"], a["account"]) for a in real["needs_attention"]] == [
         ("no_access", org.accounts["beta"])
     ] * 2
+    # One message for the organization run: its totals, and the targets that need attention by name
+    [summary] = run.summaries()
+    assert summary["Subject"].startswith("Glacier cleanup organization demo: 614 aborted")
+    assert "Aborted: 614 uploads." in summary["Message"]
+    assert f"{org.accounts['beta']} us-east-1: no_access" in summary["Message"]
 
     # Invariants in every account: no young or protected upload aborted, the stale ones of the cleaned
     # accounts gone, the excluded, roleless and unavailable accounts untouched, and counts that reconcile.

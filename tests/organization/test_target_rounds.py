@@ -7,6 +7,7 @@ holding the looks of a week ago.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,14 @@ def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
         )
     # One second a Glacier call: a round reaches some 30 calls (a look and an abort per upload).
     monkeypatch.setattr(RUNTIME, "clock", GlacierCallClock(1.0))
+    # Whoever reads the run summaries: a queue subscribed to the stack's topic (as an e-mail would be)
+    assert stack.summary_topic is not None
+    sqs = glacier.aws_client("sqs")
+    queue = sqs.create_queue(QueueName="summaries")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    glacier.aws_client("sns").subscribe(TopicArn=stack.summary_topic, Protocol="sqs", Endpoint=queue_arn)
 
     with fresh_powertools():
         outcome: dict[str, Any] = org_harness.run_execution(glacier, stack, {})
@@ -84,3 +93,11 @@ def test_max_aborts_caps_the_scheduled_run_across_its_rounds(
         for part in ("earlier", "result")
     ]
     assert kept == [KEPT, 0]
+    # One summary for the run, after its last round, counting every round's aborts
+    [delivered] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    envelope = json.loads(delivered["Body"])
+    assert envelope["Subject"].startswith(f"Glacier cleanup target local: {CAP} aborted")
+    text = envelope["Message"]
+    assert f"({len(rounds)} rounds), status ok." in text
+    assert f"Aborted: {CAP} uploads." in text  # bytes are not claimed for a run of several rounds
+    assert "s3://" in text  # where the records are

@@ -42,6 +42,20 @@ VaultPatterns = Annotated[tuple[VaultPattern, ...], BeforeValidator(split_list)]
 EmailAddresses = Annotated[tuple[EmailAddress, ...], BeforeValidator(split_list)]
 OptionalInt = Annotated[int | None, BeforeValidator(empty_to_none)]
 OptionalNumber = Annotated[float | None, BeforeValidator(empty_to_none)]
+# AWS Chatbot's ids, as its CloudFormation resources accept them: a Slack workspace (team) or channel id; a
+# Microsoft Teams tenant or team id (a GUID) or channel id (URL-encoded, as the channel's link gives it).
+SlackWorkspaceId = Annotated[str | None, BeforeValidator(empty_to_none), Field(pattern=r"^[0-9A-Z]{1,255}$")]
+SlackChannelId = Annotated[str | None, BeforeValidator(empty_to_none), Field(pattern=r"^[A-Za-z0-9]{1,255}$")]
+TeamsGuid = Annotated[
+    str | None,
+    BeforeValidator(empty_to_none),
+    Field(pattern=r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$"),
+]
+TeamsChannelId = Annotated[
+    str | None,
+    BeforeValidator(empty_to_none),
+    Field(pattern=r"^([a-zA-Z0-9-_=+/.,])*%3[aA]([a-zA-Z0-9-_=+/.,])*%40([a-zA-Z0-9-_=+/.,])*$"),
+]
 Switch = Annotated[bool, BeforeValidator(true_or_false)]
 OptionalTopicArn = Annotated[
     str | None,

@@ -48,7 +48,11 @@ from .fields import (
     OptionalInt,
     OptionalNumber,
     OptionalTopicArn,
+    SlackChannelId,
+    SlackWorkspaceId,
     Switch,
+    TeamsChannelId,
+    TeamsGuid,
     VaultNames,
     VaultPatterns,
     conflict,
@@ -135,6 +139,17 @@ class CleanupSettings(BaseModel):
     alarm_emails: EmailAddresses = ()  # non-empty: a KMS-encrypted SNS topic receives every alarm
     # An existing SNS topic (a pager, a chat bridge) that receives every alarm too.
     alarm_topic_arn: OptionalTopicArn = None
+
+    # --- the run summary (docs/operations.md): a message after each scheduled run ---
+    summary_emails: EmailAddresses = ()
+    summary_always: Switch = False  # false: only when something happened or is due at the next run
+    # AWS Chatbot: both Slack ids, or all three Teams ids (the workspace or team is authorized in the
+    # Chatbot console first).
+    summary_slack_workspace_id: SlackWorkspaceId = None
+    summary_slack_channel_id: SlackChannelId = None
+    summary_teams_tenant_id: TeamsGuid = None
+    summary_teams_team_id: TeamsGuid = None
+    summary_teams_channel_id: TeamsChannelId = None
     run_incomplete_alarm_runs: int = Field(default=2, ge=1, le=100)
     run_interval_minutes: OptionalInt = Field(default=None, ge=1)  # required with cron(); rate() implies it
 
@@ -182,7 +197,20 @@ class CleanupSettings(BaseModel):
                 f"must be shorter than the time between runs ({self.alarm_period_minutes} min)",
             )
         self._check_alarm_range()
+        self._check_chat_ids()
         return self
+
+    def _check_chat_ids(self) -> None:
+        for names in (
+            ("summary_slack_workspace_id", "summary_slack_channel_id"),
+            ("summary_teams_tenant_id", "summary_teams_team_id", "summary_teams_channel_id"),
+        ):
+            given = [name for name in names if getattr(self, name) is not None]
+            if given and len(given) != len(names):
+                missing = next(name for name in names if name not in given)
+                raise conflict(
+                    missing, f"is required with {', '.join(given)} (allowed: all of {', '.join(names)})"
+                )
 
     def _schedule_interval_minutes(self) -> int | None:
         """Minutes between runs of a rate() schedule; None for cron(); raises for anything else."""

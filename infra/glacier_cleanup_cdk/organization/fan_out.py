@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -22,6 +23,7 @@ from ..continuation import (
     acknowledge_state_machine_role,
     execution_log_group,
     no_earlier_rounds,
+    publish_summary,
 )
 from ..nag import iam5_resource_finding
 from .results_bucket import RESULTS_PREFIX
@@ -43,6 +45,7 @@ class OrganizationRunStateMachine(Construct):
         bucket: s3.IBucket,
         key: kms.IKey,
         retention: logs.RetentionDays,
+        summary_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, id_)
         fan_out = config.fan_out
@@ -101,6 +104,11 @@ class OrganizationRunStateMachine(Construct):
             output_path="$.Payload",
             retry_on_service_exceptions=True,
         )
+        if summary_topic is not None:
+            # The organization's run summary, for people (docs/operations.md): after the summary step.
+            publish_summary(
+                self, topic=summary_topic, message="$.message", send="$.message.send", after=summarize
+            )
         self.log_group = execution_log_group(self, "ExecutionLog", key=key, retention=retention)
         self.state_machine = sfn.StateMachine(
             self,

@@ -37,7 +37,9 @@ _GRANT_WILDCARDS = (
 ORGANIZATIONS_READ = ("organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent")
 
 
-def organization_environment(config: OrganizationConfig, bucket_name: str) -> dict[str, str]:
+def organization_environment(
+    config: OrganizationConfig, bucket_name: str, records_bucket_name: str = ""
+) -> dict[str, str]:
     fan_out, settings = config.fan_out, config.settings
     return {
         # glacier_cleanup OrganizationSettings: roots or OUs whose accounts (nested OUs included) are targets
@@ -52,6 +54,9 @@ def organization_environment(config: OrganizationConfig, bucket_name: str) -> di
         "CLEANUP_ORG_RESULTS_BUCKET": bucket_name,
         # glacier_cleanup OrganizationSettings: the `target` dimension of the organization's metrics
         "CLEANUP_ORG_NAME": fan_out.name,
+        # glacier_cleanup OrganizationSettings: the run summary names the records' place; and when it is sent
+        "CLEANUP_ORG_RECORDS_BUCKET": records_bucket_name,
+        "CLEANUP_ORG_SUMMARY_ALWAYS": "true" if settings.summary_always else "false",
         "POWERTOOLS_SERVICE_NAME": settings.service_name,
         "POWERTOOLS_METRICS_NAMESPACE": settings.metrics_namespace,
         "POWERTOOLS_LOG_LEVEL": settings.log_level,
@@ -68,12 +73,15 @@ class OrganizationFunctions(Construct):
         bucket: s3.IBucket,
         key: kms.IKey,
         powertools_version: str,
+        records_bucket: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, id_)
         settings = config.settings
         source = resolve_layer_source(settings.powertools_layer, config.fan_out.hub_region)
         self._layer = powertools_layer_for(self, source, powertools_version)
-        self._environment = organization_environment(config, bucket.bucket_name)
+        self._environment = organization_environment(
+            config, bucket.bucket_name, records_bucket.bucket_name if records_bucket else ""
+        )
         self._key = key
         self._retention = log_retention(settings.log_retention_days)
         self.planner = self._function(

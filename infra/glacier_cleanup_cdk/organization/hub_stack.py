@@ -14,6 +14,9 @@ from ..notifications import alarm_destinations
 from ..observations import ObservationTable
 from ..powertools import pinned_powertools_version
 from ..queries import SavedQueries
+from ..records_bucket import DecisionRecordsBucket
+from ..records_catalog import DecisionRecordsCatalog
+from ..run_summary import RunSummaryTopic
 from ..schedule import CleanupSchedule
 from ..tags import tag_project
 from ..test_events import ConsoleTestEvents, target_event_schema_content
@@ -73,6 +76,12 @@ class OrganizationHubStack(Stack):
             if settings.activity_check
             else None
         )
+        # The organization's decision records: a bucket of their own, as a target's, so they keep
+        # records_retention_days whatever results_retention_days the run files have (docs/records.md).
+        records = DecisionRecordsBucket(
+            self, "Records", key=key, retention_days=settings.records_retention_days
+        )
+        DecisionRecordsCatalog(self, "RecordsCatalog", bucket=records.bucket, key=key)
         cleanup = CleanupFunction(
             self,
             "Cleanup",
@@ -90,6 +99,7 @@ class OrganizationHubStack(Stack):
                 results_bucket=results.bucket,
             ),
             observations=observations,
+            records=records,
         )
         MemberRoleAccess(self, "MemberAccess", role=cleanup.role, config=config)
         functions = OrganizationFunctions(
@@ -99,7 +109,9 @@ class OrganizationHubStack(Stack):
             bucket=results.bucket,
             key=key,
             powertools_version=powertools_version or pinned_powertools_version(),
+            records_bucket=records.bucket,
         )
+        run_summary = RunSummaryTopic(self, "RunSummary", settings=settings, key=key, name=self.stack_name)
         run = OrganizationRunStateMachine(
             self,
             "Run",
@@ -110,6 +122,7 @@ class OrganizationHubStack(Stack):
             bucket=results.bucket,
             key=key,
             retention=log_retention(settings.log_retention_days),
+            summary_topic=run_summary.topic,
         )
         CleanupSchedule(
             self,
@@ -162,6 +175,12 @@ class OrganizationHubStack(Stack):
             "ResultsBucketName",
             value=results.bucket.bucket_name,
             description="runs/<execution name>/summary.json: each run's totals and per-target table",
+        )
+        CfnOutput(
+            self,
+            "RunSummaryTopicArn",
+            value=run_summary.topic.topic_arn,
+            description="Each organization run's summary (subscribe here, or set summary_emails)",
         )
         CfnOutput(
             self, "HubFunctionRoleArn", value=cleanup.role.role_arn, description="What member roles trust"

@@ -9,7 +9,7 @@ was on notice at least one run before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,20 +47,46 @@ class Notice:
 
     next_run: datetime | None  # the latest the next run may start; None: no schedule known
     pending: tuple[PendingAbort, ...] = ()
+    # When `pending` holds only the first few (a notice read back from a result): the whole count and size.
+    counted: tuple[int, int] | None = None
 
     @property
     def uploads(self) -> int:
-        return len(self.pending)
+        return len(self.pending) if self.counted is None else self.counted[0]
 
     @property
     def bytes(self) -> int:
-        return sum(pending.bytes or 0 for pending in self.pending)
+        return (
+            sum(pending.bytes or 0 for pending in self.pending) if self.counted is None else self.counted[1]
+        )
 
     def merged(self, other: Notice) -> Notice:
-        """Two rounds' (or two targets') notices as one: the earlier next run, every pending upload."""
+        """Two targets' notices as one: the earlier next run, the pending uploads soonest first, the counts
+        added up."""
         runs = [moment for moment in (self.next_run, other.next_run) if moment is not None]
         pending = sorted((*self.pending, *other.pending), key=_soonest)
-        return Notice(min(runs) if runs else None, tuple(pending))
+        counted = (self.uploads + other.uploads, self.bytes + other.bytes)
+        return Notice(min(runs) if runs else None, tuple(pending), counted)
+
+    @classmethod
+    def from_result(cls, result: Mapping[str, Any], *, account: str, region: str) -> Notice:
+        """The notice a target's result carries (`next_run`: its `to_result()`), for the organization's."""
+        notice = result.get("next_run") or {}
+        by = notice.get("by")
+        pending = tuple(
+            PendingAbort(
+                account=account,
+                region=region,
+                vault=str(item.get("vault")),
+                upload_id=str(item.get("upload_id")),
+                bytes=item.get("bytes"),
+                abortable_after=datetime.fromisoformat(str(item["abortable_after"])),
+            )
+            for item in notice.get("first") or ()
+            if item.get("abortable_after")
+        )
+        counted = (int(notice.get("to_abort") or 0), int(notice.get("bytes") or 0))
+        return cls(None if by is None else datetime.fromisoformat(str(by)), pending, counted)
 
     def to_result(self) -> dict[str, Any]:
         """The result's `next_run` key: when, how many, how many bytes, and the first few by name."""

@@ -167,13 +167,14 @@ def json_lines(records: Iterable[dict[str, Any]], *, compress: bool) -> bytes:
 
 
 def object_key(run: RunContext, *, round_: int, account: str | None = None, region: str | None = None) -> str:
-    """Where a run's records go in a bucket: date partitions (account and region too in the organization
-    mode), then the run's time and id, one object per round."""
+    """Where a run's records go in a bucket: date partitions (the Glue table projects them), then the run's
+    time and id, one object per round; in the organization mode the account and region lead the name, so
+    the targets of one run never share a key."""
     day = run.run_time
-    place = f"account={account}/region={region}/" if account and region else ""
+    place = f"{account}-{region}-" if account and region else ""
     return (
-        f"records/{place}year={day:%Y}/month={day:%m}/day={day:%d}/"
-        f"{day:%H%M%S}-{run.run_id}-round{round_}.jsonl.gz"
+        f"records/year={day:%Y}/month={day:%m}/day={day:%d}/"
+        f"{place}{day:%H%M%S}-{run.run_id}-round{round_}.jsonl.gz"
     )
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from glacier_cleanup.core.coverage import CARRY_KEYS
 from glacier_cleanup.inputs.limits import (
     ACCOUNT_ID_PATTERN,
     IDLE_HOURS,
@@ -45,6 +46,17 @@ def _from_the_first_vault(value: str | None) -> str | None:
 ResumeAfter = Annotated[VaultName | Literal[""] | None, AfterValidator(_from_the_first_vault)]
 
 
+def _known_counts(counts: dict[str, int]) -> dict[str, int]:
+    unknown = sorted(set(counts) - set(CARRY_KEYS))
+    if unknown:
+        raise ValueError(f"unknown count(s) {', '.join(unknown)} (allowed: {', '.join(CARRY_KEYS)})")
+    return counts
+
+
+# What the earlier rounds of this run counted (the state machine sums their `carry`): for the run's totals.
+Earlier = Annotated[dict[str, Annotated[int, Field(ge=0)]], AfterValidator(_known_counts)]
+
+
 class InvalidEventError(ValueError):
     """The invocation's event is not one the function accepts."""
 
@@ -64,6 +76,7 @@ class ScheduleEvent(BaseModel):
     aborts_before: int = Field(default=0, ge=0)
     # The vault after which this round resumes: the earlier rounds finished every vault up to it.
     resume_after: ResumeAfter = None
+    earlier: Earlier = Field(default_factory=dict)
 
 
 class OnDemandRequest(BaseModel):
@@ -99,6 +112,7 @@ class TargetEvent(BaseModel):
     # the last vault the earlier ones finished.
     aborts_before: int = Field(default=0, ge=0)
     resume_after: ResumeAfter = None
+    earlier: Earlier = Field(default_factory=dict)
     settings: OnDemandRequest = Field(default_factory=OnDemandRequest)
 
 

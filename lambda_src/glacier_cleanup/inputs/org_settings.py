@@ -58,6 +58,17 @@ class OrganizationSettings(BaseModel):
         pattern=BUCKET_NAME_PATTERN,
         description="the results bucket's name",
     )
+    records_bucket: str | None = Field(
+        default=None,
+        alias="CLEANUP_ORG_RECORDS_BUCKET",
+        pattern=BUCKET_NAME_PATTERN,
+        description="the hub's decision-records bucket, named in the run summary (empty: none)",
+    )
+    summary_always: bool = Field(
+        default=False,
+        alias="CLEANUP_ORG_SUMMARY_ALWAYS",
+        description="true or false (false: the run summary is sent only when something happened or is due)",
+    )
     name: str = Field(
         default="organization",
         alias="CLEANUP_ORG_NAME",

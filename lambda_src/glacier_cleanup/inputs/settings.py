@@ -210,6 +210,12 @@ class Settings(BaseModel):
         le=1440,
         description="0-1440: the schedule's flexible window, within which Scheduler starts a run",
     )
+    summary_always: bool = Field(
+        default=False,
+        alias="CLEANUP_SUMMARY_ALWAYS",
+        description="true or false (false: a scheduled run's summary message is sent only when something "
+        "happened or is due at the next run)",
+    )
     member_role_name: str | None = Field(
         default=None,
         alias="CLEANUP_MEMBER_ROLE_NAME",
@@ -217,7 +223,15 @@ class Settings(BaseModel):
         description="the IAM role name target events assume in each member account; empty refuses them",
     )
 
-    @field_validator("dry_run", "report_bytes", "pacing", "activity_check", "event_may_loosen", mode="before")
+    @field_validator(
+        "dry_run",
+        "report_bytes",
+        "pacing",
+        "activity_check",
+        "event_may_loosen",
+        "summary_always",
+        mode="before",
+    )
     @classmethod
     def _true_or_false(cls, value: object) -> object:
         # Only the two words: "yes", "1" or "on" are more likely mistakes than intent for a safety switch.
