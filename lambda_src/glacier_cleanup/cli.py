@@ -201,6 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the looks in this file (default: $XDG_CACHE_HOME or ~/.cache, then "
         "glacier-cleanup/observations.json)",
     )
+    notice = parser.add_argument_group(
+        "notice",
+        "With the deployed stack's schedule, the summary also says what its next run will abort unless it "
+        "changes (docs/records.md, Notice before abort).",
+    )
+    notice.add_argument(
+        "--schedule",
+        metavar="EXPR",
+        help="the stack's schedule_expression: rate(<n> <unit>) or cron(<6 fields>), e.g. 'rate(1 day)'",
+    )
+    notice.add_argument(
+        "--schedule-time-zone",
+        metavar="ZONE",
+        default="UTC",
+        help="the time zone a cron() is read in (default: UTC)",
+    )
+    notice.add_argument(
+        "--schedule-window-minutes",
+        type=int,
+        metavar="MINUTES",
+        default=60,
+        help="the schedule's flexible window, 0-1440 (default: 60, the stack's default)",
+    )
     return parser
 
 

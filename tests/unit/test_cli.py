@@ -132,6 +132,10 @@ def test_failures_exit_one(glacier: FakeGlacier, capsys: pytest.CaptureFixture[s
         (["--concurrency", "many"], "--concurrency"),
         (["--dry-run", "--apply"], "not allowed with"),
         (["--unknown"], "unrecognized arguments"),
+        (["--schedule", "rate(0 days)"], "--schedule"),
+        (["--schedule", "cron(0 3 * * * *)"], "--schedule"),
+        (["--schedule", "rate(1 day)", "--schedule-time-zone", "Mars/Olympus"], "--schedule-time-zone"),
+        (["--schedule", "rate(1 day)", "--schedule-window-minutes", "1441"], "--schedule-window-minutes"),
     ],
 )
 def test_bad_input_exits_two_and_calls_nothing(

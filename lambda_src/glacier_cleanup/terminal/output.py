@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNT_KEYS, COUNTS, NOT_DONE_STATUSES
+from glacier_cleanup.core.notice import FIRST_FEW, Notice
 from glacier_cleanup.core.outcomes import UploadOutcome
 
 ROW_FIELDS = (
@@ -193,7 +194,26 @@ def human_bytes(count: int) -> str:
     return f"{value:.1f} TiB"
 
 
-def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> str:
+def _notice_lines(notice: Notice | None) -> list[str]:
+    """With --schedule: what the stack's next run will abort unless it changes, the first few by name."""
+    if notice is None or notice.next_run is None:
+        return []
+    by = _utc(notice.next_run)
+    if not notice.uploads:
+        return [f"  next scheduled run (by {by}): nothing due to be aborted"]
+    return [
+        f"  will be aborted at the next scheduled run (by {by}) unless they change: {notice.uploads} "
+        f"uploads, {human_bytes(notice.bytes)}",
+        *(
+            f"    {pending.region} {pending.vault} {pending.upload_id} (from {_utc(pending.abortable_after)})"
+            for pending in notice.pending[:FIRST_FEW]
+        ),
+    ]
+
+
+def render_summary_table(
+    account: str, results: dict[str, dict[str, Any]], notice: Notice | None = None
+) -> str:
     combined = totals(results)
     mode = "DRY RUN (nothing aborted)" if combined["dry_run"] else "APPLIED"
     lines = [f"Glacier multipart cleanup: {mode}", f"  account {account}"]
@@ -219,6 +239,7 @@ def render_summary_table(account: str, results: dict[str, dict[str, Any]]) -> st
     if measured:
         cost = sum(float(result.get("stale_monthly_cost_usd") or 0) for result in measured)
         lines.append(f"  {'stale uploads cost about':<{width}}  {cost:>8.2f} USD a month (estimate)")
+    lines += _notice_lines(notice)
     if combined["failures"]:
         lines.append("  failures (first ones):")
         lines += [

@@ -29,6 +29,7 @@ from glacier_cleanup.core.activity import ObservationStore, StoreError
 from glacier_cleanup.core.decisions import cutoff_for
 from glacier_cleanup.core.engine import run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, Failure, NoAccessError, RunSummary
+from glacier_cleanup.core.notice import Notice
 from glacier_cleanup.core.outcomes import UploadOutcome
 from glacier_cleanup.core.records import RunContext, abortable_after, decision_record
 from glacier_cleanup.core.stopping import Stop
@@ -55,6 +56,7 @@ from glacier_cleanup.terminal.output import (
     totals,
 )
 from glacier_cleanup.terminal.records_file import checked_path, write_records
+from glacier_cleanup.terminal.schedule import Schedule, checked_schedule, notice_of_rows
 
 # Per region, the (vault, upload id) of the stale uploads the operator was shown and confirmed.
 Confirmed = dict[str, frozenset[tuple[str, str]]]
@@ -72,10 +74,13 @@ class _Prepared:
         plan: CleanupPlan,
         session: AwsSession,
         store: ObservationStore | None,
+        *,
         record: Path | None = None,
+        schedule: Schedule | None = None,
     ) -> None:
         self.settings, self.plan, self.session, self.store = settings, plan, session, store
         self.record = record
+        self.schedule = schedule
 
 
 def _check_regions(regions: Sequence[str] | None) -> None:
@@ -108,6 +113,7 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
         log_descriptions=args.descriptions,
     )
     record = checked_path(args.record) if args.record else None
+    schedule = checked_schedule(args)
     session = create_session(region=(args.regions or [None])[0], profile=args.profile)
     # The looks are the operator's (or the stack's table): kept with the operator's own credentials.
     store = _observation_store(args, plan, session)
@@ -120,7 +126,7 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
             role_name=args.role_name,
             session_name=session_name("glacier-cleanup-cli", str(os.getpid())),
         )
-    return _Prepared(settings, plan, session, store, record)
+    return _Prepared(settings, plan, session, store, record=record, schedule=schedule)
 
 
 def _observation_store(
@@ -157,12 +163,16 @@ class _Runner:
         self._stop = stop
         self._lock = threading.Lock()
         plan = prepared.plan
-        # What every record of this invocation shares; also when a kept upload may be aborted.
+        # What every record of this invocation shares; also when a kept upload may be aborted, and with
+        # --schedule, by when the stack's next run starts.
+        now = datetime.now(UTC)
+        schedule = prepared.schedule
         self.context = RunContext(
             run_id=str(uuid.uuid4()),
-            run_time=datetime.now(UTC),
+            run_time=now,
             source="terminal",
             idle=plan.idle if plan.activity_check else None,
+            next_run=None if schedule is None else schedule.next_run_by(now),
         )
 
     def run(
@@ -255,7 +265,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         _save_looks(prepared.store)
     if prepared.record is not None:
         _write_record(prepared.record, runner.context, rows)
-    _write(args, account, arn, results, shown(rows, show_all=args.show_all))
+    notice = notice_of_rows(rows, runner.context)
+    _write(args, account, arn, results, shown(rows, show_all=args.show_all), notice=notice)
     if stop.reason == "interrupted":
         return EXIT_INTERRUPTED
     return EXIT_OK if totals(results)["status"] == "ok" else EXIT_FAILURES
@@ -323,12 +334,18 @@ def _as_dry_run(plan: CleanupPlan) -> CleanupPlan:
 
 
 def _write(
-    args: argparse.Namespace, account: str, arn: str, results: dict[str, dict[str, Any]], rows: list[Row]
+    args: argparse.Namespace,
+    account: str,
+    arn: str,
+    results: dict[str, dict[str, Any]],
+    rows: list[Row],
+    *,
+    notice: Notice,
 ) -> None:
     if args.output == "json":
         sys.stdout.write(render_json(account, arn, results, rows))
     elif args.output == "csv":
         sys.stdout.write(render_csv(rows))
-        sys.stderr.write(render_summary_table(account, results))
+        sys.stderr.write(render_summary_table(account, results, notice))
     else:
-        sys.stdout.write(render_rows_table(rows) + "\n" + render_summary_table(account, results))
+        sys.stdout.write(render_rows_table(rows) + "\n" + render_summary_table(account, results, notice))

@@ -80,6 +80,27 @@ def test_uploads_idle_since_an_earlier_look_are_aborted_and_a_changed_one_is_kep
     assert "and unchanged for 168 h" in out
 
 
+def test_with_the_stacks_schedule_the_summary_names_what_its_next_run_aborts(
+    fake: FakeGlacier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = old_uploads(fake)
+    looked_at(old[:2], days=6.5)  # 156 h unchanged: abortable in 12 h, before a daily run's window ends
+    looked_at(old[2:], days=2)  # 120 h short of the idle time: not due
+
+    status = cli.main(["--schedule", "rate(1 day)", "--schedule-window-minutes", "0"])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    [headline] = [line for line in out.splitlines() if "will be aborted at the next scheduled run" in line]
+    assert headline.endswith("unless they change: 2 uploads, 0 B")
+    named = [line.split()[2] for line in out.splitlines() if line.startswith("    eu-west-1 ")]
+    assert sorted(named) == sorted(old[:2])
+    # Without the schedule the tool cannot know the next run: it names nothing
+    capsys.readouterr()
+    cli.main([])
+    assert "next scheduled run" not in capsys.readouterr().out
+
+
 def test_age_alone_is_said_before_anything_and_in_the_question(
     fake: FakeGlacier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
