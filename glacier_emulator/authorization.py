@@ -31,6 +31,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import AccessDeniedError, JsonRESTError
 from moto.iam.models import iam_backends
 from moto.s3.exceptions import S3AccessDeniedError
+from moto.sns.exceptions import SNSException
 from moto.sts.models import sts_backends
 
 from .errors import access_denied
@@ -216,6 +217,8 @@ def resource_of(service: str, action: str, response: Any) -> str:
         return f"arn:{partition}:dynamodb:{region}:{account}:table/{table}" if table else "*"
     if service == "sts" and action == "AssumeRole":
         return str(response._get_param("RoleArn") or "*")
+    if service == "sns":  # Publish: the run summary's topic
+        return str(response._get_param("TopicArn") or response._get_param("TargetArn") or "*")
     if service == "states":
         body = _json_body(response)
         return str(body.get("stateMachineArn") or body.get("executionArn") or "*")
@@ -237,6 +240,10 @@ class JsonAccessDenied(JsonRESTError):
     code = 403
 
 
+class SnsAuthorizationError(SNSException):
+    code = "AuthorizationError"
+
+
 def _deny(service: str, session: RoleSession, request: Request) -> Exception:
     denied = (
         f"{request.action} on resource: {request.resource} because no identity-based policy allows the "
@@ -248,6 +255,8 @@ def _deny(service: str, session: RoleSession, request: Request) -> Exception:
         error = S3AccessDeniedError()
         error.message = f"User: {session.session_arn} is not authorized to perform: {denied}"
         return error
+    if service == "sns":  # SNS's own code for it, in its query-protocol error (with a RequestId)
+        return SnsAuthorizationError(f"User: {session.session_arn} is not authorized to perform: {denied}")
     if service in JSON_SERVICES:
         return JsonAccessDenied(
             "AccessDeniedException", f"User: {session.session_arn} is not authorized to perform: {denied}"

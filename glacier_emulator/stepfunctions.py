@@ -7,9 +7,10 @@ of child executions with their ``Input`` and ``Output`` as JSON strings, and lis
 (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html). ``install()``
 replaces moto's handler with one that does that, so a summary step can read results as it does in AWS.
 
-The interpreter's own AWS calls (Lambda tasks, the ItemReader's and ResultWriter's S3 calls) are made by
-moto with fixed test keys; ``install()`` makes them with **the state machine's execution role**, as Step
-Functions does, so the emulator checks them against that role's policies (authorization.py).
+The interpreter's own AWS calls (Lambda tasks, the ItemReader's and ResultWriter's S3 calls, SNS
+publishes) are made by moto with fixed test keys; ``install()`` makes them with **the state machine's
+execution role**, as Step Functions does, so the emulator checks them against that role's policies
+(authorization.py).
 
 moto also hands ``$$.Execution.StartTime`` to the definition as a Python datetime, which no state's output
 can carry (DescribeExecution then fails to serialize it); Step Functions gives an ISO 8601 string
@@ -41,6 +42,7 @@ _CLIENT_USERS = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
 )
 _MOTO_CLIENT_FOR = moto_boto_client.boto_client_for
 
