@@ -140,6 +140,13 @@ class CleanupAlarms(Construct):
             "vault was deleted). Fix `vaults` and deploy.",
         )
         self._above_zero(
+            "RecordsNotWritten",
+            self.metric("RecordsNotWritten", EVENT_PERIOD),
+            "A run could not put its decision records in the stack's records bucket (docs/records.md): what "
+            "it did is still in its log lines (saved query 'uploads aborted'). The run's result says why "
+            "(records.error); check the bucket, its key and the role's s3:PutObject on records/.",
+        )
+        self._above_zero(
             "FailedRuns",
             failed_runs_queue.metric_number_of_messages_sent(period=EVENT_PERIOD, statistic="Sum"),
             "A run could not be delivered (Scheduler) or failed after Lambda's retries: a new record is in "

@@ -197,7 +197,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     notice, left = left_behind(
         runtime.session, runtime.settings, collected, run, round_=round_, account=account, region=region
     )
-    publish_metrics(summary, notice)
+    publish_metrics(summary, notice, records_failed="error" in left.get("records", {}))
     result = {**summary.to_result(), "sdk": runtime.sdk, **left}
     if isinstance(request, ScheduleEvent):
         earlier, rounds = request.earlier, request.round
@@ -268,7 +268,9 @@ def _account_of(context: LambdaContext) -> str:
     return parts[4] if len(parts) > 4 and parts[4] else "-"
 
 
-def publish_metrics(summary: RunSummary, notice: Notice | None = None) -> None:
+def publish_metrics(
+    summary: RunSummary, notice: Notice | None = None, *, records_failed: bool = False
+) -> None:
     """The run's counters as EMF metrics, named as the stack's alarms expect (docs/design.md)."""
     counts = {
         **{count.metric: getattr(summary, count.key) for count in COUNTS if count.metric},
@@ -281,6 +283,8 @@ def publish_metrics(summary: RunSummary, notice: Notice | None = None) -> None:
         "NoAccess": 1 if summary.no_access else 0,
         # Notice before abort: what the schedule's next run will abort unless it changes (the dashboard).
         "UploadsToAbortAtNextRun": 0 if notice is None else notice.uploads,
+        # The decision records could not be written (the RecordsNotWritten alarm).
+        "RecordsNotWritten": 1 if records_failed else 0,
     }
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -21,6 +21,7 @@ ALARMS = (
     "VaultFailures",
     "ActivityCheckFailures",
     "VaultsNotFound",
+    "RecordsNotWritten",
     "FailedRuns",
     "RunIncomplete",
     "ExecutionsFailed",

@@ -64,7 +64,7 @@ def test_dashboard_widgets(shipped_template: dict[str, Any]) -> None:
     assert uploads[:2] == ["GlacierMultipartCleanup", "UploadsFound"]
     assert uploads[2:6] == ["service", "glacier-multipart-cleanup", "target", "default"]
     assert (
-        len(by_title["Alarms"]["properties"]["alarms"]) == 9
+        len(by_title["Alarms"]["properties"]["alarms"]) == 10
     )  # ActivityCheckFailures: the activity check is on by default
     assert (
         'filter message = "cleanup finished"' in by_title["Last runs (status, counts)"]["properties"]["query"]

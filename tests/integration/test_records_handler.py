@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from glacier_cleanup.core.records import FIELDS
 from glacier_cleanup.handler import lambda_handler
-from support.handler_env import FakeLambdaContext
+from support.handler_env import FakeLambdaContext, emitted, metric_values
 
 from glacier_emulator.client_helpers import create_observation_table
 from glacier_emulator.handles import EmulatorHandle
@@ -95,7 +95,7 @@ def test_a_dry_run_records_what_it_would_abort(
 
 
 def test_a_bucket_that_cannot_be_written_changes_nothing_the_run_did(
-    shipped: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+    shipped: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("CLEANUP_RECORDS_BUCKET", "no-such-records-bucket")
 
@@ -105,6 +105,8 @@ def test_a_bucket_that_cannot_be_written_changes_nothing_the_run_did(
     assert result["uploads_first_seen"] == 3
     assert result["records"]["written"] == 0
     assert "no-such-records-bucket" in result["records"]["error"]
+    # The stack's RecordsNotWritten alarm reads this
+    assert metric_values(emitted(capsys.readouterr().out)[0])["RecordsNotWritten"] == 1
 
 
 def test_without_a_bucket_nothing_is_written_and_the_result_says_nothing_of_it(

@@ -57,6 +57,7 @@ METRIC_NAMES = {
     "UploadsActive",
     "ActivityCheckFailures",
     "UploadsToAbortAtNextRun",
+    "RecordsNotWritten",
 }
 
 
