@@ -6,13 +6,17 @@
 3. The activity check: the observation table (DynamoDB, on the same local endpoint) gets the looks the
    schedule's run a week ago recorded, written with the function's own adapter. Since then one old upload
    (an mt-aws-glacier archive) received parts: it is kept; one old upload was never looked at: it is
-   recorded and kept; the other old ones stayed the same for longer than the idle time: they are stale.
-4. Invoke the real `lambda_handler` three times, **as the function's role from the synthesized per-target
-   template** (its policies deployed into the local AWS, which checks every call against them): a dry run,
-   the real run once the deployment's dry run is switched off, as after a review (the uploader sends another
-   part just before it), and once more (nothing left). The settings are the shipped defaults (the activity
-   check on, its idle time), with a protect pattern and an excluded vault.
-5. Show the log lines as they happen, a summary table per run, and the emulator's call counts.
+   recorded and kept; one stayed the same for 150 h: kept, and named as due at the next run; the other old
+   ones stayed the same for longer than the idle time: they are stale.
+4. Invoke the real `lambda_handler` three times with the schedule's event, **as the function's role from
+   the synthesized per-target template** (its policies deployed into the local AWS, which checks every
+   call against them): a dry run, the real run once the deployment's dry run is switched off, as after a
+   review (the uploader sends another part just before it), and once more (nothing left). The settings
+   are the shipped defaults (the activity check on, its idle time, its schedule), with a protect pattern
+   and an excluded vault.
+5. Show the log lines as they happen, a summary table per run with what the next run will abort unless it
+   changes, the run summary the state machine would send, the decision records, and the emulator's call
+   counts.
 
 The server is always stopped at the end, whatever happens.
 """
@@ -35,9 +39,11 @@ from typing import Any
 import boto3
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
+from glacier_cleanup.core.notice import Notice
 from glacier_cleanup.handler import get_runtime, lambda_handler
 from glacier_cleanup.terminal.output import render_summary_table
 from glacier_cleanup_cdk.config import CleanupSettings
+from glacier_cleanup_cdk.function import lambda_environment
 
 from glacier_emulator.client_helpers import initiate_with_creation_date
 from glacier_emulator.handles import Credentials, ServerHandle, ServerProcess
@@ -51,6 +57,7 @@ MT_AWS_GLACIER_DESCRIPTION = "mt2 " + base64.urlsafe_b64encode(
 ).decode().rstrip("=")
 PROTECT_REGEX = "^keep:"
 EXCLUDED = "legal-hold-*"
+DUE_DESCRIPTION = "unchanged for 150 h: due at the next run"
 
 # vault -> [(age in hours, archive description, how many)]
 ACCOUNT = {
@@ -61,11 +68,17 @@ ACCOUNT = {
     ],
     "scratch": [(24 * 400, None, 3), (24 * 8, "a day past the 7-day threshold", 1)],
     "legal-hold-2019": [(24 * 900, "excluded by CLEANUP_EXCLUDE_VAULTS", 2)],
-    # Old by age; the activity check decides: one still receiving parts, one never looked at before.
-    "big-archives": [(24 * 20, MT_AWS_GLACIER_DESCRIPTION, 1), (24 * 9, "never looked at before", 1)],
+    # Old by age; the activity check decides: one still receiving parts, one never looked at before, one
+    # idle for less than the idle time that the next daily run will abort unless it changes.
+    "big-archives": [
+        (24 * 20, MT_AWS_GLACIER_DESCRIPTION, 1),
+        (24 * 9, "never looked at before", 1),
+        (24 * 10, DUE_DESCRIPTION, 1),
+    ],
 }
 IDLE_HOURS = CleanupSettings().idle_hours  # the shipped default
 EARLIER_LOOK_HOURS = IDLE_HOURS + 2  # the schedule's look of a week ago
+DUE_LOOK_HOURS = IDLE_HOURS - 18  # first looked at 150 h ago: idle long enough by the next daily run
 
 
 @dataclass
@@ -131,9 +144,10 @@ def record_earlier_looks(table: str, old: dict[str, list[tuple[str, str | None]]
     """The stack's observation table, with the looks of the schedule's run EARLIER_LOOK_HOURS ago (none
     for the upload 'never looked at before'), written by the function's own adapter."""
     store = DynamoObservationStore(boto3.session.Session(region_name=REGION), table)
-    then = datetime.now(UTC) - timedelta(hours=EARLIER_LOOK_HOURS)
     for vault, uploads in old.items():
         for upload_id, description in uploads:
+            hours = DUE_LOOK_HOURS if description == DUE_DESCRIPTION else EARLIER_LOOK_HOURS
+            then = datetime.now(UTC) - timedelta(hours=hours)
             if description != "never looked at before":
                 store.put(
                     UploadKey(ACCOUNT_ID, REGION, vault, upload_id),
@@ -179,6 +193,21 @@ def function_role(handle: ServerHandle) -> tuple[Credentials, str]:
     # The stack's decision-records bucket (docs/records.md), as the template names it to the function.
     os.environ["CLEANUP_RECORDS_BUCKET"] = stack.bucket
     return handle.assume_role(f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}"), role_name
+
+
+def scheduled() -> dict[str, str]:
+    """What the stack's schedule sends (through its state machine): a run at this moment."""
+    return {"trigger": "schedule", "scheduled_time": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+
+
+def show_message(message: dict[str, Any]) -> None:
+    """The run summary the state machine would publish to the stack's topic (e-mail, Slack, Teams)."""
+    if not message["send"]:
+        say("\n  Run summary: nothing happened and nothing is due, so no message is sent.")
+        return
+    say(f"\n  Run summary, as sent to the stack's topic. Subject: {message['subject']}")
+    for line in message["text"].splitlines():
+        say(f"  | {line}")
 
 
 def show_records(handle: ServerHandle, bucket: str) -> None:
@@ -254,6 +283,12 @@ def main() -> int:
                 "CLEANUP_PROTECT_DESCRIPTION_REGEX": PROTECT_REGEX,
                 "CLEANUP_EXCLUDE_VAULTS": EXCLUDED,
                 "CLEANUP_ACTIVITY_CHECK": "true",
+                # The stack's schedule, as it tells the function (the notice of the next run's aborts).
+                **{
+                    name: value
+                    for name, value in lambda_environment(CleanupSettings(), "demo").items()
+                    if name.startswith(("CLEANUP_SCHEDULE_", "CLEANUP_SUMMARY_"))
+                },
             }
         )
         banner("Seeding vaults through the normal API (InitiateMultipartUpload + x-emulator-creation-date)")
@@ -269,7 +304,7 @@ def main() -> int:
         say("  the local AWS checks each of its calls against the role's policies from the template")
         banner(f"The schedule's looks of {EARLIER_LOOK_HOURS} h ago, in the observation table {table}")
         record_earlier_looks(table, old)
-        [(active_upload, _), _] = old["big-archives"]
+        [(active_upload, _), *_] = old["big-archives"]
         add_part(server.url, "big-archives", active_upload, 0)
         count = sum(len(uploads) for uploads in old.values())
         say(f"  {count} old uploads. Since that look the mt-aws-glacier upload in big-archives received a")
@@ -277,11 +312,13 @@ def main() -> int:
         say("  upload stayed the same.")
 
         runs = [
-            ("1/3  Dry run: report, abort nothing", {}),
-            ("2/3  Real run: abort the stale uploads", {}),
-            ("3/3  Once more: nothing left to do", {}),
+            "1/3  Dry run: report, abort nothing",
+            "2/3  Real run: abort the stale uploads",
+            "3/3  Once more: nothing left to do",
         ]
-        for number, (title, event) in enumerate(runs):
+        for number, title in enumerate(runs):
+            time.sleep(1.0 if number else 0.0)  # each run its own scheduled second, so its own run id
+            event = scheduled()
             if number == 1:
                 # An event may not turn a dry-run deployment into real aborts (inputs/guardrails.py): the
                 # operator sets dry_run false in the config after reviewing the dry run, and deploys.
@@ -296,8 +333,10 @@ def main() -> int:
             with as_role(credentials):
                 result = lambda_handler(event, context)
             say()
-            sys.stdout.write(render_summary_table("123456789012", {REGION: result}))
+            notice = Notice.from_result(result, account=ACCOUNT_ID, region=REGION)
+            sys.stdout.write(render_summary_table(ACCOUNT_ID, {REGION: result}, notice))
             say(f"  Glacier calls made by this run: {handle.stats()['total'] - calls_before}")
+            show_message(result["message"])
 
         show_records(handle, os.environ["CLEANUP_RECORDS_BUCKET"])
         denied = [d for d in handle.iam_ledger()["denials"] if d["role_arn"].endswith(f"/{role_name}")]

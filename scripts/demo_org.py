@@ -83,6 +83,30 @@ def table(document: dict[str, Any], names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def subscribed_queue(glacier: Any, topic: str | None) -> str:
+    """A queue subscribed to the hub's run-summary topic: what an e-mail subscriber would receive."""
+    assert topic is not None, "the hub template has a run-summary topic"
+    sqs = glacier.aws_client("sqs")
+    queue = sqs.create_queue(QueueName="demo-org-summaries")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    glacier.aws_client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    return str(queue)
+
+
+def show_summaries(glacier: Any, queue: str) -> None:
+    """The run summaries the hub's state machine published (none when nothing happened or is due)."""
+    sqs = glacier.aws_client("sqs")
+    delivered = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    if not delivered:
+        say("run summary: none sent (nothing happened, nothing is due)")
+    for message in delivered:
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+        body = json.loads(message["Body"])
+        say(f"run summary sent to the hub's topic. Subject: {body['Subject']}")
+        for line in body["Message"].splitlines():
+            say(f"  | {line}")
+
+
 def main() -> int:
     os.environ.update(ENVIRONMENT)
     for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_GLACIER"):
@@ -129,6 +153,7 @@ def main() -> int:
         for difference in org_harness.LOCAL_DIFFERENCES:
             say(f"  - {difference}")
         say(f"\nfunction logs: {log_path}")
+        summaries = subscribed_queue(glacier, hub.summary_topic)
         documents = {}
         for label, execution_input in (("dry run", {"dry_run": True}), ("run", {}), ("nothing left", {})):
             run_started = time.monotonic()
@@ -140,6 +165,7 @@ def main() -> int:
                 finally:
                     set_log_stream(sys.__stdout__)
             say(f"\n== {label} ({time.monotonic() - run_started:.1f} s)\n{table(documents[label], names)}")
+            show_summaries(glacier, summaries)
         aborted = {(a["account"], a["region"], a["upload_id"]) for a in CONTROL.aborts()}
     elapsed = time.monotonic() - started
     problems = []

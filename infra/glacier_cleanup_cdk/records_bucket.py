@@ -4,6 +4,7 @@
 from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .nag import iam5_resource_finding
@@ -13,9 +14,26 @@ RECORDS_PREFIX = "records/"
 
 
 class DecisionRecordsBucket(Construct):
-    def __init__(self, scope: Construct, id_: str, *, key: kms.IKey, retention_days: int) -> None:
+    """The stack's own records bucket; or, with `existing_bucket_name`, a bucket the config names (its
+    encryption, lifecycle and policies are its owner's; `existing_key_arn`: the KMS key it encrypts with)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        key: kms.IKey,
+        retention_days: int,
+        existing_bucket_name: str | None = None,
+        existing_key_arn: str | None = None,
+    ) -> None:
         super().__init__(scope, id_)
-        self._key = key
+        self._key: kms.IKey | None = key
+        self.bucket: s3.IBucket
+        if existing_bucket_name is not None:
+            self.bucket = s3.Bucket.from_bucket_name(self, "Bucket", existing_bucket_name)
+            self._key = kms.Key.from_key_arn(self, "Key", existing_key_arn) if existing_key_arn else None
+            return
         self.bucket = private_expiring_bucket(
             self,
             key=key,
@@ -38,7 +56,8 @@ class DecisionRecordsBucket(Construct):
             )
         )
         # The same action the queue's and the table's grants give on this key (so one statement stays one).
-        self._key.grant(role, "kms:GenerateDataKey*")
+        if self._key is not None:
+            self._key.grant(role, "kms:GenerateDataKey*")
         Validations.of(role).acknowledge(
             Acknowledgment(
                 id=iam5_resource_finding(self, self.bucket.arn_for_objects(pattern)),

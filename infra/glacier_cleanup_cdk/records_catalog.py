@@ -19,7 +19,8 @@ from constructs import Construct
 from glacier_cleanup.core.record_queries import QUERIES
 from glacier_cleanup.core.records import FIELDS
 
-from .records_bucket import RECORDS_PREFIX
+from .config import CleanupSettings
+from .records_bucket import RECORDS_PREFIX, DecisionRecordsBucket
 
 TABLE = "decision_records"
 RESULTS_PREFIX = "athena-results/"
@@ -134,3 +135,17 @@ class DecisionRecordsCatalog(Construct):
             )
             named.node.add_dependency(self.table)
             self.queries.append(named)
+
+
+def decision_records(scope: Construct, *, settings: CleanupSettings, key: kms.IKey) -> DecisionRecordsBucket:
+    """A stack's records: its bucket (or the one the config names) and the catalog that queries it."""
+    records = DecisionRecordsBucket(
+        scope,
+        "Records",
+        key=key,
+        retention_days=settings.records_retention_days,
+        existing_bucket_name=settings.records_bucket_name,
+        existing_key_arn=settings.records_bucket_key_arn,
+    )
+    DecisionRecordsCatalog(scope, "RecordsCatalog", bucket=records.bucket, key=key)
+    return records

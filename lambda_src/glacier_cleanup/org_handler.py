@@ -130,7 +130,7 @@ def organization_message(
             Notice.from_result(target.result, account=target.account, region=target.region)
         )
     attention = summary.attention
-    status = "ok" if not attention and not missing else f"{len(attention) + missing} targets need attention"
+    status = "ok" if not attention and not missing else f"attention ({len(attention) + missing} targets)"
     single_round = all(target.rounds == 1 for target in results)
     released = [target.result.get("bytes_released") for target in results]
     totals = RunTotals(
@@ -141,7 +141,7 @@ def organization_message(
         failures=summary.totals["abort_failures"] + summary.totals["vault_failures"],
         not_reached=summary.totals["uploads_not_reached"],
         bytes_released=sum(int(b or 0) for b in released) if single_round and any(released) else None,
-        rounds=summary.rounds,
+        rounds=max((target.rounds for target in results), default=1),  # the longest target's
     )
     bucket = settings.records_bucket
     where = f"s3://{bucket}/records/ (run {run_id}; Athena: the hub's records workgroup)"

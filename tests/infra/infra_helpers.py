@@ -183,3 +183,16 @@ def cfn_lint_findings(template: Mapping[str, Any], matches: Iterable[Any]) -> li
             continue
         lines.append(f"{match.rule.id} {'/'.join(map(str, path))}: {match.message}")
     return lines
+
+
+def state_machine_definition(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The state machine's definition, with each token replaced by a readable placeholder."""
+    parts = only_resource(template, "AWS::StepFunctions::StateMachine")["Properties"]["DefinitionString"][
+        "Fn::Join"
+    ][1]
+    text = "".join(
+        part if isinstance(part, str) else f"<{json.dumps(part, sort_keys=True)}>".replace('"', "'")
+        for part in parts
+    )
+    document: dict[str, Any] = json.loads(text)
+    return document

@@ -173,6 +173,21 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], str, str]] = {
         "target 'prod'",
         "schedule_expression",
     ),
+    "schedule-cron-years-past": (
+        config(target(schedule_expression="cron(0 3 1 1 ? 2020)", run_interval_minutes=1440)),
+        "target 'prod'",
+        "names no time in the next eight years",
+    ),
+    "schedule-cron-day-of-week-eight": (
+        config(target(schedule_expression="cron(0 3 ? * 8 *)", run_interval_minutes=1440)),
+        "target 'prod'",
+        "outside 1-7",
+    ),
+    "summary-slack-without-channel": (
+        config(target(summary_slack_workspace_id="T0123ABCD")),
+        "target 'prod'",
+        "summary_slack_channel_id",
+    ),
     "schedule-one-time-at": (
         config(target(schedule_expression="at(2030-01-01T00:00:00)")),
         "target 'prod'",

@@ -14,6 +14,7 @@ from infra_helpers import (
     only_resource,
     policy_attached_to,
     resources_of_type,
+    state_machine_definition,
 )
 
 HUB_ROLE_ARN = {
@@ -22,19 +23,6 @@ HUB_ROLE_ARN = {
         ["arn:", {"Ref": "AWS::Partition"}, ":iam::222222222222:role/GlacierCleanup-acme-hub-function"],
     ]
 }
-
-
-def definition(template: dict[str, Any]) -> dict[str, Any]:
-    """The state machine's definition, with each token replaced by a readable placeholder."""
-    parts = only_resource(template, "AWS::StepFunctions::StateMachine")["Properties"]["DefinitionString"][
-        "Fn::Join"
-    ][1]
-    text = "".join(
-        part if isinstance(part, str) else f"<{json.dumps(part, sort_keys=True)}>".replace('"', "'")
-        for part in parts
-    )
-    document: dict[str, Any] = json.loads(text)
-    return document
 
 
 def test_the_member_role_trusts_only_the_hub_function_inside_the_organization(
@@ -134,7 +122,7 @@ def test_the_hub_function_may_assume_only_the_member_role_inside_the_organizatio
 
 
 def test_the_state_machine_plans_fans_out_continues_and_summarizes(hub_template: dict[str, Any]) -> None:
-    document = definition(hub_template)
+    document = state_machine_definition(hub_template)
     states = document["States"]
     assert document["StartAt"] == "Plan"
     assert (states["Plan"]["Next"], states["Targets"]["Next"]) == ("Targets", "Summarize")
@@ -359,7 +347,7 @@ def test_the_hub_functions_console_test_events_are_target_events(hub_template: d
 
 
 def test_a_targets_scheduled_run_continues_while_incomplete(shipped_template: dict[str, Any]) -> None:
-    document = definition(shipped_template)
+    document = state_machine_definition(shipped_template)
     states = document["States"]
     assert document["StartAt"] == "FirstRound"
     assert states["FirstRound"]["Parameters"] == {

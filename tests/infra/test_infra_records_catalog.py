@@ -4,14 +4,16 @@ puts them, and the workgroup holds the named queries the tests run on DuckDB."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from glacier_cleanup.core.record_queries import QUERIES
 from glacier_cleanup.core.records import FIELDS, RunContext, object_key
 from glacier_cleanup_cdk.records_catalog import TABLE, TIMESTAMP_FORMAT
-from infra_helpers import logical_id_of, only_resource, resources_of_type
+from infra_helpers import logical_id_of, only_resource, resources_of_type, synthesize
 
 
 def table_input(template: dict[str, Any]) -> dict[str, Any]:
@@ -98,3 +100,40 @@ def test_the_function_may_not_read_the_records_nor_query_them(shipped_template: 
         for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
     }
     assert not {action for action in actions if action.startswith(("athena:", "glue:"))}
+
+
+def test_a_bucket_the_config_names_takes_the_records_and_the_stack_makes_none(tmp_path: Path) -> None:
+    key_arn = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    config = {
+        "defaults": {},
+        "targets": [
+            {
+                "name": "owned",
+                "account": "111111111111",
+                "region": "eu-west-1",
+                "records_bucket_name": "central-audit-records",
+                "records_bucket_key_arn": key_arn,
+                "test_event_registry": "existing",
+            }
+        ],
+    }
+    [template] = synthesize(tmp_path, config).templates.values()
+    buckets = resources_of_type(template, "AWS::S3::Bucket").values()
+    assert not [b for b in buckets if "ExpireRecords" in json.dumps(b)]  # no bucket of the stack's own
+    [function] = resources_of_type(template, "AWS::Lambda::Function").values()
+    assert (
+        function["Properties"]["Environment"]["Variables"]["CLEANUP_RECORDS_BUCKET"]
+        == "central-audit-records"
+    )
+    statements = [
+        statement
+        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [write] = [s for s in statements if s.get("Sid") == "WriteDecisionRecords"]
+    assert "central-audit-records/records/*" in json.dumps(write["Resource"])
+    assert any(
+        s["Resource"] == key_arn and "kms:GenerateDataKey*" in json.dumps(s["Action"]) for s in statements
+    )
+    location = table_input(template)["StorageDescriptor"]["Location"]
+    assert "central-audit-records" in json.dumps(location)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from glacier_cleanup_cdk.config import CONTEXT_KEY, ConfigError, load_config
-from infra_helpers import MULTI_TARGET_CONFIG, only_resource, resources_of_type
+from infra_helpers import MULTI_TARGET_CONFIG, only_resource, resources_of_type, state_machine_definition
 
 
 def summary_topic_id(template: dict[str, Any]) -> str:
@@ -22,15 +22,7 @@ def summary_topic_id(template: dict[str, Any]) -> str:
 
 
 def states(template: dict[str, Any]) -> dict[str, Any]:
-    parts = only_resource(template, "AWS::StepFunctions::StateMachine")["Properties"]["DefinitionString"][
-        "Fn::Join"
-    ][1]
-    text = "".join(
-        part if isinstance(part, str) else f"<{json.dumps(part, sort_keys=True)}>".replace('"', "'")
-        for part in parts
-    )
-    document: dict[str, Any] = json.loads(text)
-    return dict(document["States"])
+    return dict(state_machine_definition(template)["States"])
 
 
 def test_the_shipped_stack_has_the_topic_and_no_subscription(shipped_template: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+from glacier_cleanup.inputs.limits import BUCKET_NAME_PATTERN
 from glacier_cleanup.inputs.types import VaultName
 from pydantic import BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -42,6 +43,13 @@ VaultPatterns = Annotated[tuple[VaultPattern, ...], BeforeValidator(split_list)]
 EmailAddresses = Annotated[tuple[EmailAddress, ...], BeforeValidator(split_list)]
 OptionalInt = Annotated[int | None, BeforeValidator(empty_to_none)]
 OptionalNumber = Annotated[float | None, BeforeValidator(empty_to_none)]
+# An existing bucket for the decision records, and the KMS key that bucket encrypts with (when not S3's own).
+OptionalBucketName = Annotated[str | None, BeforeValidator(empty_to_none), Field(pattern=BUCKET_NAME_PATTERN)]
+OptionalKeyArn = Annotated[
+    str | None,
+    BeforeValidator(empty_to_none),
+    Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,128}$"),
+]
 # AWS Chatbot's ids, as its CloudFormation resources accept them: a Slack workspace (team) or channel id; a
 # Microsoft Teams tenant or team id (a GUID) or channel id (URL-encoded, as the channel's link gives it).
 SlackWorkspaceId = Annotated[str | None, BeforeValidator(empty_to_none), Field(pattern=r"^[0-9A-Z]{1,255}$")]

@@ -45,7 +45,9 @@ from .aws_limits import (
 )
 from .fields import (
     EmailAddresses,
+    OptionalBucketName,
     OptionalInt,
+    OptionalKeyArn,
     OptionalNumber,
     OptionalTopicArn,
     SlackChannelId,
@@ -134,6 +136,10 @@ class CleanupSettings(BaseModel):
     dead_letter_retention_days: int = Field(default=14, ge=1, le=14)
     # Decision records (docs/records.md): a year and a month, so a year's months can be compared.
     records_retention_days: int = Field(default=400, ge=1, le=3650)
+    # An existing bucket for the records instead of the stack's own (its lifecycle and policies are the
+    # owner's); and the KMS key it encrypts with, when it uses one (the function needs GenerateDataKey).
+    records_bucket_name: OptionalBucketName = None
+    records_bucket_key_arn: OptionalKeyArn = None
 
     # --- alarms ---
     alarm_emails: EmailAddresses = ()  # non-empty: a KMS-encrypted SNS topic receives every alarm
@@ -198,6 +204,10 @@ class CleanupSettings(BaseModel):
             )
         self._check_alarm_range()
         self._check_chat_ids()
+        if self.records_bucket_key_arn and not self.records_bucket_name:
+            raise conflict(
+                "records_bucket_name", "is required with records_bucket_key_arn (the key of that bucket)"
+            )
         return self
 
     def _check_chat_ids(self) -> None:

@@ -14,8 +14,7 @@ from ..notifications import alarm_destinations
 from ..observations import ObservationTable
 from ..powertools import pinned_powertools_version
 from ..queries import SavedQueries
-from ..records_bucket import DecisionRecordsBucket
-from ..records_catalog import DecisionRecordsCatalog
+from ..records_catalog import decision_records
 from ..run_summary import RunSummaryTopic
 from ..schedule import CleanupSchedule
 from ..tags import tag_project
@@ -78,10 +77,7 @@ class OrganizationHubStack(Stack):
         )
         # The organization's decision records: a bucket of their own, as a target's, so they keep
         # records_retention_days whatever results_retention_days the run files have (docs/records.md).
-        records = DecisionRecordsBucket(
-            self, "Records", key=key, retention_days=settings.records_retention_days
-        )
-        DecisionRecordsCatalog(self, "RecordsCatalog", bucket=records.bucket, key=key)
+        records = decision_records(self, settings=settings, key=key)
         cleanup = CleanupFunction(
             self,
             "Cleanup",
