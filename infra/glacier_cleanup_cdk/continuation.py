@@ -152,7 +152,13 @@ def publish_summary(
         result_path=sfn.JsonPath.DISCARD,
         comment="The run summary for people (docs/operations.md)",
     )
-    publish.add_retry(interval=Duration.seconds(5), max_attempts=3, backoff_rate=2)
+    # Only what passes: a refused publish (a policy, the key) fails the execution at once, which alarms.
+    publish.add_retry(
+        errors=["SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"],
+        interval=Duration.seconds(5),
+        max_attempts=3,
+        backoff_rate=2,
+    )
     notify = sfn.Choice(scope, "Notify", comment="Something happened, is due at the next run, or always")
     notify.when(
         sfn.Condition.and_(sfn.Condition.is_present(send), sfn.Condition.boolean_equals(send, True)), publish

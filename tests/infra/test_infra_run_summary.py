@@ -45,6 +45,10 @@ def test_the_run_publishes_only_what_its_message_says_to_send(shipped_template: 
     assert publish["Parameters"]["Message.$"] == "$.result.message.sns"
     assert publish["Parameters"]["Subject.$"] == "$.result.message.subject"
     assert publish["ResultPath"] is None  # the run's output stays its result
+    # Retried only on what passes: a refused publish fails the execution at once (its alarm)
+    [retry] = publish["Retry"]
+    assert "SNS.ThrottledException" in retry["ErrorEquals"]
+    assert not {"States.ALL", "SNS.AuthorizationErrorException"} & set(retry["ErrorEquals"])
 
 
 def test_the_state_machine_may_publish_to_its_topic_and_use_the_key_for_it_only(
