@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from glacier_cleanup.core.notice import FIRST_FEW, Notice, PendingAbort
+from glacier_cleanup.core.sizes import human_bytes
 
 # SNS refuses a subject longer than this.
 SUBJECT_LIMIT = 100
@@ -61,22 +62,13 @@ class RunTotals:
         )
 
 
-def _size(count: int) -> str:
-    size = float(count)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
-
-
 def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _pending_line(pending: PendingAbort, *, with_place: bool) -> str:
     place = f"{pending.account} {pending.region} " if with_place else ""
-    size = "" if pending.bytes is None else f", {_size(pending.bytes)}"
+    size = "" if pending.bytes is None else f", {human_bytes(pending.bytes)}"
     return (
         f"  - {place}{pending.vault} {pending.upload_id} "
         f"(abortable from {_when(pending.abortable_after)}{size})"
@@ -86,7 +78,7 @@ def _pending_line(pending: PendingAbort, *, with_place: bool) -> str:
 def _aborted_line(totals: RunTotals) -> str:
     if totals.dry_run:
         return f"Dry run: {totals.would_abort} stale uploads would have been aborted; nothing was aborted."
-    size = "" if totals.bytes_released is None else f", {_size(totals.bytes_released)} released"
+    size = "" if totals.bytes_released is None else f", {human_bytes(totals.bytes_released)} released"
     return f"Aborted: {totals.aborted} uploads{size}."
 
 
@@ -97,7 +89,7 @@ def _notice_lines(notice: Notice, *, with_place: bool) -> list[str]:
         return [f"Next run (by {_when(notice.next_run)}): nothing is due to be aborted."]
     lines = [
         f"Will be aborted at the next run (by {_when(notice.next_run)}) unless they change: "
-        f"{notice.uploads} uploads, {_size(notice.bytes)}:",
+        f"{notice.uploads} uploads, {human_bytes(notice.bytes)}:",
         *(_pending_line(pending, with_place=with_place) for pending in notice.pending[:FIRST_FEW]),
     ]
     if notice.uploads > FIRST_FEW:

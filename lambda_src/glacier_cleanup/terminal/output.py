@@ -13,6 +13,7 @@ from typing import Any
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNT_KEYS, COUNTS, NOT_DONE_STATUSES
 from glacier_cleanup.core.notice import FIRST_FEW, Notice
 from glacier_cleanup.core.outcomes import UploadOutcome
+from glacier_cleanup.core.sizes import human_bytes
 
 ROW_FIELDS = (
     "account",
@@ -180,18 +181,6 @@ def _measured_cells(row: Row) -> tuple[str, str, str]:
         return ("-", "-", "-")
     same = "new" if measured.unchanged_hours is None else f"{measured.unchanged_hours:.1f}"
     return (str(measured.progress.parts), human_bytes(measured.progress.bytes), same)
-
-
-def human_bytes(count: int) -> str:
-    """1536 -> "1.5 KiB": binary units, one decimal."""
-    if count < 1024:
-        return f"{count} B"
-    value = count / 1024
-    for unit in ("KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 def _notice_lines(notice: Notice | None) -> list[str]:
