@@ -48,6 +48,9 @@ LOCAL_DIFFERENCES = (
     "fail the map; the summary counts failed children itself, as it does in AWS below the tolerance.",
     "moto leaves $$.Execution.Name empty when StartExecution names no execution (Step Functions generates a "
     "UUID, as Scheduler and the console do): the harness names each execution itself.",
+    "Every S3 bucket of a template (the hub's results and records buckets) is one local bucket: their "
+    "objects never share a prefix (runs/, results/, records/), and each bucket's own lifecycle and "
+    "policy are checked in the templates' tests, not here.",
     "The functions' time budget runs on a clock of Glacier calls (0.3 ms each, glacier_emulator's "
     "GlacierCallClock), not on the wall clock: how many rounds a backlog takes does not depend on how "
     "fast or busy this machine is.",
