@@ -9,10 +9,9 @@ import gzip
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 from glacier_cleanup.core.record_queries import ABORTED_AT_THE_NEXT_RUN
-from glacier_cleanup.core.records import FIELDS
+from support.records import query_records
 
 from glacier_emulator.handles import InProcessHandle
 
@@ -22,8 +21,6 @@ from .report import DrillReport
 from .support import Ledger, ago, iso
 
 DAY = timedelta(days=1)
-DUCKDB_TYPES = {"int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE", "string": "VARCHAR"}
-DUCKDB_TYPES["timestamp"] = "TIMESTAMP"
 
 
 @pytest.fixture
@@ -74,11 +71,7 @@ def test_a_run_names_what_its_next_run_aborts_and_the_next_run_aborts_exactly_th
     body = s3.get_object(Bucket=RECORDS_BUCKET, Key=first.result["records"]["key"])["Body"].read()
     path = tmp_path / "records.jsonl"
     path.write_bytes(gzip.decompress(body))
-    columns = ", ".join(f"'{c.name}': '{DUCKDB_TYPES[c.type]}'" for c in FIELDS)
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    connection.execute(f"CREATE VIEW records AS SELECT * FROM read_json('{path}', columns = {{{columns}}})")
-    rows = connection.execute(ABORTED_AT_THE_NEXT_RUN.sql.format(table="records")).fetchall()
+    rows = query_records(path, ABORTED_AT_THE_NEXT_RUN.sql)
     assert {row[3] for row in rows} == due
 
     # The next day (the looks a day further back, as a day's wait would leave them), nothing changed:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from glacier_cleanup.core.counters import (
@@ -16,9 +15,8 @@ from glacier_cleanup.core.counters import (
     ORGANIZATION_KEYS,
     metric_name,
 )
-from glacier_cleanup.core.models import RunSummary, Upload, monthly_cost_usd
+from glacier_cleanup.core.models import RunSummary
 from glacier_cleanup.core.organization import TargetResult, summarize
-from glacier_cleanup.core.outcomes import Action, UploadOutcome
 from glacier_cleanup.terminal.output import render_summary_table, totals
 from glacier_cleanup_cdk.continuation import EARLIER_COUNTS
 
@@ -100,32 +98,6 @@ def test_the_statuses_that_need_attention_include_every_not_done_status() -> Non
     assert {*NOT_DONE_STATUSES, "no_access", "failed"} == NEEDS_ATTENTION
 
 
-@pytest.mark.parametrize(
-    ("action", "code", "label", "stale"),
-    [
-        (Action.WOULD_ABORT, None, "would abort", True),
-        (Action.ABORTED, None, "aborted", True),
-        (Action.ALREADY_GONE, None, "already gone", True),
-        (Action.ABORT_FAILED, "AccessDeniedException", "abort failed: AccessDeniedException", True),
-        (Action.NOT_REACHED, None, "not reached: run stopped", True),
-        (Action.CAPPED, None, "not aborted: max_aborts reached", True),
-        (Action.PROTECTED, None, "protected", False),
-        (Action.SKIPPED, None, "skipped: unusable CreationDate", False),
-    ],
-)
-def test_each_action_is_shown_by_its_label_and_knows_whether_it_is_stale(
-    action: Action, code: Any, label: str, stale: bool
-) -> None:
-    outcome = UploadOutcome(Upload("v", "u", None), None, action, code)
-    assert (outcome.label, action.is_stale) == (label, stale)
-
-
 def test_an_unknown_counter_has_no_metric_either() -> None:
     with pytest.raises(KeyError, match="no_such_counter is not a counter with a metric"):
         metric_name("no_such_counter")
-
-
-def test_the_monthly_cost_is_per_gibibyte_rounded_to_four_decimals() -> None:
-    assert monthly_cost_usd(2**30, 0.0036) == 0.0036
-    assert monthly_cost_usd(int(2**30 * 1.23456), 0.0036) == 0.0044
-    assert monthly_cost_usd(0, 0.0036) == 0.0
