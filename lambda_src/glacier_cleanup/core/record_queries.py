@@ -1,7 +1,7 @@
 """The questions users ask of the decision records (docs/records.md), as SQL over a table of them named
-`{table}`: the named queries the stacks will save for Athena. tests/unit/core/test_record_queries.py runs each on
-DuckDB over the JSON Lines a run wrote and checks the answers against what the run did; the SQL is kept to
-what both dialects read the same way.
+`{table}`: the named queries the stacks save for Athena. tests/unit/core/test_record_queries.py runs each
+on DuckDB over the JSON Lines a run wrote and checks the answers against what the run did; the SQL is kept
+to what both dialects read the same way.
 """
 
 from dataclasses import dataclass
