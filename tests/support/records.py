@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from glacier_cleanup.core.activity import Progress
 from glacier_cleanup.core.models import Upload
 from glacier_cleanup.core.outcomes import Action, Measured, UploadOutcome
@@ -38,6 +37,8 @@ def run_context(
 
 def query_records(path: Path, sql: str) -> list[tuple[Any, ...]]:
     """`sql` (with `{table}`) over the records in `path` (JSON Lines, plain or gzip)."""
+    import duckdb  # noqa: PLC0415 - here: the terminal tool's tests on other Pythons have no DuckDB
+
     columns = ", ".join(f"'{c.name}': '{DUCKDB_TYPES[c.type]}'" for c in FIELDS)
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")

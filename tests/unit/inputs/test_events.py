@@ -116,11 +116,3 @@ def test_bad_events_get_one_exact_line_per_problem(event: object, message: str) 
     with pytest.raises(InvalidEventError) as raised:
         parse_event(event)
     assert str(raised.value) == message
-
-
-def test_a_planner_event_that_is_not_an_object_is_named() -> None:
-    from glacier_cleanup.inputs.org_events import parse_planner_event  # noqa: PLC0415
-
-    with pytest.raises(InvalidEventError) as raised:
-        parse_planner_event(["run"])
-    assert str(raised.value) == "invalid organization run: expected a JSON object, got list"
