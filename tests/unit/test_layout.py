@@ -108,3 +108,27 @@ def test_the_reader_sees_every_kind_of_import(tmp_path: Path, source: str, expec
     module = tmp_path / "module.py"
     module.write_text(source)
     assert _imports(module) == expected
+
+
+# Modules without a unit test file of their own, and why; every other has tests/unit/<layer>/test_<m>.py.
+NO_TEST_FILE = {
+    "glacier_cleanup.__main__": "one call to cli.main (the package's tests run the installed command)",
+    "glacier_cleanup.core.ports": "a Protocol: declarations only",
+    "glacier_cleanup.inputs.types": "type aliases only",
+    "glacier_cleanup.terminal.exits": "exit codes only",
+    "glacier_cleanup.org_handler": "needs Organizations: tests/integration/test_org_handler.py",
+}
+
+
+def test_every_module_with_logic_has_a_test_file_named_after_it() -> None:
+    unit = Path(__file__).resolve().parent
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        if path.name == "__init__.py" or name in NO_TEST_FILE:
+            continue
+        layer = path.parent.relative_to(PACKAGE)
+        if not (unit / layer / f"test_{path.stem}.py").is_file():
+            missing.append(f"{name}: tests/unit/{layer.as_posix()}/test_{path.stem}.py".replace("/./", "/"))
+    assert missing == []
+    assert (unit.parent / "integration" / "test_org_handler.py").is_file()
