@@ -11,10 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
-import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,237 +20,26 @@ from typing import Any, NoReturn
 from activity import activity_cost
 from capacity import measure_capacity, mixed_capacity
 from coldstart import asset_size, cli_start_times, import_breakdown, import_times
-from common import BENCH_DIR, REPO_ROOT, Scenario, calls_check, log, seed
+from common import BENCH_DIR, REPO_ROOT, Scenario, log
+from gate import check_targets
 from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup_cdk.config import CleanupSettings
 from lambda_share import sweep as lambda_share_sweep
+from machine import git_state, machine
 from orgscale import organization_scale
 from pacer_grid import chart as pacer_grid_chart
 from pacer_grid import grid as pacer_grid
-from processes import HandlerWorker, emulator
+from processes import emulator
 from ratelimit import rate_limited
 from render import main as render_page
 from sdk_layer import measure as sdk_layer_measure
-from sequential import estimate_seconds, run_sequential
-from targets import TARGETS
-
-from glacier_emulator.handles import ServerHandle
+from throughput import scaling, throughput
 
 RESULTS_DIR = BENCH_DIR / "results"
-SCHEDULE_EVENT = {
-    "trigger": "schedule",
-    "schedule_arn": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/glacier-cleanup-bench",
-    "scheduled_time": "2026-11-25T00:00:00Z",
-}
-# A small run in every handler process before anything is measured: imports, client, pool, connections.
-WARMUP = Scenario(vaults=1, stale=150, fresh=0, prefix="warmup")
 # The function's shipped defaults (glacier_cleanup.inputs.settings): what the rate-limited scenario must meet.
 DEFAULT_RETRY_MODE = str(Settings.model_fields["retry_mode"].default)
 DEFAULT_CONCURRENCY = int(Settings.model_fields["concurrency"].default)
 DEFAULT_PACING = bool(Settings.model_fields["pacing"].default)
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def _verify(result: dict[str, Any], scenario: Scenario, *, dry_run: bool) -> list[str]:
-    """What in the handler's result disagrees with the scenario (empty: all as expected)."""
-    expected = {
-        "status": "ok",
-        "complete": True,
-        "vaults_scanned": scenario.vaults,
-        "uploads_found": scenario.uploads_total,
-        "uploads_stale": scenario.stale_total,
-        "uploads_aborted": 0 if dry_run else scenario.stale_total,
-        "failures": [],
-    }
-    return [
-        f"{key}={result.get(key)!r}, expected {value!r}"
-        for key, value in expected.items()
-        if result.get(key) != value
-    ]
-
-
-# ----- 1 + 2: throughput and calls ----------------------------------------------------------------------
-
-
-def _engine_run(
-    handle: ServerHandle, worker: HandlerWorker, scenario: Scenario, t_min: float, label: str
-) -> dict[str, Any]:
-    seed_seconds = seed(handle, scenario)
-    reply = worker.invoke(SCHEDULE_EVENT)
-    calls = calls_check(handle.stats(), scenario.minimal_calls())
-    problems = _verify(reply["result"], scenario, dry_run=False)
-    log(
-        f"{label}: {reply['seconds']:.2f}s (T_min {t_min:.2f}s, efficiency {t_min / reply['seconds']:.3f}), "
-        f"calls ratio {calls['calls_ratio']}, problems {problems or 'none'}"
-    )
-    return {
-        "seconds": round(reply["seconds"], 3),
-        "efficiency": round(t_min / reply["seconds"], 3),
-        "client_cpu_seconds": round(reply["cpu_seconds"], 3),
-        "seed_seconds": round(seed_seconds, 3),
-        "calls_ratio": calls["calls_ratio"],
-        "calls_exact": calls["exact"],
-        "calls": calls["calls"],
-        "not_ok": calls["not_ok"],
-        "result_problems": problems,
-    }
-
-
-def throughput(args: argparse.Namespace, scenario: Scenario, subset: Scenario) -> dict[str, Any]:
-    """The shipped defaults' runs (the efficiency target) taken in turn with runs of the same engine with
-    pacing off: the difference is what the pacer's slow start costs where nothing throttles."""
-    latency_s = args.latency_ms / 1000
-    t_min = scenario.t_min(latency_s, args.concurrency)
-    with emulator(args.latency_ms) as handle:
-        assert handle.endpoint_url is not None
-        with (
-            HandlerWorker(handle.endpoint_url, args.concurrency) as worker,
-            HandlerWorker(handle.endpoint_url, args.concurrency, CLEANUP_PACING="false") as unpaced,
-        ):
-            for each in (worker, unpaced):
-                seed(handle, WARMUP)
-                each.invoke(SCHEDULE_EVENT)
-
-            seed(handle, scenario)
-            dry = worker.invoke({"dry_run": True})
-            dry_calls = calls_check(handle.stats(), scenario.minimal_calls(dry_run=True))
-            log(f"dry run: {dry['seconds']:.2f}s, calls {dry_calls['calls']}, exact={dry_calls['exact']}")
-
-            runs: list[dict[str, Any]] = []
-            unpaced_runs: list[dict[str, Any]] = []
-            for index in range(args.runs):
-                runs.append(
-                    _engine_run(handle, worker, scenario, t_min, f"engine run {index + 1}/{args.runs}")
-                )
-                unpaced_runs.append(
-                    _engine_run(handle, unpaced, scenario, t_min, f"  pacing off {index + 1}/{args.runs}")
-                )
-
-        sequential_runs: list[dict[str, Any]] = []
-        for index in range(args.sequential_runs):
-            seed(handle, subset)
-            run = run_sequential(handle.endpoint_url)
-            calls = calls_check(handle.stats(), subset.minimal_calls())
-            call_time = sum(run["mean_call_seconds"][op] * count for op, count in run["calls"].items())
-            # Time between calls (parsing, dates) scales with the calls too.
-            overhead = run["seconds"] / call_time
-            estimate = estimate_seconds(run["mean_call_seconds"], scenario.minimal_calls()) * overhead
-            sequential_runs.append(
-                {
-                    "subset_seconds": round(run["seconds"], 3),
-                    "subset_calls_exact": calls["exact"],
-                    "subset_calls": calls["calls"],
-                    "mean_call_ms": {
-                        op: round(value * 1000, 2) for op, value in run["mean_call_seconds"].items()
-                    },
-                    "estimated_full_seconds": round(estimate, 2),
-                }
-            )
-            log(
-                f"sequential run {index + 1}/{args.sequential_runs} on the subset: {run['seconds']:.2f}s for "
-                f"{sum(run['calls'].values())} calls -> full scenario ~{estimate:.1f}s"
-            )
-
-    t_engine = _median([run["seconds"] for run in runs])
-    t_unpaced = _median([run["seconds"] for run in unpaced_runs])
-    t_sequential = _median([run["estimated_full_seconds"] for run in sequential_runs])
-    return {
-        "latency_ms": args.latency_ms,
-        "concurrency": args.concurrency,
-        "scenario": scenario.describe(),
-        "t_min_seconds": round(t_min, 3),
-        "t_min_terms": {
-            "chain_calls": scenario.vault_pages + scenario.upload_pages_per_vault,
-            "calls_over_concurrency": round(sum(scenario.minimal_calls().values()) / args.concurrency, 2),
-        },
-        "engine_median_seconds": round(t_engine, 3),
-        "engine_runs": runs,
-        "efficiency": round(t_min / t_engine, 3),
-        "pacing_off": {
-            "why": "the same engine with CLEANUP_PACING=false, its runs taken in turn with the shipped ones",
-            "runs": unpaced_runs,
-            "median_seconds": round(t_unpaced, 3),
-            "efficiency": round(t_min / t_unpaced, 3),
-            "slow_start_seconds": round(t_engine - t_unpaced, 3),
-        },
-        "sequential": {
-            "method": (
-                "plain boto3, one call at a time, run on a subset (one vault of the same shape); the mean "
-                "time of each operation x the full scenario's calls x the subset's between-call overhead"
-            ),
-            "subset": subset.describe(),
-            "runs": sequential_runs,
-            "estimated_full_median_seconds": round(t_sequential, 2),
-        },
-        "speedup": round(t_sequential / t_engine, 2),
-        "dry_run": {
-            "seconds": round(dry["seconds"], 3),
-            "calls": dry_calls["calls"],
-            "calls_ratio": dry_calls["calls_ratio"],
-            "calls_exact": dry_calls["exact"],
-            "aborts": dry_calls["calls"]["AbortMultipartUpload"],
-            "result_problems": _verify(dry["result"], scenario, dry_run=True),
-        },
-    }
-
-
-# ----- 3: scaling and memory ----------------------------------------------------------------------------
-
-
-def scaling(args: argparse.Namespace) -> dict[str, Any]:
-    """Each size in a fresh handler process: baseline after imports and a warm-up run, then the run."""
-    rows: list[dict[str, Any]] = []
-    with emulator(args.scaling_latency_ms) as handle:
-        assert handle.endpoint_url is not None
-        for size in args.scaling:
-            scenario = Scenario(vaults=max(1, size // 100), stale=min(size, 100), fresh=0)
-            with HandlerWorker(handle.endpoint_url, args.concurrency) as worker:
-                seed(handle, WARMUP)
-                warm = worker.invoke(SCHEDULE_EVENT)
-                seed_seconds = seed(handle, scenario)
-                reply = worker.invoke(SCHEDULE_EVENT)
-            calls = calls_check(handle.stats(), scenario.minimal_calls())
-            baseline = warm["peak_rss_kib"]
-            row = {
-                "stale_uploads": scenario.stale_total,
-                "vaults": scenario.vaults,
-                "seed_seconds": round(seed_seconds, 2),
-                "seconds": round(reply["seconds"], 2),
-                "ms_per_upload": round(reply["seconds"] * 1000 / scenario.stale_total, 3),
-                "client_cpu_ms_per_upload": round(reply["cpu_seconds"] * 1000 / scenario.stale_total, 3),
-                "calls_ratio": calls["calls_ratio"],
-                "calls_exact": calls["exact"],
-                "rss_after_imports_kib": worker.ready["rss_kib"],
-                "peak_rss_baseline_kib": baseline,
-                "peak_rss_kib": reply["peak_rss_kib"],
-                "peak_rss_growth_kib": reply["peak_rss_kib"] - baseline,
-                "ru_maxrss_kib": reply["ru_maxrss_kib"],
-                "rss_at_end_kib": reply["rss_kib"],
-                "result_problems": _verify(reply["result"], scenario, dry_run=False),
-            }
-            rows.append(row)
-            log(
-                f"scaling {size}: seeded in {seed_seconds:.2f}s, ran in {reply['seconds']:.1f}s "
-                f"({row['ms_per_upload']} ms/upload), peak RSS {row['peak_rss_kib']} KiB "
-                f"(+{row['peak_rss_growth_kib']} over the warm baseline)"
-            )
-    smallest, largest = rows[0], rows[-1]
-    return {
-        "latency_ms": args.scaling_latency_ms,
-        "concurrency": args.concurrency,
-        "shape": "100 stale uploads per vault, no fresh ones; vaults = size / 100",
-        "rows": rows,
-        "ms_per_upload_ratio_largest_to_smallest": round(
-            largest["ms_per_upload"] / smallest["ms_per_upload"], 3
-        ),
-        "peak_rss_growth_delta_mib": round(
-            (largest["peak_rss_growth_kib"] - smallest["peak_rss_growth_kib"]) / 1024, 2
-        ),
-        "peak_rss_delta_mib": round((largest["peak_rss_kib"] - smallest["peak_rss_kib"]) / 1024, 2),
-    }
 
 
 def organization_model_at(
@@ -268,134 +54,6 @@ def organization_model_at(
         regions=args.org_regions,
         concurrency=concurrency,
     )
-
-
-# ----- the document -------------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    with open("/proc/meminfo", encoding="ascii") as meminfo:
-        total_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
-    return {
-        "cpu_count": os.cpu_count(),
-        "memory_gib": round(total_kib / 1024**2, 1),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
-    }
-
-
-def git_state() -> dict[str, Any]:
-    def git(*argv: str) -> str:
-        return subprocess.run(
-            ["git", *argv], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted_in": sorted(
-            {
-                line[3:].split("/")[0]
-                for line in git("status", "--porcelain", "lambda_src", "glacier_emulator").splitlines()
-            }
-        ),
-    }
-
-
-def targets(document: dict[str, Any]) -> dict[str, Any]:
-    scaling_result = document["scaling"]
-    engine_runs = document["throughput"]["engine_runs"] + document["throughput"]["pacing_off"]["runs"]
-    calls_ratios = [run["calls_ratio"] for run in engine_runs] + [
-        row["calls_ratio"] for row in scaling_result["rows"]
-    ]
-    cli_start = max(document["cold_start"]["cli"]["version_s"], document["cold_start"]["cli"]["help_s"])
-    shipped_memory = int(CleanupSettings.model_fields["memory_mb"].default)
-    at_shipped = next(
-        (
-            row
-            for row in document["lambda_share"].get("rows", [])
-            if row["memory_mb"] == shipped_memory and not row["rate_limit_rps"]
-        ),
-        None,
-    )
-    checks = {
-        # The engine's efficiency is measured with pacing off; the pacer's once-per-run cost is its own.
-        "efficiency_pacing_off": (
-            document["efficiency_pacing_off"],
-            document["efficiency_pacing_off"] >= TARGETS["efficiency_min"],
-        ),
-        "pacer_slow_start_s": (
-            document["throughput"]["pacing_off"]["slow_start_seconds"],
-            document["throughput"]["pacing_off"]["slow_start_seconds"] <= TARGETS["pacer_slow_start_max_s"],
-        ),
-        "speedup": (document["speedup"], document["speedup"] >= TARGETS["speedup_min"]),
-        "calls_ratio": (
-            document["calls_ratio"],
-            all(ratio == TARGETS["calls_ratio"] for ratio in calls_ratios),
-        ),
-        "dry_run_no_abort": (
-            document["throughput"]["dry_run"]["aborts"],
-            document["throughput"]["dry_run"]["calls_exact"],
-        ),
-        "rss_growth_delta_mib": (
-            scaling_result["peak_rss_growth_delta_mib"],
-            scaling_result["peak_rss_growth_delta_mib"] < TARGETS["rss_growth_max_mib"],
-        ),
-        "import_ratio": (
-            document["cold_start"]["ratio_handler_to_boto3"],
-            document["cold_start"]["ratio_handler_to_boto3"] <= TARGETS["import_ratio_max"],
-        ),
-        "cli_start_s": (cli_start, cli_start <= TARGETS["cli_start_max_s"]),
-        "shipped_memory_share": (
-            at_shipped,
-            at_shipped is not None
-            and at_shipped["aborts_per_s"] >= TARGETS["shipped_memory_aborts_per_s_min"]
-            and at_shipped["import_s"] <= TARGETS["shipped_memory_import_max_s"],
-        ),
-        "demand_under_half_capacity": (
-            document["demand_fraction_of_capacity"],
-            document["demand_fraction_of_capacity"] < 0.5,
-        ),
-    }
-    shipped = document["rate_limit"]["shipped_defaults"]
-    checks.update(
-        {
-            "rate_limit_useful_fraction": (
-                shipped["useful_fraction_of_limit"],
-                shipped["useful_fraction_of_limit"] >= TARGETS["rate_limit_useful_min"],
-            ),
-            "rate_limit_throttled_fraction": (
-                shipped["throttled_fraction"],
-                shipped["throttled_fraction"] <= TARGETS["rate_limit_throttled_max"],
-            ),
-            "rate_limit_failed_aborts": (shipped["failed_aborts"], shipped["failed_aborts"] == 0),
-            "rate_limit_runs_to_converge": (shipped["runs_to_converge"], shipped["runs_to_converge"] == 1),
-        }
-    )
-    pacer = document["pacer_grid"]
-    checks.update(
-        {
-            "pacer_grid_cells_met": (
-                f"{pacer['grid_met']}/{pacer['grid_cells']}",
-                pacer["grid_met"] == pacer["grid_cells"],
-            ),
-            "pacer_random_over_unpaced": (
-                [row["paced_over_unpaced"] for row in pacer["random_throttling"]],
-                all(
-                    row["paced_over_unpaced"] <= TARGETS["random_paced_over_unpaced_max"]
-                    and row["failed_aborts"] == 0
-                    and row["converged"]
-                    for row in pacer["random_throttling"]
-                ),
-            ),
-            "pacer_neighbour_rise_points": (
-                pacer["neighbour"]["rise_points"],
-                pacer["neighbour"]["rise_points"] <= TARGETS["neighbour_rise_max_points"],
-            ),
-        }
-    )
-    return {name: {"value": value, "met": met} for name, (value, met) in checks.items()}
 
 
 def _floats(text: str) -> list[float]:
@@ -562,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             "asset": asset_size(),
         }
     )
-    document["targets"] = targets(document)
+    document["targets"] = check_targets(document)
     if not args.no_save:
         pacer["chart"] = "bench/results/latest-pacer-grid.png"
     document["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]

@@ -1,5 +1,6 @@
-"""The bench's targets as data: the thresholds `run.py` gates on, and for each gated measure what it is and
-what it must reach, which `render.py` writes into docs/performance.md next to the latest result."""
+"""The bench's targets as data: the thresholds `gate.py` checks a result against, and for each gated measure
+what it is and what it must reach, which `render.py` writes into docs/performance.md next to the latest
+result."""
 
 from __future__ import annotations
 
