@@ -19,10 +19,15 @@ from .responses import EmulatorGlacierResponse
 from .stepfunctions import install as install_result_writer
 from .trust import install_sts
 
-# The Glacier routes moto lacks. Same shape as moto's own patterns in moto.glacier.urls.
+# The Glacier routes moto lacks (multipart uploads; a vault's access policy, lock and notifications). Same
+# shape as moto's own patterns in moto.glacier.urls.
 MULTIPART_URL_PATHS = (
     "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/multipart-uploads$",
     "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/multipart-uploads/(?P<upload_id>[^/]+)$",
+    "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/access-policy$",
+    "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/lock-policy$",
+    "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/lock-policy/(?P<lock_id>[^/]+)$",
+    "{0}/(?P<account_number>[^/]+)/vaults/(?P<vault_name>[^/]+)/notification-configuration$",
 )
 _install_lock = threading.Lock()
 

@@ -55,6 +55,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=60.0,
         help="how long a repeat abort of an aborted upload still succeeds",
     )
+    parser.add_argument(
+        "--inventory-hours",
+        type=float,
+        default=24.0,
+        help="hours from a vault's write to the inventory that includes it (Glacier: about 24; 0: at once)",
+    )
     return parser.parse_args(argv)
 
 
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             abort_grace_seconds=args.abort_grace_seconds,
             rate_limit=args.rate_limit,
             rate_burst=args.rate_burst,
+            inventory_hours=args.inventory_hours,
         )
     except ValueError as error:
         sys.exit(f"glacier emulator: {error}")

@@ -31,6 +31,7 @@ from .errors import (
 )
 from .ratelimit import RateLimiter
 from .store import MAX_PARTS, Upload, VaultUploads, format_timestamp, parse_timestamp, validate_part_size
+from .vault_state import VaultState
 
 Hook = Callable[[str, str | None, dict[str, Any]], None]
 
@@ -63,10 +64,15 @@ class Faults:
     # header and every new upload's CreationDate follow it, so that drills can run "a week later" on the
     # service's own clock, as the cleanup's looks read it.
     clock_offset_seconds: float = 0.0
+    # Hours from a vault's first write not yet in its inventory to the inventory that includes it
+    # (vault_state.py): Glacier's cadence is about 24. 0: at once.
+    inventory_hours: float = 24.0
 
     def validated(self) -> Faults:
-        if self.latency_ms < 0 or self.abort_grace_seconds < 0 or self.upload_age_hours < 0:
-            raise ValueError("latency_ms, abort_grace_seconds and upload_age_hours must be >= 0")
+        if min(self.latency_ms, self.abort_grace_seconds, self.upload_age_hours, self.inventory_hours) < 0:
+            raise ValueError(
+                "latency_ms, abort_grace_seconds, upload_age_hours and inventory_hours must be >= 0"
+            )
         if self.rate_limit < 0 or (self.rate_burst is not None and self.rate_burst < 1):
             raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
         if not (0 <= self.throttle_rate <= 1 and 0 <= self.error_rate <= 1):
@@ -129,7 +135,7 @@ class EmulatorControl:
         # (account, region, vault, upload_id, creation_date, aborted_at epoch, description).
         self._aborts: list[tuple[str, str, str, str, str, float, str | None]] = []
         self._limiter = RateLimiter()
-        self._inventory: weakref.WeakKeyDictionary[Vault, str] = weakref.WeakKeyDictionary()
+        self._vault_states: weakref.WeakKeyDictionary[Vault, VaultState] = weakref.WeakKeyDictionary()
         self._hooks: list[Hook] = []
         self._in_hook = threading.local()
         # Keyed by moto's Vault object, so deleting or resetting a vault drops its uploads with it.
@@ -171,7 +177,7 @@ class EmulatorControl:
             for account_backends in list(glacier_backends.values()):
                 account_backends.reset()
             self._uploads = weakref.WeakKeyDictionary()
-            self._inventory = weakref.WeakKeyDictionary()
+            self._vault_states = weakref.WeakKeyDictionary()
         with self._meta_lock:
             self._faults = self._startup
             self._rng = _fault_rng(self._startup.seed)
@@ -328,12 +334,17 @@ class EmulatorControl:
         backend: GlacierBackend = glacier_backends[resolve_account(account_id)][region]
         return backend
 
-    def touch_inventory(self, vault: Vault) -> None:
-        """The emulator's inventory is instantaneous: taken whenever the vault's archives change."""
-        self._inventory[vault] = format_timestamp(datetime.now(UTC))
+    def vault_state(self, vault: Vault) -> VaultState:
+        """The vault's inventory (as of the service's clock now), last write, policy, lock, notifications."""
+        state = self._vault_states.get(vault)
+        if state is None:
+            state = self._vault_states[vault] = VaultState()
+        state.refresh(vault, self.now(), self._faults.inventory_hours)
+        return state
 
-    def inventory_date(self, vault: Vault) -> str | None:
-        return self._inventory.get(vault)
+    def wrote(self, vault: Vault) -> None:
+        """A write to the vault (an archive added or deleted, a part uploaded): the next inventory is due."""
+        self.vault_state(vault).wrote(vault, self.now(), self._faults.inventory_hours)
 
     def uploads_of(self, vault: Vault) -> VaultUploads:
         uploads = self._uploads.get(vault)

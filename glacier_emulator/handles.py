@@ -137,6 +137,13 @@ class EmulatorHandle:
         from there as the machine's does."""
         self.configure(clock_offset_seconds=(at - datetime.now(UTC)).total_seconds())
 
+    def after_next_inventory(self) -> None:
+        """Move the service's clock on past the inventory due after the vaults' latest writes (Glacier
+        takes one about every 24 hours; the emulator `inventory_hours` after a write, a fault setting)."""
+        settings = self.configure()
+        hours = float(settings["inventory_hours"]) + 1 / 60
+        self.configure(clock_offset_seconds=float(settings["clock_offset_seconds"]) + hours * 3600)
+
     def stats(self, account_id: str | None = None, region: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
 

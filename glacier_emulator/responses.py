@@ -43,6 +43,16 @@ VAULTS_PAGE_MAX = 10
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _VAULT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 _JSON = {"content-type": "application/json"}
+# What a vault access policy's Deny can stop here (vault_state.py `denies`): the writes.
+_WRITES = frozenset(
+    {
+        "UploadArchive",
+        "InitiateMultipartUpload",
+        "UploadMultipartPart",
+        "CompleteMultipartUpload",
+        "DeleteArchive",
+    }
+)
 
 
 def _parse_limit(raw: str | None, maximum: int) -> int:
@@ -85,7 +95,9 @@ class EmulatorGlacierResponse(GlacierResponse):
             with CONTROL.state_lock:
                 self._check_account()
                 if vault_name is not None and operation != "CreateVault":
-                    CONTROL.vault(self.glacier_backend, vault_name)
+                    vault = CONTROL.vault(self.glacier_backend, vault_name)
+                    if operation in _WRITES and CONTROL.vault_state(vault).denies(f"glacier:{operation}"):
+                        raise access_denied(f"The vault access policy of {vault.arn} denies {operation}")
                 status, headers, body = super().call_action()
         except GlacierError as error:
             status, headers, body = error.response()
@@ -173,6 +185,65 @@ class EmulatorGlacierResponse(GlacierResponse):
     def describe_vault(self) -> TYPE_RESPONSE:
         return self._json(_describe(self._vault()))
 
+    def delete_vault(self) -> TYPE_RESPONSE:
+        """Glacier's rule: no archives as of the last inventory and no write since. In-progress uploads do
+        not block it here (Glacier does not document whether they do); they go with the vault."""
+        vault = self._vault()
+        CONTROL.vault_state(vault).check_deletable()
+        self.glacier_backend.vaults.pop(vault.vault_name)
+        return 204, {"status": "204"}, ""
+
+    # ----- the vault's access policy, lock and notifications (vault_state.py) ---------------------
+    def _body(self) -> dict[str, Any] | None:
+        raw = self._raw_bytes()
+        if not raw:
+            return None
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise invalid_parameter("The request body is not valid JSON") from None
+        return parsed if isinstance(parsed, dict) else None
+
+    def set_vault_access_policy(self) -> TYPE_RESPONSE:
+        CONTROL.vault_state(self._vault()).set_access_policy(self._body())
+        return 204, {"status": "204"}, ""
+
+    def get_vault_access_policy(self) -> TYPE_RESPONSE:
+        vault = self._vault()
+        return self._json(CONTROL.vault_state(vault).get_access_policy(vault.arn))
+
+    def delete_vault_access_policy(self) -> TYPE_RESPONSE:
+        CONTROL.vault_state(self._vault()).access_policy = None
+        return 204, {"status": "204"}, ""
+
+    def initiate_vault_lock(self) -> TYPE_RESPONSE:
+        lock_id = CONTROL.vault_state(self._vault()).initiate_lock(self._body(), CONTROL.now())
+        return 201, {"status": "201", "x-amz-lock-id": lock_id}, ""
+
+    def complete_vault_lock(self) -> TYPE_RESPONSE:
+        CONTROL.vault_state(self._vault()).complete_lock(self.uri_match["lockId"], CONTROL.now())
+        return 204, {"status": "204"}, ""
+
+    def abort_vault_lock(self) -> TYPE_RESPONSE:
+        CONTROL.vault_state(self._vault()).abort_lock(CONTROL.now())
+        return 204, {"status": "204"}, ""
+
+    def get_vault_lock(self) -> TYPE_RESPONSE:
+        vault = self._vault()
+        return self._json(CONTROL.vault_state(vault).get_lock(vault.arn, CONTROL.now()))
+
+    def set_vault_notifications(self) -> TYPE_RESPONSE:
+        CONTROL.vault_state(self._vault()).set_notifications(self._body())
+        return 204, {"status": "204"}, ""
+
+    def get_vault_notifications(self) -> TYPE_RESPONSE:
+        vault = self._vault()
+        return self._json(CONTROL.vault_state(vault).get_notifications(vault.arn))
+
+    def delete_vault_notifications(self) -> TYPE_RESPONSE:
+        CONTROL.vault_state(self._vault()).notifications = None
+        return 204, {"status": "204"}, ""
+
     # ----- archives ------------------------------------------------------------------------------
     def upload_archive(self) -> TYPE_RESPONSE:
         body = self._raw_bytes()
@@ -191,9 +262,11 @@ class EmulatorGlacierResponse(GlacierResponse):
 
     def delete_archive(self) -> TYPE_RESPONSE:
         vault = self._vault()
-        if vault.archives.pop(self.uri_match["archiveId"], None) is None:
-            raise resource_not_found(f"Archive not found: {self.uri_match['archiveId']}")
-        CONTROL.touch_inventory(vault)
+        archive_id = self.uri_match["archiveId"]
+        if archive_id not in vault.archives:
+            raise resource_not_found(f"Archive not found: {archive_id}")
+        CONTROL.wrote(vault)
+        del vault.archives[archive_id]
         return 204, {"status": "204"}, ""
 
     def _archive_headers(self, archive_id: str, tree_hash: str) -> dict[str, str]:
@@ -268,11 +341,12 @@ class EmulatorGlacierResponse(GlacierResponse):
         return 204, {"status": "204"}, ""
 
     def upload_multipart_part(self) -> TYPE_RESPONSE:
-        _vault, uploads = self._uploads()
+        vault, uploads = self._uploads()
         upload = uploads.get(self.uri_match["uploadId"])
         digest = upload.add_part(
             self._header("Content-Range"), self._raw_bytes(), self._header("x-amz-sha256-tree-hash")
         )
+        CONTROL.wrote(vault)  # a part is a write to the vault, as far as its inventory can tell
         return 204, {"status": "204", "x-amz-sha256-tree-hash": digest}, ""
 
     def list_parts(self) -> TYPE_RESPONSE:
@@ -317,6 +391,7 @@ def _add_archive(vault: Vault, size: int, tree_hash: str, description: str | Non
     """Adds an archive in the shape moto's Vault keeps (moto's ``create_archive`` keys archives by the
     MD5 of bytes that are not kept here) and returns its Glacier-style id."""
     archive_id = new_archive_id()
+    CONTROL.wrote(vault)  # before the archive: an inventory due earlier sees the vault without it
     vault.archives[archive_id] = {
         "archive_id": archive_id,
         "body": b"",
@@ -325,21 +400,16 @@ def _add_archive(vault: Vault, size: int, tree_hash: str, description: str | Non
         "creation_date": format_timestamp(_now()),
         "description": description or "",
     }
-    CONTROL.touch_inventory(vault)
     return archive_id
 
 
 def _describe(vault: Vault) -> dict[str, Any]:
-    """DescribeVault / ListVaults item. Counts are as of the last inventory; a vault that never had an
-    archive has none (LastInventoryDate null, 0, 0), as in Glacier. The emulator's inventory is
-    instantaneous: it is taken whenever an archive is added or deleted."""
-    inventory_date = CONTROL.inventory_date(vault)
+    """DescribeVault / ListVaults item. Counts are as of the last inventory (vault_state.py); a vault
+    without one has LastInventoryDate null, 0 archives, 0 bytes, as in Glacier."""
     return {
         # moto stamps a vault with the machine's naive local time: read as local time, not labelled UTC.
         "CreationDate": format_timestamp(vault.st.astimezone(UTC)),
-        "LastInventoryDate": inventory_date,
-        "NumberOfArchives": len(vault.archives) if inventory_date else 0,
-        "SizeInBytes": sum(archive["size"] for archive in vault.archives.values()) if inventory_date else 0,
+        **CONTROL.vault_state(vault).describe(),
         "VaultARN": vault.arn,
         "VaultName": vault.vault_name,
     }

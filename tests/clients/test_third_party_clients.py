@@ -92,6 +92,7 @@ def test_glacier_upload_single_request(
     assert location is not None
     assert archive_id is not None
     assert location.group(1) == f"/123456789012/vaults/photos/archives/{archive_id.group(1)}"
+    glacier_server.after_next_inventory()
     vault = glacier_server.client().describe_vault(vaultName="photos")
     assert (vault["NumberOfArchives"], vault["SizeInBytes"]) == (1, len(data))
 
@@ -357,5 +358,6 @@ def test_a_slow_glacier_upload_survives_two_cleanups_and_completes(
     assert uploader.returncode == 0, stderr[-2000:]
     expected = calculate_tree_hash(io.BytesIO(data))
     assert f"Glacier total tree hash: {expected}" in stdout
+    glacier_server.after_next_inventory()
     vault = client.describe_vault(vaultName="slow")
     assert (vault["NumberOfArchives"], vault["SizeInBytes"]) == (1, len(data))

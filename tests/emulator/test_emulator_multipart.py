@@ -154,7 +154,9 @@ def test_create_and_abort_during_listing_neither_skips_nor_repeats(
     assert set(seen) <= set(seeded) | created
 
 
-def test_parts_roundtrip_and_complete_creates_an_archive(client: Any, vault: str) -> None:
+def test_parts_roundtrip_and_complete_creates_an_archive(
+    glacier: EmulatorHandle, client: Any, vault: str
+) -> None:
     data = b"a" * MIB + b"b" * MIB + b"c" * 1000
     upload_id = client.initiate_multipart_upload(vaultName=vault, partSize=str(MIB), archiveDescription="x")[
         "uploadId"
@@ -182,6 +184,8 @@ def test_parts_roundtrip_and_complete_creates_an_archive(client: Any, vault: str
     assert done["checksum"] == tree_hash
     assert done["location"] == f"/123456789012/vaults/{vault}/archives/{done['archiveId']}"
     assert client.list_multipart_uploads(vaultName=vault)["UploadsList"] == []
+    assert client.describe_vault(vaultName=vault)["NumberOfArchives"] == 0  # until the next inventory
+    glacier.after_next_inventory()
     description = client.describe_vault(vaultName=vault)
     assert (description["NumberOfArchives"], description["SizeInBytes"]) == (1, len(data))
 
@@ -358,17 +362,22 @@ def test_upload_archive_answers_location_archive_id_and_tree_hash(client: Any, v
         client.upload_archive(vaultName=vault, body=body, checksum="0" * 64)
 
 
-def test_a_new_vault_has_no_inventory_until_it_holds_an_archive(client: Any, vault: str) -> None:
+def test_a_new_vault_has_no_inventory_until_it_holds_an_archive(
+    glacier: EmulatorHandle, client: Any, vault: str
+) -> None:
     fresh = client.describe_vault(vaultName=vault)
     assert (fresh.get("LastInventoryDate"), fresh["NumberOfArchives"], fresh["SizeInBytes"]) == (None, 0, 0)
     assert ISO_MS.match(fresh["CreationDate"])
     [listed] = client.list_vaults()["VaultList"]
     assert listed == {key: value for key, value in fresh.items() if key != "ResponseMetadata"}
     archive = client.upload_archive(vaultName=vault, body=b"abc")
+    glacier.after_next_inventory()
     after = client.describe_vault(vaultName=vault)
     assert (after["NumberOfArchives"], after["SizeInBytes"]) == (1, 3)
     assert ISO_MS.match(after["LastInventoryDate"])
     client.delete_archive(vaultName=vault, archiveId=archive["archiveId"])
+    assert client.describe_vault(vaultName=vault)["NumberOfArchives"] == 1  # as of the last inventory
+    glacier.after_next_inventory()
     assert client.describe_vault(vaultName=vault)["NumberOfArchives"] == 0
     with pytest.raises(ClientError) as gone:
         client.delete_archive(vaultName=vault, archiveId=archive["archiveId"])

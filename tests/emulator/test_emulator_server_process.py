@@ -9,20 +9,16 @@ import signal
 import subprocess
 import sys
 import urllib.error
-from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
-from awscli.clidriver import create_clidriver
 
 from glacier_emulator.handles import EmulatorHandle, ServerHandle, ServerProcess
 
-from .helpers import OLD
+from .helpers import OLD, aws_cli
 
 pytestmark = pytest.mark.server
 READY = re.compile(r"^glacier emulator listening on http://127\.0\.0\.1:(\d+)\n$")
-AWS_CLI = str(Path(sys.executable).with_name("aws"))
 
 
 def test_ready_line_then_clean_exit_on_sigterm() -> None:
@@ -62,6 +58,8 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
         "25",
         "--rate-burst",
         "5",
+        "--inventory-hours",
+        "2",
     )
     try:
         handle = server.handle()
@@ -81,6 +79,7 @@ def test_command_line_faults_are_the_reset_defaults(monkeypatch: pytest.MonkeyPa
             "rate_burst": 5.0,
             "upload_age_hours": 0.0,
             "clock_offset_seconds": 0.0,
+            "inventory_hours": 2.0,
         }
         client = handle.client()
         with pytest.raises(client.exceptions.NoLongerSupportedException):
@@ -136,19 +135,6 @@ def test_unknown_control_endpoint_is_404_json(glacier_server: ServerHandle) -> N
 
 
 # ----- the AWS CLI: a second, independent client --------------------------------------------------
-
-
-def aws_cli(glacier: EmulatorHandle, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
-    """Run ``aws glacier ...``: a subprocess against the server, the CLI driver in-process under moto."""
-    argv = ["glacier", *args, "--account-id", "-", "--output", "json"]
-    if glacier.mode == "server":
-        result = subprocess.run([AWS_CLI, *argv], capture_output=True, text=True, timeout=60, check=False)
-        code, out, err = result.returncode, result.stdout, result.stderr
-    else:
-        capsys.readouterr()
-        code = create_clidriver().main(argv)
-        out, err = capsys.readouterr()
-    return code, json.loads(out) if out.strip() else None, err
 
 
 def test_aws_cli_lists_and_aborts(glacier: EmulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:

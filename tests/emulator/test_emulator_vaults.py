@@ -150,6 +150,7 @@ def test_moto_own_operations_still_work_through_the_extension(glacier: EmulatorH
     archive_id = client.upload_archive(vaultName="archive", body=b"hello", archiveDescription="greeting")[
         "archiveId"
     ]
+    glacier.after_next_inventory()
     assert client.describe_vault(vaultName="archive")["NumberOfArchives"] == 1
     job_id = client.initiate_job(vaultName="archive", jobParameters={"Type": "inventory-retrieval"})["jobId"]
     assert [job["JobId"] for job in client.list_jobs(vaultName="archive")["JobList"]] == [job_id]

@@ -85,11 +85,14 @@ def test_create_vault_answers_201_with_its_location_and_no_body(wired: tuple[Any
     )
 
 
-def test_create_vault_again_keeps_the_vaults_archives(wired: tuple[Any, Wire]) -> None:
+def test_create_vault_again_keeps_the_vaults_archives(
+    glacier: EmulatorHandle, wired: tuple[Any, Wire]
+) -> None:
     client, _ = wired
     client.create_vault(vaultName="v")
     client.upload_archive(vaultName="v", body=b"abc")
     client.create_vault(vaultName="v")
+    glacier.after_next_inventory()
     assert client.describe_vault(vaultName="v")["NumberOfArchives"] == 1
 
 
@@ -130,7 +133,9 @@ def test_upload_archive_refuses_a_wrong_size_or_checksum_naming_both(wired: tupl
     assert upload(**{"x-amz-archive-size": "3"})["checksum"] == computed
 
 
-def test_delete_archive_answers_204_and_an_unknown_id_is_named(wired: tuple[Any, Wire]) -> None:
+def test_delete_archive_answers_204_and_an_unknown_id_is_named(
+    glacier: EmulatorHandle, wired: tuple[Any, Wire]
+) -> None:
     client, wire = wired
     client.create_vault(vaultName="v")
     archive_id = client.upload_archive(vaultName="v", body=b"abc")["archiveId"]
@@ -140,6 +145,7 @@ def test_delete_archive_answers_204_and_an_unknown_id_is_named(wired: tuple[Any,
         "ResourceNotFoundException",
         f"Archive not found: {archive_id}",
     )
+    glacier.after_next_inventory()
     assert client.describe_vault(vaultName="v")["NumberOfArchives"] == 0
 
 
