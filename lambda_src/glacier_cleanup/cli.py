@@ -14,6 +14,8 @@ stderr); log lines (JSON) go to stderr. On a terminal, `--apply` shows what it f
 no new Glacier call, the calls in flight finish, the summary of what was done is printed (exit 130); a
 second Ctrl-C quits at once.
 
+`glacier-cleanup vaults` lists the vault estate instead (glacier_cleanup.terminal.vaults): it reads only.
+
 Exit status: 0 done, 1 not everything was done (calls failed, the run was incomplete, or a --vault does not
 exist), 2 bad input or settings, 130 interrupted.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Sequence
 
 from glacier_cleanup import __version__
@@ -228,8 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["vaults"]:
+        from glacier_cleanup.terminal.vaults import main as vaults  # noqa: PLC0415
+
+        return vaults(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     from glacier_cleanup.terminal.run import run  # noqa: PLC0415 - after parsing: --help stays fast
 
     return run(parser, args)

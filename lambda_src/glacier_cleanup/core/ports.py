@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from glacier_cleanup.core.activity import Progress
+from glacier_cleanup.core.estate import VaultFacts
 from glacier_cleanup.core.models import Upload
 
 
@@ -27,3 +28,15 @@ class GlacierPort(Protocol):
         """Parts and bytes uploaded so far, over every ListParts page; `as_of` the service's time of the
         answer when it gave one."""
         ...
+
+
+class VaultPort(Protocol):
+    """The vault-level calls of the estate and of decommission. Every method raises only `GlacierError`s."""
+
+    def iter_vault_facts(self) -> Iterator[VaultFacts]:
+        """Every vault, with its inventory figures, access policy, lock and notifications."""
+        ...
+
+    def set_access_policy(self, vault: str, policy: str) -> None: ...
+
+    def delete_vault(self, vault: str) -> None: ...
