@@ -15,6 +15,7 @@ no new Glacier call, the calls in flight finish, the summary of what was done is
 second Ctrl-C quits at once.
 
 `glacier-cleanup vaults` lists the vault estate instead (glacier_cleanup.terminal.vaults): it reads only.
+`glacier-cleanup decommission VAULT...` retires named vaults (glacier_cleanup.terminal.decommission).
 
 Exit status: 0 done, 1 not everything was done (calls failed, the run was incomplete, or a --vault does not
 exist), 2 bad input or settings, 130 interrupted.
@@ -236,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from glacier_cleanup.terminal.vaults import main as vaults  # noqa: PLC0415
 
         return vaults(arguments[1:])
+    if arguments[:1] == ["decommission"]:
+        from glacier_cleanup.terminal.decommission import main as retire  # noqa: PLC0415
+
+        return retire(arguments[1:])
     parser = build_parser()
     args = parser.parse_args(arguments)
     from glacier_cleanup.terminal.run import run  # noqa: PLC0415 - after parsing: --help stays fast

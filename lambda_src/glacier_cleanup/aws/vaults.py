@@ -76,6 +76,16 @@ class VaultAdapter:
             raise error from exc
         return "Locked" if answer.get("State") == "Locked" else "InProgress"
 
+    def access_policy(self, vault: str) -> str | None:
+        try:
+            answer = self._client.get_vault_access_policy(**self._on(vault))
+        except (ClientError, BotoCoreError) as exc:
+            error = to_domain_error(exc)
+            if isinstance(error, ResourceGoneError):
+                return None  # no policy set (the caller knows the vault exists)
+            raise error from exc
+        return answer.get("policy", {}).get("Policy")
+
     def set_access_policy(self, vault: str, policy: str) -> None:
         try:
             self._client.set_vault_access_policy(**self._on(vault), policy={"Policy": policy})
