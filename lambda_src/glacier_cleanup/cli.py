@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Other settings come from the CLEANUP_* environment variables (see docs/design.md). "
         "Log lines (JSON) go to stderr; POWERTOOLS_LOG_LEVEL=WARNING keeps only problems. "
         "Exit status: 0 done, 1 not all done (failures, incomplete, a --vault not found), 2 bad input, "
-        "130 interrupted.",
+        "130 interrupted. Also: 'glacier-cleanup vaults' lists your vaults and whether each is ready to "
+        "delete; 'glacier-cleanup decommission VAULT...' retires vaults (each with --help).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     mode = parser.add_mutually_exclusive_group()
