@@ -17,6 +17,9 @@
 5. Show the log lines as they happen, a summary table per run with what the next run will abort unless it
    changes, the run summary the state machine would send, the decision records, and the emulator's call
    counts.
+6. The vault estate (`glacier-cleanup vaults`), and a vault retired end to end (`glacier-cleanup
+   decommission`): its uploads aborted, new writes denied, and the vault deleted after Glacier's next
+   inventory (the emulator's clock moved on a day).
 
 The server is always stopped at the end, whatever happens.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import os
 import sys
@@ -37,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from glacier_cleanup import cli
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.core.activity import Observation, Progress, UploadKey, retention
 from glacier_cleanup.core.notice import Notice
@@ -260,6 +265,50 @@ def call_counts(stats: dict[str, Any]) -> None:
     say(f"  {'total':<30}{stats['total']:>7}")
 
 
+def retire_a_vault(handle: ServerHandle) -> None:
+    """The estate, and a vault retired end to end with the terminal tool (docs/operations.md)."""
+    client = handle.client()
+    client.create_vault(vaultName="old-tapes")
+    archive = client.upload_archive(vaultName="old-tapes", body=b"copied to S3 already")["archiveId"]
+    handle.after_next_inventory()
+    client.delete_archive(vaultName="old-tapes", archiveId=archive)  # as AWS's bulk-delete sample would
+    handle.after_next_inventory()
+    for number in range(2):
+        upload = initiate_with_creation_date(
+            client, "old-tapes", _iso(timedelta(days=40 + number)), description="tape-robot export"
+        )
+        client.upload_multipart_part(vaultName="old-tapes", uploadId=upload, range="bytes 0-2/*", body=b"abc")
+    banner("Your vaults: glacier-cleanup vaults --region us-east-1")
+    cli.main(["vaults", "--region", REGION])
+    banner("Retiring old-tapes: glacier-cleanup decommission old-tapes --deny-writes --apply --yes")
+    say("  (its archives were copied out and deleted; two uploads of a switched-off writer remain)")
+    with _no_terminal():
+        cli.main(["decommission", "old-tapes", "--region", REGION, "--deny-writes", "--apply", "--yes"])
+    policy = json.loads(client.get_vault_access_policy(vaultName="old-tapes")["policy"]["Policy"])
+    say(f"  access policy statements now: {[statement.get('Sid') for statement in policy['Statement']]}")
+    banner("A day later (Glacier's next inventory): the same command again")
+    handle.after_next_inventory()
+    with _no_terminal():
+        cli.main(["decommission", "old-tapes", "--region", REGION, "--deny-writes", "--apply", "--yes"])
+    names = [vault["VaultName"] for vault in client.list_vaults()["VaultList"]]
+    say(f"  vaults left: {', '.join(names)}")
+
+
+def _iso(age: timedelta) -> str:
+    return (datetime.now(UTC) - age).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@contextmanager
+def _no_terminal() -> Iterator[None]:
+    """As from a script: `--yes` confirms (on a terminal the operator would type the vault's name)."""
+    stdin = sys.stdin
+    sys.stdin = io.StringIO("")
+    try:
+        yield
+    finally:
+        sys.stdin = stdin
+
+
 def main() -> int:
     started = time.monotonic()
     banner("Starting the Glacier emulator (python -m glacier_emulator --port 0)")
@@ -351,6 +400,7 @@ def main() -> int:
             hours = record["age_seconds"] / 3600
             description = record["archive_description"] or "(no description)"
             say(f"    {record['vault']:<16} {hours:>8.1f} h  {description}")
+        retire_a_vault(handle)
     finally:
         server.stop()
     say()

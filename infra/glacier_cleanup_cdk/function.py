@@ -89,6 +89,10 @@ def lambda_environment(
         "CLEANUP_VAULTS": ",".join(settings.vaults),
         # glacier_cleanup Settings: vault names or fnmatch globs never scanned
         "CLEANUP_EXCLUDE_VAULTS": ",".join(settings.exclude_vaults),
+        # glacier_cleanup Settings: vaults to retire: every upload aborted, the vault deleted once allowed
+        "CLEANUP_DECOMMISSION_VAULTS": ",".join(settings.decommission_vaults),
+        # glacier_cleanup Settings: first deny new writes in the retired vaults' access policies
+        "CLEANUP_DECOMMISSION_DENY_WRITES": _flag(settings.decommission_deny_writes),
         # glacier_cleanup Settings: uploads whose ArchiveDescription matches are never aborted
         "CLEANUP_PROTECT_DESCRIPTION_REGEX": settings.protect_description_regex,
         # glacier_cleanup Settings: parallel Glacier calls

@@ -10,6 +10,16 @@ from .nag import iam5_resource_finding
 LIST_VAULTS = "glacier:ListVaults"
 VAULT_ACTIONS = ("glacier:AbortMultipartUpload", "glacier:ListMultipartUploads")
 LIST_PARTS = "glacier:ListParts"
+# Retiring named vaults (core/decommission.py): read the lock, policy and notifications, delete; only on
+# them. Their uploads are listed and aborted under CleanUpVaultUploads, or DecommissionUploads for a retired
+# vault outside a configured `vaults` list.
+DECOMMISSION_ACTIONS = (
+    "glacier:DeleteVault",
+    "glacier:GetVaultAccessPolicy",
+    "glacier:GetVaultLock",
+    "glacier:GetVaultNotifications",
+)
+DENY_WRITES_ACTION = "glacier:SetVaultAccessPolicy"
 
 
 def vault_actions(settings: CleanupSettings) -> list[str]:
@@ -27,16 +37,7 @@ class GlacierCleanupPermissions(Construct):
         # CLEANUP_ACCOUNT_ID "-" means the caller's own account.
         account = stack.account if settings.glacier_account_id == "-" else settings.glacier_account_id
         vault_names = settings.vaults or ("*",)
-        self.vault_arns = [
-            stack.format_arn(
-                service="glacier",
-                account=account,
-                resource="vaults",
-                resource_name=name,
-                arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-            )
-            for name in vault_names
-        ]
+        self.vault_arns = [self._vault_arn(stack, account, name) for name in vault_names]
 
         role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -51,6 +52,26 @@ class GlacierCleanupPermissions(Construct):
                 sid="CleanUpVaultUploads", actions=vault_actions(settings), resources=self.vault_arns
             )
         )
+        if settings.decommission_vaults:
+            retiring = [self._vault_arn(stack, account, name) for name in settings.decommission_vaults]
+            actions = [
+                *DECOMMISSION_ACTIONS,
+                *([DENY_WRITES_ACTION] if settings.decommission_deny_writes else []),
+            ]
+            role.add_to_principal_policy(
+                iam.PolicyStatement(sid="DecommissionVaults", actions=sorted(actions), resources=retiring)
+            )
+            outside = [
+                n for n in settings.decommission_vaults if settings.vaults and n not in settings.vaults
+            ]
+            if outside:
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        sid="DecommissionUploads",
+                        actions=sorted(VAULT_ACTIONS),
+                        resources=[self._vault_arn(stack, account, name) for name in outside],
+                    )
+                )
 
         acknowledgments = [
             Acknowledgment(
@@ -73,3 +94,13 @@ class GlacierCleanupPermissions(Construct):
             )
         # On the role: the finding is reported on its DefaultPolicy, which holds these statements.
         Validations.of(role).acknowledge(*acknowledgments)
+
+    @staticmethod
+    def _vault_arn(stack: Stack, account: str, name: str) -> str:
+        return stack.format_arn(
+            service="glacier",
+            account=account,
+            resource="vaults",
+            resource_name=name,
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )

@@ -30,17 +30,20 @@ from glacier_cleanup.aws.glacier import (
 from glacier_cleanup.aws.observations import DynamoObservationStore
 from glacier_cleanup.aws.results_bucket import PlannedTargetsError, RunStore
 from glacier_cleanup.aws.roles import TemporaryCredentials, assume_member_role, session_name
+from glacier_cleanup.aws.vaults import VaultAdapter
 from glacier_cleanup.core.activity import ObservationStore
 from glacier_cleanup.core.counters import BYTE_COUNTS, COUNTS
 from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access_summary, run_cleanup
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
 from glacier_cleanup.core.notice import Notice
+from glacier_cleanup.core.ports import VaultPort
 from glacier_cleanup.core.records import Collected
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
 from glacier_cleanup.inputs.guardrails import refuse_loosening
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
 from glacier_cleanup.recording import left_behind, run_context, run_summary_message
+from glacier_cleanup.retiring import retire_vaults
 
 
 @dataclass(frozen=True)
@@ -63,18 +66,30 @@ class Runtime:
         # 5xx, refilled only by successes) lives on the client. A client cached by a warm environment would
         # carry an outage's empty quota into the next runs, which then stop retrying at all.
         client = create_client(
-            session=self.session,
             region=region,
             credentials=credentials,
-            max_attempts=self.settings.max_attempts,
-            retry_mode=self.settings.retry_mode,
-            concurrency=self.settings.concurrency,
-            pacing=self.settings.pacing,
-            max_requests_per_second=self.settings.max_requests_per_second,
-            # No retry that could outlast the invocation (aws/deadline.py).
             seconds_remaining=seconds_remaining,
+            **self._client_options(),
         )
         return GlacierAdapter(client, account_id=self.settings.account_id)
+
+    def open_vaults(
+        self, *, seconds_remaining: SecondsRemaining | None = None
+    ) -> tuple[VaultPort, GlacierPort]:
+        """The vault-level calls and the upload calls on one new client, in the function's own account."""
+        client = create_client(seconds_remaining=seconds_remaining, **self._client_options())
+        account_id = self.settings.account_id
+        return VaultAdapter(client, account_id=account_id), GlacierAdapter(client, account_id=account_id)
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "max_attempts": self.settings.max_attempts,
+            "retry_mode": self.settings.retry_mode,
+            "concurrency": self.settings.concurrency,
+            "pacing": self.settings.pacing,
+            "max_requests_per_second": self.settings.max_requests_per_second,
+        }
 
     def check_planned(self, event: TargetEvent) -> None:
         """In the organization's hub: refuse a target the planner did not choose for this run (an excluded
@@ -161,6 +176,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return context.get_remaining_time_in_millis() / 1000
 
     collected = Collected()
+    retired: list[dict[str, Any]] | None = None
     if isinstance(request, TargetEvent):
         plan = target_plan(runtime.settings, request)
         summary = run_target(runtime, request, plan, seconds_remaining, collected)
@@ -190,6 +206,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             region=region,
             on_upload=collected,
         )
+        retired = _retire(runtime, plan, summary, seconds_remaining)
         source = "schedule" if isinstance(request, ScheduleEvent) else "on_demand"
         request_id = str(getattr(context, "aws_request_id", "-"))
         run = run_context(runtime.settings, plan, source=source, run_id=request_id, scheduled=scheduled)
@@ -199,12 +216,24 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     publish_metrics(summary, notice, records_failed="error" in left.get("records", {}))
     result = {**summary.to_result(), "sdk": runtime.sdk, **left}
+    if not isinstance(request, TargetEvent) and retired is not None:
+        result["decommission"] = retired
     if isinstance(request, ScheduleEvent):
         earlier, rounds = request.earlier, request.round
         result["message"] = run_summary_message(
             runtime.settings, run, result, notice, earlier=earlier, rounds=rounds
         )
     return result
+
+
+def _retire(
+    runtime: Runtime, plan: CleanupPlan, summary: RunSummary, seconds_remaining: SecondsRemaining
+) -> list[dict[str, Any]] | None:
+    """The configured vaults' decommission, once the run's last round has covered every vault."""
+    if not runtime.settings.decommission_vaults or summary.more_to_do:
+        return None
+    vaults, glacier = runtime.open_vaults(seconds_remaining=seconds_remaining)
+    return retire_vaults(vaults, glacier, runtime.settings, plan, summary)
 
 
 def target_plan(settings: Settings, event: TargetEvent) -> CleanupPlan:

@@ -79,6 +79,10 @@ class CleanupSettings(BaseModel):
     dry_run: Switch = True  # safe first deploy: review the dry-run report, then set false
     vaults: VaultNames = ()  # empty = every vault; also narrows the IAM resources
     exclude_vaults: VaultPatterns = ()
+    # Vaults to retire (docs/operations.md, "Retiring a vault"): adds glacier:GetVaultLock,
+    # GetVaultAccessPolicy and DeleteVault (SetVaultAccessPolicy with decommission_deny_writes) on them only.
+    decommission_vaults: VaultNames = ()
+    decommission_deny_writes: Switch = False
     protect_description_regex: str = ""
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, **CONCURRENCY.field)
     max_aborts: OptionalInt = Field(default=None, **MAX_ABORTS.field)

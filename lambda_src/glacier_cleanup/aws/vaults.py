@@ -4,7 +4,7 @@ notifications, setting an access policy, deleting a vault."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,13 +24,14 @@ class VaultAdapter:
         self._client = client
         self._account_id = account_id
 
-    def iter_vault_facts(self) -> Iterator[VaultFacts]:
-        """Every vault with what ListVaults says of it; its access policy, lock and notifications read."""
+    def iter_vault_facts(self, only: Collection[str] = ()) -> Iterator[VaultFacts]:
+        """Every vault (or those named in `only`) with what ListVaults says of it; its access policy, lock and
+        notifications read (only for the vaults yielded: no Get call on another vault)."""
         pages = self._client.get_paginator("list_vaults").paginate(accountId=self._account_id)
         try:
             for page in pages:
                 for item in page.get("VaultList", []):
-                    if "VaultName" in item:
+                    if "VaultName" in item and (not only or item["VaultName"] in only):
                         yield self._facts(dict(item))
         except (ClientError, BotoCoreError) as exc:
             raise to_domain_error(exc) from exc

@@ -3,7 +3,7 @@ it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Protocol
 
 from glacier_cleanup.core.activity import Progress
@@ -33,8 +33,9 @@ class GlacierPort(Protocol):
 class VaultPort(Protocol):
     """The vault-level calls of the estate and of decommission. Every method raises only `GlacierError`s."""
 
-    def iter_vault_facts(self) -> Iterator[VaultFacts]:
-        """Every vault, with its inventory figures, access policy, lock and notifications."""
+    def iter_vault_facts(self, only: Collection[str] = ()) -> Iterator[VaultFacts]:
+        """Every vault (or those named in `only`), with its inventory figures, access policy, lock and
+        notifications."""
         ...
 
     def access_policy(self, vault: str) -> str | None:

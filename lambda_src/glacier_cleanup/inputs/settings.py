@@ -75,6 +75,17 @@ class Settings(BaseModel):
     exclude_vaults: tuple[str, ...] = Field(
         default=(), alias="CLEANUP_EXCLUDE_VAULTS", description="comma-separated vault names or fnmatch globs"
     )
+    decommission_vaults: tuple[VaultName, ...] = Field(
+        default=(),
+        alias="CLEANUP_DECOMMISSION_VAULTS",
+        description="comma-separated vault names to retire (docs/operations.md, Retiring a vault): every "
+        "upload aborted whatever its age, the vault deleted once Glacier allows it; empty for none",
+    )
+    decommission_deny_writes: bool = Field(
+        default=False,
+        alias="CLEANUP_DECOMMISSION_DENY_WRITES",
+        description="true or false (true: first add a Deny on new writes to each retired vault's policy)",
+    )
     protect_description_regex: re.Pattern[str] | None = Field(
         default=None,
         alias="CLEANUP_PROTECT_DESCRIPTION_REGEX",
@@ -249,7 +260,7 @@ class Settings(BaseModel):
             check_expression(value)  # a ScheduleError is a ValueError: the message names the problem
         return value
 
-    @field_validator("vaults", "exclude_vaults", mode="before")
+    @field_validator("vaults", "exclude_vaults", "decommission_vaults", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return split_list(value)

@@ -24,8 +24,8 @@ class FakeVaults:
         self.deleted: list[str] = []
         self.delete_error: GlacierError | None = None
 
-    def iter_vault_facts(self) -> Iterator[VaultFacts]:
-        for name in sorted(self.glacier.vaults):
+    def iter_vault_facts(self, only: Any = ()) -> Iterator[VaultFacts]:
+        for name in sorted(name for name in self.glacier.vaults if not only or name in only):
             values: dict[str, Any] = {"archives": 0, "size_bytes": 0, "lock": "none"}
             values.update(self.facts.get(name, {}))
             yield VaultFacts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from glacier_cleanup.core.estate import VaultFacts
@@ -18,7 +19,7 @@ class FakeVaults:
         self._glacier = glacier
         self._inventory = inventory
 
-    def iter_vault_facts(self) -> Iterator[VaultFacts]:
+    def iter_vault_facts(self, only: Any = ()) -> Iterator[VaultFacts]:
         for name in sorted(self._glacier.vaults):
             yield VaultFacts(name, None, self._inventory, 0, 0, False, "none", False)
 
