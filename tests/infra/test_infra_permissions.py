@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from infra_helpers import (
     function_log_group_id,
     function_role_id,
@@ -13,6 +14,7 @@ from infra_helpers import (
     partition_arn,
     policy_attached_to,
     resources_of_type,
+    synthesize,
 )
 
 
@@ -221,3 +223,57 @@ def test_only_three_roles_and_no_literal_partition(
     assert len(resources_of_type(shipped_template, "AWS::IAM::Role")) == 3
     for template in (shipped_template, alpha_template):
         assert "arn:aws:" not in json.dumps(template)
+
+
+def test_decommission_grants_sit_on_the_named_vaults_only(tmp_path_factory: pytest.TempPathFactory) -> None:
+    config = {
+        "targets": [
+            {
+                "name": "retire",
+                "account": "111111111111",
+                "region": "eu-west-1",
+                "vaults": ["backups"],
+                "decommission_vaults": ["backups", "old-tapes"],
+                "decommission_deny_writes": True,
+            }
+        ]
+    }
+    template = synthesize(tmp_path_factory.mktemp("cdk-retire"), config).templates["GlacierCleanup-retire"]
+    statements = _glacier_statements(policy_attached_to(template, function_role_id(template)))
+    by_sid = {statement["Sid"]: statement for statement in statements}
+    arn = partition_arn
+    assert by_sid["DecommissionVaults"] == {
+        "Sid": "DecommissionVaults",
+        "Action": [
+            "glacier:DeleteVault",
+            "glacier:GetVaultAccessPolicy",
+            "glacier:GetVaultLock",
+            "glacier:GetVaultNotifications",
+            "glacier:SetVaultAccessPolicy",
+        ],
+        "Effect": "Allow",
+        "Resource": [
+            arn(":glacier:eu-west-1:111111111111:vaults/backups"),
+            arn(":glacier:eu-west-1:111111111111:vaults/old-tapes"),
+        ],
+    }
+    # old-tapes is outside the `vaults` list: its uploads get their own statement; backups' are covered.
+    assert by_sid["DecommissionUploads"] == {
+        "Sid": "DecommissionUploads",
+        "Action": ["glacier:AbortMultipartUpload", "glacier:ListMultipartUploads"],
+        "Effect": "Allow",
+        "Resource": arn(":glacier:eu-west-1:111111111111:vaults/old-tapes"),
+    }
+
+
+def test_without_decommission_there_is_no_vault_level_write(shipped_template: dict[str, Any]) -> None:
+    actions = json.dumps(
+        [
+            s["Action"]
+            for s in _glacier_statements(
+                policy_attached_to(shipped_template, function_role_id(shipped_template))
+            )
+        ]
+    )
+    assert "DeleteVault" not in actions
+    assert "SetVaultAccessPolicy" not in actions

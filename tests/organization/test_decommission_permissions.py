@@ -29,6 +29,8 @@ def deployed(glacier_in_process: InProcessHandle, tmp_path: Path) -> tuple[InPro
         "dry_run": False,
         "decommission_vaults": ["retiring"],
         "decommission_deny_writes": True,
+        # Every run publishes its summary, so the state machine's sns:Publish is used too.
+        "summary_always": True,
     }
     (template,) = org_harness.synthesize({"targets": [target]}, tmp_path / "cdk.out").values()
     stack = org_harness.deploy_hub(glacier_in_process, template, account=ACCOUNT, region=REGION)
@@ -50,7 +52,11 @@ def run(glacier: InProcessHandle, stack: Any) -> dict[str, Any] | str:
 
 def roles(glacier: InProcessHandle) -> Any:
     iam = glacier.aws_client("iam")
-    names = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("GlacierCleanup-")]
+    names = [
+        r["RoleName"]
+        for r in iam.list_roles()["Roles"]
+        if r["RoleName"].startswith(("hub-", "GlacierCleanup-"))
+    ]
     return deployed_statements(iam, names)
 
 

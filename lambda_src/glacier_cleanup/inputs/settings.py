@@ -241,6 +241,7 @@ class Settings(BaseModel):
         "activity_check",
         "event_may_loosen",
         "summary_always",
+        "decommission_deny_writes",
         mode="before",
     )
     @classmethod
