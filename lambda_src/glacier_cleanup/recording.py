@@ -113,6 +113,7 @@ def run_summary_message(
         failures=result.get("failures") or (),
         records=records,
         always=settings.summary_always,
+        retiring=result.get("decommission") or (),
     )
 
 

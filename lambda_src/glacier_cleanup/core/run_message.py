@@ -145,6 +145,7 @@ def run_message(
     always: bool = False,
     with_place: bool = False,
     attention: Sequence[str] = (),
+    retiring: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """{"send", "subject", "text"}: `send` is false when nothing happened and nothing is pending (unless
     `always`). `with_place` names each pending upload's account and region (the organization's message)."""
@@ -160,6 +161,7 @@ def run_message(
         *_notice_lines(notice, with_place=with_place),
         *_failure_lines(totals, failures),
         *_attention_lines(attention),
+        *_retiring_lines(retiring),
     ]
     if records:
         text.append(f"Every decision of the run: {records}")
@@ -170,9 +172,31 @@ def run_message(
         "content": {"textType": "client-markdown", "title": subject[:SUBJECT_LIMIT], "description": body},
     }
     return {
-        "send": always or totals.eventful or notice.uploads > 0,
+        "send": always or totals.eventful or notice.uploads > 0 or _retiring_eventful(retiring),
         "subject": subject[:SUBJECT_LIMIT],
         "text": body,
         # Per protocol (SNS MessageStructure json): text for e-mail and the default, JSON for Chatbot.
         "sns": {"default": body, "email": body, "https": json.dumps(chat, ensure_ascii=False)},
     }
+
+
+def _retiring_lines(retiring: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The vaults being retired (`decommission_vaults`; core/decommission.py): where each stands."""
+    if not retiring:
+        return []
+    lines = ["Vaults being retired:"]
+    for vault in retiring:
+        aborted = int(vault.get("uploads_aborted") or 0)
+        lines.append(
+            f"- {vault.get('vault')}: {vault.get('outcome')}"
+            + (f" ({aborted} upload(s) aborted)" if aborted else "")
+        )
+    return lines
+
+
+def _retiring_eventful(retiring: Sequence[Mapping[str, Any]]) -> bool:
+    """Worth a message: a vault deleted, uploads aborted, or a vault a person must act on."""
+    quiet = ("waiting for Glacier's next inventory", "refused: no such vault (or deleted by an earlier run)")
+    return any(
+        int(vault.get("uploads_aborted") or 0) or vault.get("outcome") not in quiet for vault in retiring
+    )

@@ -94,3 +94,22 @@ def test_every_protocol_gets_its_form_chatbot_its_custom_notification() -> None:
     chat = json.loads(sns["https"])
     assert (chat["version"], chat["source"]) == ("1.0", "custom")
     assert chat["content"]["description"] == message["text"]
+
+
+def test_the_vaults_being_retired_are_told_and_news_is_sent() -> None:
+    def message(*retiring: dict[str, object]) -> dict[str, object]:
+        return run_message(name="t", run_id="r", totals=totals(), notice=Notice(NEXT), retiring=retiring)
+
+    deleted = message({"vault": "old-tapes", "outcome": "deleted", "uploads_aborted": 0})
+    assert deleted["send"] is True
+    assert "Vaults being retired:\n- old-tapes: deleted" in str(deleted["text"])
+    emptied = message(
+        {"vault": "old-tapes", "outcome": "waiting for Glacier's next inventory", "uploads_aborted": 3}
+    )
+    assert emptied["send"] is True
+    assert "- old-tapes: waiting for Glacier's next inventory (3 upload(s) aborted)" in str(emptied["text"])
+    waiting = message(
+        {"vault": "old-tapes", "outcome": "waiting for Glacier's next inventory", "uploads_aborted": 0}
+    )
+    assert waiting["send"] is False  # a day's wait is no news
+    assert "Vaults being retired" not in str(message()["text"])
