@@ -278,6 +278,8 @@ def retire_a_vault(handle: ServerHandle) -> None:
             client, "old-tapes", _iso(timedelta(days=40 + number)), description="tape-robot export"
         )
         client.upload_multipart_part(vaultName="old-tapes", uploadId=upload, range="bytes 0-2/*", body=b"abc")
+    # The operator's terminal tool names the account first (STS GetCallerIdentity, on the local endpoint too).
+    os.environ["AWS_ENDPOINT_URL_STS"] = str(handle.endpoint_url)
     banner("Your vaults: glacier-cleanup vaults --region us-east-1")
     cli.main(["vaults", "--region", REGION])
     banner("Retiring old-tapes: glacier-cleanup decommission old-tapes --deny-writes --apply --yes")
