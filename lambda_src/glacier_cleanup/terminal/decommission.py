@@ -26,6 +26,7 @@ from glacier_cleanup.inputs.limits import VAULT_NAME_PATTERN
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import set_log_stream
 from glacier_cleanup.terminal.exits import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK
+from glacier_cleanup.terminal.run import check_regions
 from glacier_cleanup.terminal.vaults import DEFAULT_OPERATOR_ROLE, _assumed
 
 REFUSED = (Outcome.NOT_FOUND, Outcome.LOCKED, Outcome.LOCK_UNKNOWN)
@@ -120,9 +121,7 @@ def _check(args: argparse.Namespace) -> None:
     if args.account is not None and not re.fullmatch(r"\d{12}", args.account):
         raise ClientSetupError(f"--account: {args.account!r} is not a 12-digit account id")
     if args.region is not None:
-        from glacier_cleanup.terminal.run import _check_regions  # noqa: PLC0415
-
-        _check_regions([args.region])
+        check_regions([args.region])
 
 
 def _confirmed(args: argparse.Namespace) -> bool:

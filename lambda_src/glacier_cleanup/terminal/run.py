@@ -83,7 +83,7 @@ class _Prepared:
         self.schedule = schedule
 
 
-def _check_regions(regions: Sequence[str] | None) -> None:
+def check_regions(regions: Sequence[str] | None) -> None:
     """Every --region is checked before the first call: a bad second one must not fail after the first
     region's aborts."""
     bad = [region for region in regions or () if not re.fullmatch(REGION_PATTERN, region)]
@@ -95,7 +95,7 @@ def _check_regions(regions: Sequence[str] | None) -> None:
 
 
 def _prepare(args: argparse.Namespace) -> _Prepared:
-    _check_regions(args.regions)
+    check_regions(args.regions)
     settings = Settings.from_environ(os.environ)
     # The flags that the Lambda event also has are validated by the same model, with the same limits.
     request = parse_request(
@@ -144,7 +144,8 @@ def _observation_store(
         raise ClientSetupError(f"--state-file: {exc}") from exc
 
 
-def _regions(args: argparse.Namespace, session: AwsSession) -> list[str]:
+def regions_of(args: argparse.Namespace, session: AwsSession) -> list[str]:
+    """The regions `--region`/`--all-regions` name, or the session's own (the other terminal commands too)."""
     if args.all_regions:
         return glacier_regions(session)
     if args.regions:
@@ -244,7 +245,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         prepared = _prepare(args)
         account, arn = caller_identity(prepared.session)
-        regions = _regions(args, prepared.session)
+        regions = regions_of(args, prepared.session)
     except (SettingsError, InvalidEventError, ClientSetupError, NoAccessError) as exc:
         parser.exit(EXIT_BAD_INPUT, f"glacier-cleanup: error: {exc}\n")
     sys.stderr.write(f"account {account} ({arn})\nregions {', '.join(regions)}\n")

@@ -23,7 +23,7 @@ from glacier_cleanup.aws.glacier import (
     create_client,
     create_session,
 )
-from glacier_cleanup.aws.identity import caller_identity, glacier_regions
+from glacier_cleanup.aws.identity import caller_identity
 from glacier_cleanup.aws.roles import refreshing_session, session_name
 from glacier_cleanup.aws.vaults import VaultAdapter
 from glacier_cleanup.core.estate import ESTATE_FIELDS, EstateTotals, VaultEstate
@@ -35,6 +35,7 @@ from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import set_log_stream
 from glacier_cleanup.terminal.exits import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK
 from glacier_cleanup.terminal.output import neutralized
+from glacier_cleanup.terminal.run import check_regions, regions_of
 
 DEFAULT_OPERATOR_ROLE = "OrganizationAccountAccessRole"
 
@@ -84,7 +85,7 @@ def main(argv: Sequence[str]) -> int:
         _check(args)
         session = create_session(region=(args.regions or [None])[0], profile=args.profile)
         own_account, _arn = caller_identity(session)
-        regions = _regions(args, session)
+        regions = regions_of(args, session)
     except (SettingsError, ClientSetupError) as exc:
         sys.stderr.write(f"glacier-cleanup vaults: {exc}\n")
         return EXIT_BAD_INPUT
@@ -113,24 +114,12 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _check(args: argparse.Namespace) -> None:
-    from glacier_cleanup.terminal.run import _check_regions  # noqa: PLC0415
-
-    _check_regions(args.regions)
+    check_regions(args.regions)
     bad = [account for account in args.accounts or () if not (account.isdigit() and len(account) == 12)]
     if bad:
         raise ClientSetupError(f"--account: {', '.join(map(repr, bad))} is not a 12-digit account id")
     if args.older_than_hours <= 0:
         raise ClientSetupError(f"--older-than-hours: {args.older_than_hours:g} is not above 0")
-
-
-def _regions(args: argparse.Namespace, session: AwsSession) -> list[str]:
-    if args.all_regions:
-        return glacier_regions(session)
-    if args.regions:
-        return list(dict.fromkeys(args.regions))
-    if not session.region_name:
-        raise ClientSetupError("no region: pass --region or configure one (AWS_REGION, ~/.aws/config)")
-    return [session.region_name]
 
 
 def _assumed(session: AwsSession, account: str, role_name: str) -> AwsSession:
