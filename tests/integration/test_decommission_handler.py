@@ -63,7 +63,8 @@ def test_a_retired_vault_is_emptied_then_deleted_and_the_others_judged_as_always
     assert {record["vault"] for record in shipped.aborts()} == {"retiring"}  # backups: first looks, kept
     assert first["status"] == "ok"
     assert first["message"]["send"] is True  # the retired vault's aborts are news
-    assert "- retiring: waiting for Glacier's next inventory (3 upload(s) aborted)" in first["message"]["text"]
+    told = "- retiring: waiting for Glacier's next inventory (3 upload(s) aborted)"
+    assert told in first["message"]["text"]
     policy = json.loads(client.get_vault_access_policy(vaultName="retiring")["policy"]["Policy"])
     assert [statement["Sid"] for statement in policy["Statement"]] == [DENY_WRITES_SID]
 
