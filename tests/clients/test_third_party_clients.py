@@ -215,6 +215,7 @@ def test_capo_single_upload_and_vault_values(glacier_server: ServerHandle, capo:
     assert created["location"] == f"/123456789012/vaults/capo/archives/{created['archive_id']}"
     with pytest.raises(InvalidParameterValueException):  # a wrong tree hash is refused
         capo.upload_archive(vault_name="capo", account_id="-", checksum="0" * 64, body=data)
+    glacier_server.after_next_inventory()  # the counts are as of the vault's last inventory
     described = capo.describe_vault(vault_name="capo", account_id="-")
     assert (described["number_of_archives"], described["size_in_bytes"]) == (1, len(data))
     assert described["last_inventory_date"] is not None
@@ -358,6 +359,7 @@ def test_a_slow_glacier_upload_survives_two_cleanups_and_completes(
     assert uploader.returncode == 0, stderr[-2000:]
     expected = calculate_tree_hash(io.BytesIO(data))
     assert f"Glacier total tree hash: {expected}" in stdout
-    glacier_server.after_next_inventory()
+    # The archive was completed on the cleanup's clock of two days later: the inventory a day after that.
+    glacier_server.set_clock(now + timedelta(hours=49 + 25))
     vault = client.describe_vault(vaultName="slow")
     assert (vault["NumberOfArchives"], vault["SizeInBytes"]) == (1, len(data))
