@@ -37,12 +37,12 @@ from glacier_cleanup.core.engine import GlacierPort, SecondsRemaining, no_access
 from glacier_cleanup.core.models import CleanupPlan, NoAccessError, RunSummary
 from glacier_cleanup.core.notice import Notice
 from glacier_cleanup.core.ports import VaultPort
-from glacier_cleanup.core.run_round import RoundRecorder
+from glacier_cleanup.core.records import Collected
 from glacier_cleanup.inputs.events import InvalidEventError, ScheduleEvent, TargetEvent, parse_event
 from glacier_cleanup.inputs.guardrails import refuse_loosening
 from glacier_cleanup.inputs.settings import Settings, SettingsError
 from glacier_cleanup.observability import logger, metrics
-from glacier_cleanup.recording import left_behind, round_recorder, run_context, run_summary_message
+from glacier_cleanup.recording import left_behind, run_context, run_summary_message
 from glacier_cleanup.retiring import retire_vaults
 
 
@@ -175,13 +175,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     def seconds_remaining() -> float:
         return context.get_remaining_time_in_millis() / 1000
 
+    collected = Collected()
     retired: list[dict[str, Any]] | None = None
     if isinstance(request, TargetEvent):
         plan = target_plan(runtime.settings, request)
+        summary = run_target(runtime, request, plan, seconds_remaining, collected)
         run = run_context(runtime.settings, plan, source="organization", run_id=request.run_id)
         account, region, round_ = request.account, request.region, request.round
-        recorder = round_recorder(runtime.settings, run, account=account, region=region)
-        summary = run_target(runtime, request, plan, seconds_remaining, recorder)
     else:
         scheduled: datetime | None = None
         if isinstance(request, ScheduleEvent):
@@ -197,11 +197,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         account = _account_of(context)
         # Lambda sets AWS_REGION: the region this function (and its Glacier client) runs in.
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "-"
-        source = "schedule" if isinstance(request, ScheduleEvent) else "on_demand"
-        request_id = str(getattr(context, "aws_request_id", "-"))
-        run = run_context(runtime.settings, plan, source=source, run_id=request_id, scheduled=scheduled)
-        round_ = getattr(request, "round", 1)
-        recorder = round_recorder(runtime.settings, run, account=account, region=region)
         summary = run_cleanup(
             runtime.open_glacier(seconds_remaining=seconds_remaining),
             plan,
@@ -209,11 +204,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             observations=runtime.observations_for(plan, seconds_remaining),
             account=account,
             region=region,
-            on_upload=recorder,
+            on_upload=collected,
         )
         retired = _retire(runtime, plan, summary, seconds_remaining)
+        source = "schedule" if isinstance(request, ScheduleEvent) else "on_demand"
+        request_id = str(getattr(context, "aws_request_id", "-"))
+        run = run_context(runtime.settings, plan, source=source, run_id=request_id, scheduled=scheduled)
+        round_ = getattr(request, "round", 1)
     notice, left = left_behind(
-        runtime.session, runtime.settings, recorder, round_=round_, account=account, region=region
+        runtime.session, runtime.settings, collected, run, round_=round_, account=account, region=region
     )
     publish_metrics(summary, notice, records_failed="error" in left.get("records", {}))
     result = {**summary.to_result(), "sdk": runtime.sdk, **left}
@@ -250,7 +249,7 @@ def run_target(
     event: TargetEvent,
     plan: CleanupPlan,
     seconds_remaining: SecondsRemaining,
-    on_upload: RoundRecorder | None = None,
+    on_upload: Collected | None = None,
 ) -> RunSummary:
     """One account and region of an organization run, through the member role of that account."""
     role_name = runtime.settings.member_role_name

@@ -10,10 +10,9 @@ from typing import Any
 from glacier_cleanup.aws.decision_records import RecordsBucket, RecordsNotWrittenError
 from glacier_cleanup.aws.glacier import AwsSession
 from glacier_cleanup.core.models import CleanupPlan
-from glacier_cleanup.core.notice import Notice
-from glacier_cleanup.core.records import RunContext, object_key
+from glacier_cleanup.core.notice import Notice, notice_of
+from glacier_cleanup.core.records import Collected, RunContext, decision_record, object_key
 from glacier_cleanup.core.run_message import RunTotals, run_message
-from glacier_cleanup.core.run_round import RoundRecorder
 from glacier_cleanup.core.schedule_times import next_run_by
 from glacier_cleanup.inputs.settings import Settings
 from glacier_cleanup.observability import logger
@@ -56,24 +55,18 @@ def run_context(
     return RunContext(run_id, run_time, source, idle, following)
 
 
-def round_recorder(settings: Settings, run: RunContext, *, account: str, region: str) -> RoundRecorder:
-    """The observer that collects a round's records (when the stack has a bucket for them) and notice."""
-    return RoundRecorder(
-        run, account=account, region=region, keep_records=settings.records_bucket is not None
-    )
-
-
 def left_behind(
     session: AwsSession,
     settings: Settings,
-    recorder: RoundRecorder,
+    collected: Collected,
+    run: RunContext,
     *,
     round_: int,
     account: str,
     region: str,
 ) -> tuple[Notice, dict[str, Any]]:
     """The run's notice, and the result's keys for it and for the records written."""
-    notice = recorder.notice()
+    notice = notice_of(collected.outcomes, run, account=account, region=region)
     if notice.uploads:
         logger.info(
             "will be aborted at the next run unless it changes",
@@ -82,7 +75,7 @@ def left_behind(
             bytes=notice.bytes,
             first=notice.to_result()["first"],
         )
-    written = write_records(session, settings, recorder, round_=round_, account=account, region=region)
+    written = write_records(session, settings, collected, run, round_=round_, account=account, region=region)
     return notice, {"next_run": notice.to_result(), **written}
 
 
@@ -120,7 +113,8 @@ def run_summary_message(
 def write_records(
     session: AwsSession,
     settings: Settings,
-    recorder: RoundRecorder,
+    collected: Collected,
+    run: RunContext,
     *,
     round_: int,
     account: str,
@@ -129,18 +123,18 @@ def write_records(
     """The run's decision records into the stack's bucket, when it has one; what was written, for the
     result. A failure is logged with its reason and does not change what the run did."""
     bucket = settings.records_bucket
-    if bucket is None or not recorder.records:
+    if bucket is None or not collected.outcomes:
         return {}
-    run = recorder.run
+    records = [decision_record(o, account=account, region=region, run=run) for o in collected.outcomes]
     organization = run.source == "organization"
     place = {"account": account, "region": region} if organization else {}
     key = object_key(run, round_=round_, **place)
     try:
-        RecordsBucket(session, bucket).put_body(key, recorder.records_body())
+        RecordsBucket(session, bucket).put(key, records)
     except RecordsNotWrittenError as exc:
         logger.error(
             "decision records not written: the log lines of this run say what it did", error=str(exc)
         )
         return {"records": {"written": 0, "error": str(exc)}}
-    logger.info("decision records written", records_key=key, records=recorder.records)
-    return {"records": {"written": recorder.records, "key": key}}
+    logger.info("decision records written", records_key=key, records=len(records))
+    return {"records": {"written": len(records), "key": key}}

@@ -11,10 +11,8 @@ from typing import Any
 
 import pytest
 from glacier_cleanup import recording
-from glacier_cleanup.core.notice import Notice
 from glacier_cleanup.core.outcomes import Action
-from glacier_cleanup.core.records import RunContext
-from glacier_cleanup.core.run_round import RoundRecorder
+from glacier_cleanup.core.records import Collected
 from glacier_cleanup.inputs.settings import Settings
 from support.records import judged, run_context
 
@@ -42,12 +40,8 @@ class MemoryS3:
         return self
 
 
-def collected(
-    *actions: Action, run: RunContext | None = None, account: str = "111111111111"
-) -> RoundRecorder:
-    kept = RoundRecorder(
-        run or run_context(SCHEDULED), account=account, region="eu-west-1", keep_records=True
-    )
+def collected(*actions: Action) -> Collected:
+    kept = Collected()
     for number, action in enumerate(actions):
         kept(judged(action, f"u{number}", size=10))
     return kept
@@ -96,7 +90,8 @@ def test_the_records_are_written_under_the_runs_key_and_said_in_the_result() -> 
     written = recording.write_records(
         s3,  # type: ignore[arg-type]
         settings(CLEANUP_RECORDS_BUCKET="recs"),
-        collected(Action.ABORTED, Action.WAITING, run=run),
+        collected(Action.ABORTED, Action.WAITING),
+        run,
         round_=2,
         account="111111111111",
         region="eu-west-1",
@@ -114,7 +109,8 @@ def test_an_organization_runs_records_carry_the_account_and_region_in_their_name
     written = recording.write_records(
         s3,  # type: ignore[arg-type]
         settings(CLEANUP_RECORDS_BUCKET="recs"),
-        collected(Action.ABORTED, run=organization),
+        collected(Action.ABORTED),
+        organization,
         round_=1,
         account="111111111111",
         region="eu-west-1",
@@ -135,6 +131,7 @@ def test_nothing_is_written_without_a_bucket_or_without_outcomes(
         s3,  # type: ignore[arg-type]
         settings(**environ),
         collected(*actions),
+        run_context(),
         round_=1,
         account="1",
         region="r",
@@ -147,6 +144,7 @@ def test_a_refused_write_is_said_in_the_result_and_changes_nothing_else() -> Non
         MemoryS3(refuse=True),  # type: ignore[arg-type]
         settings(CLEANUP_RECORDS_BUCKET="recs"),
         collected(Action.ABORTED),
+        run_context(),
         round_=1,
         account="1",
         region="r",
@@ -158,7 +156,7 @@ def test_a_refused_write_is_said_in_the_result_and_changes_nothing_else() -> Non
 
 def test_the_run_summary_says_where_the_records_are_only_when_there_is_a_bucket() -> None:
     result = {"status": "ok", "dry_run": False, "uploads_stale": 1, "uploads_aborted": 1}
-    notice = Notice(None)
+    notice = recording.notice_of([], run_context(), account="1", region="r")
     with_bucket = recording.run_summary_message(
         settings(CLEANUP_RECORDS_BUCKET="recs"), run_context(), result, notice, earlier={}, rounds=1
     )

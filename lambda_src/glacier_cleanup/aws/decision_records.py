@@ -25,11 +25,12 @@ class RecordsBucket:
         self._bucket = bucket
 
     def put(self, key: str, records: Sequence[dict[str, Any]]) -> None:
-        self.put_body(key, json_lines(records, compress=True))
-
-    def put_body(self, key: str, body: bytes) -> None:
-        """A body already in the records' format (gzip JSON Lines: core/run_round.py makes it)."""
         try:
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/x-ndjson")
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=json_lines(records, compress=True),
+                ContentType="application/x-ndjson",
+            )
         except (ClientError, BotoCoreError) as exc:
             raise RecordsNotWrittenError(f"s3://{self._bucket}/{key}: {exc}") from exc

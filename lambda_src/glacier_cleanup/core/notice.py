@@ -64,7 +64,7 @@ class Notice:
         """Two targets' notices as one: the earlier next run, the pending uploads soonest first, the counts
         added up."""
         runs = [moment for moment in (self.next_run, other.next_run) if moment is not None]
-        pending = sorted((*self.pending, *other.pending), key=soonest)
+        pending = sorted((*self.pending, *other.pending), key=_soonest)
         counted = (self.uploads + other.uploads, self.bytes + other.bytes)
         return Notice(min(runs) if runs else None, tuple(pending), counted)
 
@@ -98,7 +98,7 @@ class Notice:
         }
 
 
-def soonest(pending: PendingAbort) -> tuple[datetime, str, str, str, str]:
+def _soonest(pending: PendingAbort) -> tuple[datetime, str, str, str, str]:
     return (pending.abortable_after, pending.account, pending.region, pending.vault, pending.upload_id)
 
 
@@ -121,4 +121,4 @@ def notice_of(outcomes: Iterable[UploadOutcome], run: RunContext, *, account: st
                     abortable_after=after,
                 )
             )
-    return Notice(run.next_run, tuple(sorted(pending, key=soonest)))
+    return Notice(run.next_run, tuple(sorted(pending, key=_soonest)))

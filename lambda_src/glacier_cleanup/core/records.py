@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import gzip
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -175,3 +176,15 @@ def object_key(run: RunContext, *, round_: int, account: str | None = None, regi
         f"records/year={day:%Y}/month={day:%m}/day={day:%d}/"
         f"{place}{day:%H%M%S}-{run.run_id}-round{round_}.jsonl.gz"
     )
+
+
+class Collected:
+    """An `UploadObserver` that keeps every outcome of a run (called from worker threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.outcomes: list[UploadOutcome] = []
+
+    def __call__(self, outcome: UploadOutcome) -> None:
+        with self._lock:
+            self.outcomes.append(outcome)
